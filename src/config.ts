@@ -1,0 +1,191 @@
+/**
+ * The only module that reads the environment. `loadConfig` parses and validates everything once,
+ * lists every violation in one error, and derives the values other modules need (renew interval
+ * from the lease TTL, …). Slices of the result are passed to constructors.
+ */
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+
+export type EmbedderKind = "builtin" | "openai" | "mistral";
+
+export interface CompatibleProviderConfig {
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminKey: string | null;
+  nodeId: string;
+  /** Address other nodes use to reach this one (sharding); defaults to http://HOST:PORT. */
+  advertiseUrl: string;
+  redis: { url: string | null; prefix: string };
+  mongo: { url: string; database: string } | null;
+  meili: { url: string; apiKey: string | null; index: string } | null;
+  providers: {
+    anthropic: { apiKey: string; baseUrl: string | null } | null;
+    openai: { apiKey: string; baseUrl: string | null } | null;
+    mistral: { apiKey: string; baseUrl: string | null } | null;
+    compatible: CompatibleProviderConfig[];
+  };
+  embedder: { kind: EmbedderKind; model: string | null };
+  /** `embedded`: this process runs the BullMQ workers too. `external`: `bun workers/main.ts`. */
+  workers: "embedded" | "external";
+  lease: { ttlMs: number; renewEveryMs: number };
+  limits: {
+    maxBodyBytes: number;
+    maxWsFrameBytes: number;
+    /** A subscriber with more unsent bytes than this is paused and catches up later. */
+    maxSubscriberBufferBytes: number;
+    dedupTtlMs: number;
+    toolWaitTimeoutMs: number;
+  };
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value ? value : null;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.str(name);
+    if (raw === null) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name}=${raw}: expected one of ${allowed.join(", ")}`);
+    return fallback;
+  }
+
+  url(name: string): string | null {
+    const raw = this.str(name);
+    if (raw === null) return null;
+    try {
+      new URL(raw);
+      return raw;
+    } catch {
+      this.problems.push(`${name}=${raw}: expected a URL`);
+      return null;
+    }
+  }
+}
+
+function keyed(r: Reader, keyVar: string, urlVar: string) {
+  const apiKey = r.str(keyVar);
+  const baseUrl = r.url(urlVar);
+  return apiKey ? { apiKey, baseUrl } : null;
+}
+
+function compatibleProviders(r: Reader): CompatibleProviderConfig[] {
+  const names = (r.str("COMPAT_PROVIDERS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const out: CompatibleProviderConfig[] = [];
+  for (const name of names) {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      r.problems.push(`COMPAT_PROVIDERS: "${name}" must be lower-case letters, digits and dashes`);
+      continue;
+    }
+    const prefix = name.toUpperCase().replaceAll("-", "_");
+    const baseUrl = r.url(`${prefix}_BASE_URL`);
+    if (!baseUrl) r.problems.push(`${prefix}_BASE_URL is required for compatible provider ${name}`);
+    // Local servers (Ollama, vLLM) take any key.
+    out.push({ name, baseUrl: baseUrl ?? "", apiKey: r.str(`${prefix}_API_KEY`) ?? "none" });
+  }
+  return out;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const port = r.int("PORT", 8787, 0, 65535);
+  const host = r.str("HOST") ?? "127.0.0.1";
+  const leaseTtlMs = r.int("LEASE_TTL_MS", 10_000, 1000, 600_000);
+  const mongoUrl = r.url("MONGO_URL");
+  const meiliUrl = r.url("MEILI_URL");
+  const config: Config = {
+    port,
+    host,
+    dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
+    adminKey: r.str("ADMIN_KEY"),
+    nodeId: r.str("NODE_ID") ?? `node_${randomUUID().slice(0, 8)}`,
+    advertiseUrl: r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },
+    mongo: mongoUrl ? { url: mongoUrl, database: r.str("MONGO_DB") ?? "spool" } : null,
+    meili: meiliUrl
+      ? { url: meiliUrl, apiKey: r.str("MEILI_API_KEY"), index: r.str("MEILI_INDEX") ?? "spool-messages" }
+      : null,
+    providers: {
+      anthropic: keyed(r, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+      openai: keyed(r, "OPENAI_API_KEY", "OPENAI_BASE_URL"),
+      mistral: keyed(r, "MISTRAL_API_KEY", "MISTRAL_BASE_URL"),
+      compatible: compatibleProviders(r),
+    },
+    embedder: {
+      kind: r.oneOf("EMBEDDER", ["builtin", "openai", "mistral"] as const, "builtin"),
+      model: r.str("EMBEDDING_MODEL"),
+    },
+    workers: r.oneOf("WORKERS", ["embedded", "external"] as const, "embedded"),
+    // Renew at a third of the TTL: two renewals can fail before the lease is lost.
+    lease: { ttlMs: leaseTtlMs, renewEveryMs: Math.floor(leaseTtlMs / 3) },
+    limits: {
+      maxBodyBytes: r.int("MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxWsFrameBytes: r.int("MAX_WS_FRAME_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxSubscriberBufferBytes: r.int("MAX_SUBSCRIBER_BUFFER_BYTES", 4 * 1024 * 1024, 1024, 1 << 30),
+      dedupTtlMs: r.int("DEDUP_TTL_MS", 24 * 3600 * 1000, 60_000, 30 * 24 * 3600 * 1000),
+      toolWaitTimeoutMs: r.int("TOOL_WAIT_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 3600 * 1000),
+    },
+    logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
+  };
+  if (config.embedder.kind === "openai" && !config.providers.openai) {
+    r.problems.push("EMBEDDER=openai needs OPENAI_API_KEY");
+  }
+  if (config.embedder.kind === "mistral" && !config.providers.mistral) {
+    r.problems.push("EMBEDDER=mistral needs MISTRAL_API_KEY");
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** What start-up logs: the effective modes, never a secret. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    node: config.nodeId,
+    listen: `${config.host}:${config.port}`,
+    data_dir: config.dataDir,
+    redis: config.redis.url ? "external" : "embedded",
+    store: config.mongo ? "mongodb" : "sqlite",
+    search: config.meili ? "meilisearch" : "sqlite",
+    embedder: config.embedder.kind,
+    workers: config.workers,
+    providers: [
+      "spool",
+      ...(["anthropic", "openai", "mistral"] as const).filter((p) => config.providers[p]),
+      ...config.providers.compatible.map((p) => p.name),
+    ],
+    admin: config.adminKey ? "enabled" : "disabled (set ADMIN_KEY)",
+  };
+}

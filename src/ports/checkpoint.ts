@@ -1,0 +1,68 @@
+/**
+ * The hot tier of a thread (Redis): its seq counter, the unpersisted tail of messages, request-id
+ * dedup entries and the per-message event logs that make streams resumable.
+ *
+ * Contract:
+ * - Every write is fenced: it names the writer's epoch and is refused (`fenced`) unless that epoch
+ *   is the thread's current lease epoch. Writes of one thread are serialized by its actor.
+ * - `appendMessages` is atomic: the request-id check, the `if_last_seq` check, the seq assignment
+ *   (last_seq + 1, + 2, …) and the tail writes happen together or not at all.
+ * - Event logs are append-only; `appendEvents` checks that each batch starts at the log's current
+ *   length, so a retried batch can never duplicate an event.
+ * - Events travel as serialized JSON strings: serialized once by the writer, sent as-is to every
+ *   subscriber.
+ * - `trimTail` removes a tail entry only if it is still the version the store has persisted.
+ */
+import type { MessageRecord } from "./records.ts";
+
+export type Fenced = { ok: true } | { ok: false; reason: "stale_epoch" };
+
+export interface AppendMessagesInput {
+  threadId: string;
+  epoch: number;
+  requestId: string | null;
+  fingerprint: string;
+  ifLastSeq: number | null;
+  /** Messages to add in order; their `seq` is assigned by the store. */
+  messages: MessageRecord[];
+  dedupTtlMs: number;
+}
+
+export type AppendMessagesResult =
+  | { kind: "appended"; seqs: number[] }
+  | { kind: "duplicate"; seqs: number[] }
+  | { kind: "mismatch" }
+  | { kind: "seq_conflict"; lastSeq: number }
+  | { kind: "fenced" };
+
+export interface EventBatch {
+  seq: number;
+  /** Offset of the first event in `events`; must equal the log's current length. */
+  firstOffset: number;
+  events: string[];
+}
+
+export interface CheckpointStore {
+  /** Current last seq, or null when the hot tier has none (new thread, or lost). */
+  lastSeq(threadId: string): Promise<number | null>;
+  /** Sets last seq if the hot tier has none (after a loss), fenced. */
+  initLastSeq(threadId: string, epoch: number, seq: number): Promise<Fenced>;
+
+  appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult>;
+  /** Replaces a tail entry with a newer version of the same message (status, content, usage). */
+  putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced>;
+  readTail(threadId: string): Promise<MessageRecord[]>;
+  readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
+  trimTail(threadId: string, seq: number, rev: number): Promise<boolean>;
+
+  /** Appends all batches in one round trip; all or none. */
+  appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced>;
+  /** Events of message `seq` from `fromOffset` on; null when the log does not exist. */
+  readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null>;
+  /** Length of the event log of message `seq` (0 when missing). */
+  eventCount(threadId: string, seq: number): Promise<number>;
+  /** Lets a finished message's log expire. */
+  expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void>;
+
+  deleteThread(threadId: string): Promise<void>;
+}

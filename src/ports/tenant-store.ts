@@ -1,0 +1,22 @@
+/**
+ * Tenants and their secret keys. Keys are looked up by the SHA-256 of the presented key; the key
+ * itself is never stored. A revoked key is never returned as usable (callers check `revoked_at`).
+ * `getOrCreateSetting` is an atomic first-writer-wins put, used for server-wide secrets that
+ * every node must share (the cursor signing key).
+ */
+import type { SecretKeyRecord, TenantRecord } from "./records.ts";
+
+export interface TenantStore {
+  createTenant(tenant: TenantRecord): Promise<void>;
+  getTenant(tenantId: string): Promise<TenantRecord | null>;
+  countTenants(): Promise<number>;
+
+  createKey(key: SecretKeyRecord): Promise<void>;
+  findKeyByHash(hash: string): Promise<SecretKeyRecord | null>;
+  getKey(keyId: string): Promise<SecretKeyRecord | null>;
+  listKeys(tenantId: string): Promise<SecretKeyRecord[]>;
+  /** Marks the key revoked; false when the tenant has no such key. Idempotent. */
+  revokeKey(tenantId: string, keyId: string, at: number): Promise<boolean>;
+
+  getOrCreateSetting(name: string, create: () => string): Promise<string>;
+}

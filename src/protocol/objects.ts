@@ -1,0 +1,93 @@
+/** The resources of API.md: thread, message, usage, lists. */
+import { type Static, type TSchema, Type as t } from "@sinclair/typebox";
+import { BlockSchema } from "./blocks.ts";
+
+export const MAX_METADATA_KEYS = 16;
+export const MAX_METADATA_KEY_CHARS = 64;
+export const MAX_METADATA_VALUE_CHARS = 512;
+
+export const MetadataSchema = t.Record(
+  t.String({ minLength: 1, maxLength: MAX_METADATA_KEY_CHARS }),
+  t.String({ maxLength: MAX_METADATA_VALUE_CHARS }),
+  { maxProperties: MAX_METADATA_KEYS },
+);
+export type Metadata = Static<typeof MetadataSchema>;
+
+export const EndUserIdSchema = t.String({ minLength: 1, maxLength: 256 });
+
+export const ThreadSchema = t.Object({
+  id: t.String(),
+  object: t.Literal("thread"),
+  end_user_id: t.Union([t.String(), t.Null()]),
+  metadata: MetadataSchema,
+  created_at: t.String(),
+  last_active_at: t.String(),
+  last_seq: t.Integer(),
+});
+export type Thread = Static<typeof ThreadSchema>;
+
+export const RoleSchema = t.Union([t.Literal("user"), t.Literal("assistant"), t.Literal("tool")]);
+export type Role = Static<typeof RoleSchema>;
+
+export const MessageStatusSchema = t.Union([
+  t.Literal("in_progress"),
+  t.Literal("completed"),
+  t.Literal("incomplete"),
+  t.Literal("failed"),
+]);
+export type MessageStatus = Static<typeof MessageStatusSchema>;
+
+export const StopReasonSchema = t.Union([
+  t.Literal("end_turn"),
+  t.Literal("tool_use"),
+  t.Literal("cancelled"),
+  t.Literal("interrupted"),
+  t.Literal("max_tokens"),
+  t.Literal("tool_wait_timeout"),
+  t.Literal("error"),
+]);
+export type StopReason = Static<typeof StopReasonSchema>;
+
+export const UsageSchema = t.Object({
+  input_tokens: t.Integer(),
+  output_tokens: t.Integer(),
+  estimated: t.Boolean(),
+});
+export type Usage = Static<typeof UsageSchema>;
+
+export const MessageErrorSchema = t.Object({ code: t.String(), message: t.String() });
+export type MessageError = Static<typeof MessageErrorSchema>;
+
+export const MessageSchema = t.Object({
+  id: t.String(),
+  object: t.Literal("message"),
+  thread_id: t.String(),
+  seq: t.Integer(),
+  role: RoleSchema,
+  content: t.Array(BlockSchema),
+  status: MessageStatusSchema,
+  model: t.Union([t.String(), t.Null()]),
+  request_id: t.Union([t.String(), t.Null()]),
+  end_user_id: t.Union([t.String(), t.Null()]),
+  usage: t.Union([UsageSchema, t.Null()]),
+  stop_reason: t.Union([StopReasonSchema, t.Null()]),
+  error: t.Union([MessageErrorSchema, t.Null()]),
+  created_at: t.String(),
+  completed_at: t.Union([t.String(), t.Null()]),
+});
+export type Message = Static<typeof MessageSchema>;
+
+export function ListSchema<T extends TSchema>(item: T) {
+  return t.Object({
+    object: t.Literal("list"),
+    data: t.Array(item),
+    has_more: t.Boolean(),
+    next_cursor: t.Union([t.String(), t.Null()]),
+  });
+}
+export interface List<T> {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}

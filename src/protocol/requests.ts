@@ -1,0 +1,92 @@
+/** Request bodies and query strings of API.md, as TypeBox schemas that the routes validate. */
+import { type Static, Type as t } from "@sinclair/typebox";
+import { ContentInputSchema } from "./blocks.ts";
+import { EndUserIdSchema, MetadataSchema } from "./objects.ts";
+
+export const HISTORY_LIMIT_MAX = 200;
+export const HISTORY_LIMIT_DEFAULT = 50;
+export const REQUEST_ID_MAX_CHARS = 255;
+
+export const CreateThreadBodySchema = t.Object(
+  { end_user_id: t.Optional(EndUserIdSchema), metadata: t.Optional(MetadataSchema) },
+  { additionalProperties: false },
+);
+export type CreateThreadBody = Static<typeof CreateThreadBodySchema>;
+
+export const UpdateThreadBodySchema = t.Object(
+  { metadata: MetadataSchema },
+  { additionalProperties: false },
+);
+export type UpdateThreadBody = Static<typeof UpdateThreadBodySchema>;
+
+export const ToolDefinitionSchema = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9_-]+$" }),
+    description: t.Optional(t.String({ maxLength: 4096 })),
+    input_schema: t.Record(t.String(), t.Unknown()),
+  },
+  { additionalProperties: false },
+);
+export type ToolDefinition = Static<typeof ToolDefinitionSchema>;
+
+export const ToolsModeSchema = t.Union([t.Literal("none"), t.Literal("client"), t.Literal("tenant")]);
+export type ToolsMode = Static<typeof ToolsModeSchema>;
+
+export const OnBusySchema = t.Union([t.Literal("queue"), t.Literal("reject"), t.Literal("interrupt")]);
+export type OnBusy = Static<typeof OnBusySchema>;
+
+export const RequestIdSchema = t.String({ minLength: 1, maxLength: REQUEST_ID_MAX_CHARS });
+
+export const SendBodyFields = {
+  content: ContentInputSchema,
+  model: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  stream: t.Optional(t.Boolean()),
+  request_id: t.Optional(RequestIdSchema),
+  system: t.Optional(t.String({ maxLength: 200_000 })),
+  max_tokens: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000 })),
+  temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
+  tools: t.Optional(t.Array(ToolDefinitionSchema, { maxItems: 128 })),
+  tools_mode: t.Optional(ToolsModeSchema),
+  if_last_seq: t.Optional(t.Integer({ minimum: 0 })),
+  on_busy: t.Optional(OnBusySchema),
+};
+export const SendBodySchema = t.Object(SendBodyFields, { additionalProperties: false });
+export type SendBody = Static<typeof SendBodySchema>;
+
+export const ToolResultBodySchema = t.Object(
+  {
+    tool_use_id: t.String({ minLength: 1, maxLength: 128 }),
+    content: t.Union([t.String(), t.Array(t.Record(t.String(), t.Unknown()))]),
+    is_error: t.Optional(t.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ToolResultBody = Static<typeof ToolResultBodySchema>;
+
+export const EndUserTokenBodySchema = t.Object(
+  {
+    end_user_id: EndUserIdSchema,
+    ttl_seconds: t.Optional(t.Integer({ minimum: 60, maximum: 7 * 24 * 3600 })),
+  },
+  { additionalProperties: false },
+);
+export type EndUserTokenBody = Static<typeof EndUserTokenBodySchema>;
+
+export const CreateTenantBodySchema = t.Object(
+  { name: t.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+/** Query strings arrive as strings; the routes parse numbers themselves to answer 400, not 422. */
+export const ListThreadsQuerySchema = t.Object({
+  end_user_id: t.Optional(t.String()),
+  limit: t.Optional(t.String()),
+  cursor: t.Optional(t.String()),
+});
+
+export const HistoryQuerySchema = t.Object({
+  limit: t.Optional(t.String()),
+  cursor: t.Optional(t.String()),
+  order: t.Optional(t.String()),
+  include: t.Optional(t.String()),
+});
