@@ -103,7 +103,10 @@ function keyed(r: Reader, keyVar: string, urlVar: string) {
 }
 
 function compatibleProviders(r: Reader): CompatibleProviderConfig[] {
-  const names = (r.str("COMPAT_PROVIDERS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const names = (r.str("COMPAT_PROVIDERS") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: CompatibleProviderConfig[] = [];
   for (const name of names) {
     if (!/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -132,11 +135,16 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
     adminKey: r.str("ADMIN_KEY"),
     nodeId: r.str("NODE_ID") ?? `node_${randomUUID().slice(0, 8)}`,
-    advertiseUrl: r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    advertiseUrl:
+      r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },
     mongo: mongoUrl ? { url: mongoUrl, database: r.str("MONGO_DB") ?? "spool" } : null,
     meili: meiliUrl
-      ? { url: meiliUrl, apiKey: r.str("MEILI_API_KEY"), index: r.str("MEILI_INDEX") ?? "spool-messages" }
+      ? {
+          url: meiliUrl,
+          apiKey: r.str("MEILI_API_KEY"),
+          index: r.str("MEILI_INDEX") ?? "spool-messages",
+        }
       : null,
     providers: {
       anthropic: keyed(r, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
@@ -154,7 +162,12 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxBodyBytes: r.int("MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxWsFrameBytes: r.int("MAX_WS_FRAME_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
-      maxSubscriberBufferBytes: r.int("MAX_SUBSCRIBER_BUFFER_BYTES", 4 * 1024 * 1024, 1024, 1 << 30),
+      maxSubscriberBufferBytes: r.int(
+        "MAX_SUBSCRIBER_BUFFER_BYTES",
+        4 * 1024 * 1024,
+        1024,
+        1 << 30,
+      ),
       dedupTtlMs: r.int("DEDUP_TTL_MS", 24 * 3600 * 1000, 60_000, 30 * 24 * 3600 * 1000),
       toolWaitTimeoutMs: r.int("TOOL_WAIT_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 3600 * 1000),
     },

@@ -55,7 +55,11 @@ export type ModelErrorKind =
 export class ModelProviderError extends Error {
   readonly kind: ModelErrorKind;
   readonly retryAfterMs: number | null;
-  constructor(kind: ModelErrorKind, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(
+    kind: ModelErrorKind,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "ModelProviderError";
     this.kind = kind;
@@ -85,7 +89,9 @@ export function hasImages(messages: ModelMessage[]): boolean {
   const isImage = (b: Block | ImageBlock): boolean => b.type === "image";
   return messages.some((m) =>
     m.content.some(
-      (b) => isImage(b) || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some(isImage)),
+      (b) =>
+        isImage(b) ||
+        (b.type === "tool_result" && Array.isArray(b.content) && b.content.some(isImage)),
     ),
   );
 }

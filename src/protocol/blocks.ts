@@ -16,7 +16,10 @@ export type TextBlock = Static<typeof TextBlockSchema>;
 
 export const ImageSourceSchema = t.Union([
   t.Object(
-    { type: t.Literal("url"), url: t.String({ minLength: 1, maxLength: 8192, pattern: "^https?://" }) },
+    {
+      type: t.Literal("url"),
+      url: t.String({ minLength: 1, maxLength: 8192, pattern: "^https?://" }),
+    },
     { additionalProperties: false },
   ),
   t.Object(

@@ -58,7 +58,11 @@ export type LogEvent =
 export type StreamEvent = LogEvent | StreamResetEvent;
 export type PingEvent = { type: "ping" };
 
-export const FINAL_EVENT_TYPES = new Set(["message.completed", "message.incomplete", "message.failed"]);
+export const FINAL_EVENT_TYPES = new Set([
+  "message.completed",
+  "message.incomplete",
+  "message.failed",
+]);
 
 export function isFinalEvent(event: StreamEvent): event is MessageFinalEvent {
   return FINAL_EVENT_TYPES.has(event.type);

@@ -29,10 +29,18 @@ export const ToolDefinitionSchema = t.Object(
 );
 export type ToolDefinition = Static<typeof ToolDefinitionSchema>;
 
-export const ToolsModeSchema = t.Union([t.Literal("none"), t.Literal("client"), t.Literal("tenant")]);
+export const ToolsModeSchema = t.Union([
+  t.Literal("none"),
+  t.Literal("client"),
+  t.Literal("tenant"),
+]);
 export type ToolsMode = Static<typeof ToolsModeSchema>;
 
-export const OnBusySchema = t.Union([t.Literal("queue"), t.Literal("reject"), t.Literal("interrupt")]);
+export const OnBusySchema = t.Union([
+  t.Literal("queue"),
+  t.Literal("reject"),
+  t.Literal("interrupt"),
+]);
 export type OnBusy = Static<typeof OnBusySchema>;
 
 export const RequestIdSchema = t.String({ minLength: 1, maxLength: REQUEST_ID_MAX_CHARS });
