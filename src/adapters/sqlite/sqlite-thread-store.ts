@@ -1,0 +1,184 @@
+/**
+ * ThreadStore on the embedded SQLite file (see ports/thread-store.ts for the contract).
+ * `upsertMessages` is one IMMEDIATE transaction per call: the thread's existence (and owner) is
+ * checked inside it, so a concurrent `deleteThread` from another process either runs wholly
+ * before (the records are dropped) or wholly after (they are deleted with the thread). The
+ * version condition lives in the `ON CONFLICT … DO UPDATE … WHERE`, so it holds across processes.
+ * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
+ */
+
+import type { MessageRecord, ThreadRecord } from "../../ports/records.ts";
+import type {
+  MessagePageQuery,
+  ThreadPageQuery,
+  ThreadStore,
+  UpsertOutcome,
+} from "../../ports/thread-store.ts";
+import type { Metadata } from "../../protocol/objects.ts";
+import type { SqliteDb } from "./database.ts";
+import {
+  MESSAGE_COLUMNS,
+  MESSAGE_PLACEHOLDERS,
+  messageFromRow,
+  messageParams,
+  THREAD_COLUMNS,
+  threadFromRow,
+  threadParams,
+} from "./rows.ts";
+
+const UPSERT_MESSAGE_SQL =
+  `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_PLACEHOLDERS}) ` +
+  "ON CONFLICT (thread_id, seq) DO UPDATE SET " +
+  MESSAGE_COLUMNS.split(", ")
+    .filter((column) => column !== "thread_id" && column !== "seq")
+    .map((column) => `${column} = excluded.${column}`)
+    .join(", ") +
+  " WHERE excluded.epoch > messages.epoch" +
+  " OR (excluded.epoch = messages.epoch AND excluded.rev > messages.rev)";
+
+/** Four static queries (order × tool filter) so each is prepared once and plans on the key. */
+function messagePageSql(order: "asc" | "desc", includeTools: boolean): string {
+  const comparison = order === "asc" ? ">" : "<";
+  const toolFilter = includeTools ? "" : " AND role <> 'tool'";
+  return (
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND seq ${comparison} ?` +
+    `${toolFilter} ORDER BY seq ${order.toUpperCase()} LIMIT ?`
+  );
+}
+
+/** Keyset start when no `afterSeq` is given: before the first / after the last possible seq. */
+const SEQ_FLOOR = Number.MIN_SAFE_INTEGER;
+const SEQ_CEILING = Number.MAX_SAFE_INTEGER;
+
+export class SqliteThreadStore implements ThreadStore {
+  readonly #db: SqliteDb;
+
+  constructor(db: SqliteDb) {
+    this.#db = db;
+  }
+
+  async createThread(thread: ThreadRecord): Promise<void> {
+    this.#db
+      .prepare(`INSERT INTO threads (${THREAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(...threadParams(thread));
+  }
+
+  async getThread(tenantId: string, threadId: string): Promise<ThreadRecord | null> {
+    const row = this.#db
+      .prepare(`SELECT ${THREAD_COLUMNS} FROM threads WHERE id = ? AND tenant_id = ?`)
+      .get(threadId, tenantId);
+    return row ? threadFromRow(row) : null;
+  }
+
+  async listThreads(query: ThreadPageQuery): Promise<ThreadRecord[]> {
+    if (query.limit < 1) return [];
+    const where = ["tenant_id = ?"];
+    const params: (string | number)[] = [query.tenantId];
+    if (query.endUserId !== undefined) {
+      where.push("end_user_id = ?");
+      params.push(query.endUserId);
+    }
+    if (query.after) {
+      // A row value comparison: SQLite walks the (…, last_active_at DESC, id DESC) index from
+      // the keyset position instead of filtering.
+      where.push("(last_active_at, id) < (?, ?)");
+      params.push(query.after.lastActiveAt, query.after.id);
+    }
+    const sql =
+      `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where.join(" AND ")} ` +
+      "ORDER BY last_active_at DESC, id DESC LIMIT ?";
+    return this.#db
+      .prepare(sql)
+      .all(...params, query.limit)
+      .map(threadFromRow);
+  }
+
+  async updateThreadMetadata(
+    tenantId: string,
+    threadId: string,
+    metadata: Metadata,
+  ): Promise<ThreadRecord | null> {
+    const row = this.#db
+      .prepare(
+        `UPDATE threads SET metadata = ? WHERE id = ? AND tenant_id = ? RETURNING ${THREAD_COLUMNS}`,
+      )
+      .get(JSON.stringify(metadata), threadId, tenantId);
+    return row ? threadFromRow(row) : null;
+  }
+
+  async touchThread(threadId: string, lastSeq: number, lastActiveAt: number): Promise<void> {
+    // Scalar MAX per column: each only moves forward, whatever order touches arrive in.
+    this.#db
+      .prepare(
+        "UPDATE threads SET last_seq = MAX(last_seq, ?), last_active_at = MAX(last_active_at, ?) " +
+          "WHERE id = ?",
+      )
+      .run(lastSeq, lastActiveAt, threadId);
+  }
+
+  async deleteThread(tenantId: string, threadId: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const { changes } = this.#db
+        .prepare("DELETE FROM threads WHERE id = ? AND tenant_id = ?")
+        .run(threadId, tenantId);
+      if (changes === 0) return false;
+      this.#db.prepare("DELETE FROM messages WHERE thread_id = ?").run(threadId);
+      return true;
+    });
+  }
+
+  async upsertMessages(records: MessageRecord[]): Promise<UpsertOutcome> {
+    if (records.length === 0) return { written: 0 };
+    return this.#db.transaction(() => {
+      const upsert = this.#db.prepare(UPSERT_MESSAGE_SQL);
+      const owners = new Map<string, string | null>();
+      let written = 0;
+      for (const record of records) {
+        if (this.#ownerOf(record.thread_id, owners) !== record.tenant_id) continue;
+        written += upsert.run(...messageParams(record)).changes;
+      }
+      return { written };
+    });
+  }
+
+  async listMessages(query: MessagePageQuery): Promise<MessageRecord[]> {
+    if (query.limit < 1) return [];
+    const start = query.afterSeq ?? (query.order === "asc" ? SEQ_FLOOR : SEQ_CEILING);
+    return this.#db
+      .prepare(messagePageSql(query.order, query.includeTools))
+      .all(query.threadId, start, query.limit)
+      .map(messageFromRow);
+  }
+
+  async getMessage(threadId: string, seq: number): Promise<MessageRecord | null> {
+    const row = this.#db
+      .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND seq = ?`)
+      .get(threadId, seq);
+    return row ? messageFromRow(row) : null;
+  }
+
+  async lastSeq(threadId: string): Promise<number> {
+    const row = this.#db
+      .prepare("SELECT MAX(seq) AS last_seq FROM messages WHERE thread_id = ?")
+      .get(threadId);
+    return row?.last_seq == null ? 0 : Number(row.last_seq);
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the handle is shared with the tenant store and the search index, so
+    // whoever opened it (the wiring) closes it after every adapter is done.
+  }
+
+  /**
+   * The tenant owning a thread, null when the thread does not exist; memoized per transaction
+   * so a batch of one thread costs one lookup.
+   */
+  #ownerOf(threadId: string, owners: Map<string, string | null>): string | null {
+    const known = owners.get(threadId);
+    if (known !== undefined) return known;
+    const row = this.#db.prepare("SELECT tenant_id FROM threads WHERE id = ?").get(threadId);
+    const owner = row ? String(row.tenant_id) : null;
+    owners.set(threadId, owner);
+    return owner;
+  }
+}
