@@ -1,0 +1,157 @@
+/**
+ * Runs the store contract suites on the SQLite adapters (a fresh temp-file database per test),
+ * then checks what only SQLite has: the query plans of the hot reads, the migration's
+ * idempotence, and two handles on one file agreeing (SQLite's multi-process mode).
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqlite, type SqliteDb } from "../../src/adapters/sqlite/database.ts";
+import {
+  migrateSqlite,
+  SQLITE_STORE_SCHEMA_VERSION,
+  storeVersion,
+} from "../../src/adapters/sqlite/schema.ts";
+import { SqliteTenantStore } from "../../src/adapters/sqlite/sqlite-tenant-store.ts";
+import { SqliteThreadStore } from "../../src/adapters/sqlite/sqlite-thread-store.ts";
+import { messageRange, messageRecord, threadRecord } from "../support/records.ts";
+import { tenantStoreContract } from "./tenant-store.contract.ts";
+import { threadStoreContract } from "./thread-store.contract.ts";
+
+interface TempDb {
+  db: SqliteDb;
+  path: string;
+  cleanup(): Promise<void>;
+}
+
+async function tempDb(): Promise<TempDb> {
+  const dir = mkdtempSync(join(tmpdir(), "spool-store-"));
+  const path = join(dir, "spool.sqlite");
+  const db = await openSqlite(path);
+  migrateSqlite(db);
+  return {
+    db,
+    path,
+    async cleanup() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+threadStoreContract("sqlite", async () => {
+  const { db, cleanup } = await tempDb();
+  return { store: new SqliteThreadStore(db), cleanup };
+});
+
+tenantStoreContract("sqlite", async () => {
+  const { db, cleanup } = await tempDb();
+  return { store: new SqliteTenantStore(db), cleanup };
+});
+
+/** The plan's detail lines, joined: "SEARCH messages USING INDEX … (thread_id=? AND seq>?)". */
+function plan(db: SqliteDb, sql: string, ...params: (string | number)[]): string {
+  return db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .all(...params)
+    .map((row) => String(row.detail))
+    .join(" | ");
+}
+
+/** The rowid table's primary key is its autoindex; either name means the key is used. */
+const USES_MESSAGE_KEY = /SEARCH messages USING (PRIMARY KEY|INDEX sqlite_autoindex_messages_1)/;
+
+describe("SQLite store specifics", () => {
+  test("message pages search the primary key, in both orders, with no sort step", async () => {
+    const temp = await tempDb();
+    try {
+      const thread = threadRecord();
+      const store = new SqliteThreadStore(temp.db);
+      await store.createThread(thread);
+      await store.upsertMessages(messageRange(thread, 6000, 7));
+      temp.db.exec("ANALYZE");
+      for (const order of ["ASC", "DESC"]) {
+        for (const toolFilter of ["", " AND role <> 'tool'"]) {
+          const comparison = order === "ASC" ? ">" : "<";
+          const sql =
+            `SELECT * FROM messages WHERE thread_id = ? AND seq ${comparison} ?${toolFilter} ` +
+            `ORDER BY seq ${order} LIMIT ?`;
+          const detail = plan(temp.db, sql, thread.id, 3000, 50);
+          expect(detail).toMatch(USES_MESSAGE_KEY);
+          expect(detail).toContain("thread_id=? AND seq");
+          expect(detail).not.toContain("TEMP B-TREE");
+        }
+      }
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  test("thread list pages walk the activity indexes with no sort step", async () => {
+    const temp = await tempDb();
+    try {
+      const keyset = "AND (last_active_at, id) < (?, ?) ORDER BY last_active_at DESC, id DESC";
+      const byTenant = plan(
+        temp.db,
+        `SELECT * FROM threads WHERE tenant_id = ? ${keyset} LIMIT ?`,
+        "ten_1",
+        1,
+        "thr_1",
+        50,
+      );
+      expect(byTenant).toContain("USING INDEX threads_by_activity");
+      expect(byTenant).not.toContain("TEMP B-TREE");
+      const byUser = plan(
+        temp.db,
+        `SELECT * FROM threads WHERE tenant_id = ? AND end_user_id = ? ${keyset} LIMIT ?`,
+        "ten_1",
+        "user_1",
+        1,
+        "thr_1",
+        50,
+      );
+      expect(byUser).toContain("USING INDEX threads_by_end_user_activity");
+      expect(byUser).not.toContain("TEMP B-TREE");
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  test("migrateSqlite is idempotent and records the store's version", async () => {
+    const temp = await tempDb();
+    try {
+      migrateSqlite(temp.db);
+      migrateSqlite(temp.db);
+      expect(storeVersion(temp.db)).toBe(SQLITE_STORE_SCHEMA_VERSION);
+      expect(SQLITE_STORE_SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  test("two handles on one file: conditional upserts and settings agree", async () => {
+    const temp = await tempDb();
+    const second = await openSqlite(temp.path);
+    try {
+      migrateSqlite(second);
+      const storeA = new SqliteThreadStore(temp.db);
+      const storeB = new SqliteThreadStore(second);
+      const thread = threadRecord();
+      await storeA.createThread(thread);
+      const newer = messageRecord(thread, 1, { epoch: 2, rev: 1 });
+      expect(await storeB.upsertMessages([newer])).toEqual({ written: 1 });
+      const stale = messageRecord(thread, 1, { epoch: 1, rev: 9 });
+      expect(await storeA.upsertMessages([stale])).toEqual({ written: 0 });
+      expect(await storeA.getMessage(thread.id, 1)).toStrictEqual(newer);
+
+      const tenantsA = new SqliteTenantStore(temp.db);
+      const tenantsB = new SqliteTenantStore(second);
+      expect(await tenantsA.getOrCreateSetting("cursor_key", () => "from-a")).toBe("from-a");
+      expect(await tenantsB.getOrCreateSetting("cursor_key", () => "from-b")).toBe("from-a");
+    } finally {
+      second.close();
+      await temp.cleanup();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The TenantStore contract suite (ports/tenant-store.ts), run by every adapter's runner:
+ * `tenantStoreContract("sqlite", factory)`. Each test gets a fresh, empty store.
+ */
+import { describe, expect } from "bun:test";
+import type { TenantStore } from "../../src/ports/tenant-store.ts";
+import { BASE_TIME_MS, freshId, secretKeyRecord, tenantRecord } from "../support/records.ts";
+import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
+
+const byId = <T extends { id: string }>(items: T[]) =>
+  [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+export function tenantStoreContract(
+  name: string,
+  factory: StoreFactory<TenantStore>,
+  options: ContractOptions = {},
+): void {
+  describe(`TenantStore contract: ${name}`, () => {
+    const kit = contractKit(factory, options);
+
+    kit.test("getTenant returns the created tenant, null for a missing one", async (store) => {
+      const tenant = tenantRecord({ name: "Ünïcode Ltd" });
+      await store.createTenant(tenant);
+      expect(await store.getTenant(tenant.id)).toStrictEqual(tenant);
+      expect(await store.getTenant(freshId("ten"))).toBeNull();
+    });
+
+    kit.test("countTenants counts every tenant", async (store) => {
+      expect(await store.countTenants()).toBe(0);
+      for (let i = 0; i < 3; i++) await store.createTenant(tenantRecord());
+      expect(await store.countTenants()).toBe(3);
+    });
+
+    kit.test("a key is found by its hash and by its id", async (store) => {
+      const tenant = tenantRecord();
+      await store.createTenant(tenant);
+      const key = secretKeyRecord(tenant.id, { hint: "sk_live_ab" });
+      await store.createKey(key);
+      expect(await store.findKeyByHash(key.hash)).toStrictEqual(key);
+      expect(await store.getKey(key.id)).toStrictEqual(key);
+      expect(await store.findKeyByHash("0".repeat(64))).toBeNull();
+      expect(await store.getKey(freshId("key"))).toBeNull();
+    });
+
+    kit.test("a revoked key stays findable, with revoked_at set", async (store) => {
+      const tenant = tenantRecord();
+      await store.createTenant(tenant);
+      const key = secretKeyRecord(tenant.id);
+      await store.createKey(key);
+      const revokedAt = BASE_TIME_MS + 5000;
+      expect(await store.revokeKey(tenant.id, key.id, revokedAt)).toBe(true);
+      const revoked = { ...key, revoked_at: revokedAt };
+      expect(await store.findKeyByHash(key.hash)).toStrictEqual(revoked);
+      expect(await store.getKey(key.id)).toStrictEqual(revoked);
+      // Idempotent: a second revocation succeeds and changes nothing.
+      expect(await store.revokeKey(tenant.id, key.id, revokedAt + 1000)).toBe(true);
+      expect(await store.getKey(key.id)).toStrictEqual(revoked);
+    });
+
+    kit.test("revokeKey of another tenant's key is false and leaves it usable", async (store) => {
+      const owner = tenantRecord();
+      const intruder = tenantRecord();
+      await store.createTenant(owner);
+      await store.createTenant(intruder);
+      const key = secretKeyRecord(owner.id);
+      await store.createKey(key);
+      expect(await store.revokeKey(intruder.id, key.id, BASE_TIME_MS)).toBe(false);
+      expect(await store.revokeKey(owner.id, freshId("key"), BASE_TIME_MS)).toBe(false);
+      expect(await store.getKey(key.id)).toStrictEqual(key);
+    });
+
+    kit.test("listKeys returns the tenant's keys, revoked ones included", async (store) => {
+      const tenant = tenantRecord();
+      const other = tenantRecord();
+      await store.createTenant(tenant);
+      await store.createTenant(other);
+      const keys = [0, 1, 2].map((i) =>
+        secretKeyRecord(tenant.id, { created_at: BASE_TIME_MS + i }),
+      );
+      for (const key of keys) await store.createKey(key);
+      await store.createKey(secretKeyRecord(other.id));
+      await store.revokeKey(tenant.id, keys[1]!.id, BASE_TIME_MS + 10);
+      const expected = keys.map((key, i) =>
+        i === 1 ? { ...key, revoked_at: BASE_TIME_MS + 10 } : key,
+      );
+      expect(byId(await store.listKeys(tenant.id))).toStrictEqual(byId(expected));
+      expect(await store.listKeys(freshId("ten"))).toEqual([]);
+    });
+
+    kit.test("getOrCreateSetting keeps the first writer's value", async (store) => {
+      const first = await store.getOrCreateSetting("cursor_key", () => "first-value");
+      const second = await store.getOrCreateSetting("cursor_key", () => "second-value");
+      expect(first).toBe("first-value");
+      expect(second).toBe("first-value");
+      expect(await store.getOrCreateSetting("other", () => "other-value")).toBe("other-value");
+    });
+
+    kit.test("concurrent getOrCreateSetting calls all agree on one value", async (store) => {
+      const values = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.getOrCreateSetting("shared", () => `v${i}`)),
+      );
+      expect(new Set(values).size).toBe(1);
+      expect(await store.getOrCreateSetting("shared", () => "late")).toBe(values[0]!);
+    });
+
+    kit.checkSkips();
+  });
+}
