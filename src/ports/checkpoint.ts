@@ -40,6 +40,8 @@ export interface EventBatch {
   /** Offset of the first event in `events`; must equal the log's current length. */
   firstOffset: number;
   events: string[];
+  /** Set when the batch ends the message: the log then expires after this many ms. */
+  expireAfterMs?: number;
 }
 
 export interface CheckpointStore {
@@ -49,6 +51,11 @@ export interface CheckpointStore {
   initLastSeq(threadId: string, epoch: number, seq: number): Promise<Fenced>;
 
   appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult>;
+  /** A recorded request id: its fingerprint and the seqs of the turn it produced. */
+  findRequest(
+    threadId: string,
+    requestId: string,
+  ): Promise<{ fingerprint: string; seqs: number[] } | null>;
   /** Replaces a tail entry with a newer version of the same message (status, content, usage). */
   putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced>;
   readTail(threadId: string): Promise<MessageRecord[]>;

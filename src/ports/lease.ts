@@ -3,8 +3,8 @@
  * the thread's fencing epoch, so two grants never share an epoch; every other write of an owner
  * carries its epoch and is refused once a newer grant exists.
  *
- * - `acquire` grants only when no live lease exists (or it is already this node's, in which case
- *   it renews it and keeps the epoch).
+ * - `acquire` grants when no live lease exists or the lease is recorded for this same node id (an
+ *   earlier incarnation of the node); either way the grant takes a new epoch.
  * - `renew` / `release` succeed only for the exact (node, epoch) holder.
  */
 export type AcquireResult =

@@ -95,3 +95,9 @@ export function hasImages(messages: ModelMessage[]): boolean {
     ),
   );
 }
+
+/** Resolves the `model` of a send (`provider/name`, or a well-known bare name) to a provider. */
+export interface ModelCatalog {
+  resolve(model: string): { provider: ModelProvider; model: string } | null;
+  list(): { id: string; provider: string; object: "model" }[];
+}

@@ -44,7 +44,6 @@ export const StopReasonSchema = t.Union([
   t.Literal("interrupted"),
   t.Literal("max_tokens"),
   t.Literal("tool_wait_timeout"),
-  t.Literal("error"),
 ]);
 export type StopReason = Static<typeof StopReasonSchema>;
 

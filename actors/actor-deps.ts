@@ -1,0 +1,26 @@
+/** What a thread actor needs from the outside world: ports and config slices only. */
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { Clock } from "../src/ports/clock.ts";
+import type { JobQueue } from "../src/ports/job-queue.ts";
+import type { ModelCatalog } from "../src/ports/llm.ts";
+import type { Logger } from "../src/ports/logger.ts";
+import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { HistoryReader } from "./history-reader.ts";
+
+export interface ActorLimits {
+  dedupTtlMs: number;
+  maxSubscriberBufferBytes: number;
+  toolWaitTimeoutMs: number;
+}
+
+export interface ActorDeps {
+  nodeId: string;
+  checkpoint: CheckpointStore;
+  store: ThreadStore;
+  jobs: JobQueue;
+  catalog: ModelCatalog;
+  clock: Clock;
+  history: HistoryReader;
+  logger: Logger;
+  limits: ActorLimits;
+}

@@ -1,0 +1,132 @@
+/**
+ * One model call for one assistant message: maps the provider's stream parts to block events,
+ * retries a retryable provider error only while nothing has been emitted (never a duplicated chunk
+ * or a double charge), closes open blocks on abort or failure, and reports how it ended.
+ */
+
+import {
+  type ModelProvider,
+  ModelProviderError,
+  type ModelRequest,
+  type ModelStreamPart,
+} from "../src/ports/llm.ts";
+import type { StopReason, Usage } from "../src/protocol/objects.ts";
+import type { EventBody } from "./thread-log.ts";
+
+/** 3 attempts: rides out a 429 or an overloaded blip, gives up before a user gives up. */
+export const MODEL_ATTEMPTS = 3;
+/** Backoff before a retry when the provider gave no Retry-After: 250 ms, then 500 ms. */
+const RETRY_BASE_MS = 250;
+/** Never wait longer than this on a Retry-After before the first chunk. */
+const MAX_RETRY_WAIT_MS = 5_000;
+
+export interface GenerationResult {
+  status: "completed" | "incomplete" | "failed";
+  stopReason: StopReason | null;
+  usage: Usage | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface GenerationInput {
+  provider: ModelProvider;
+  request: Omit<ModelRequest, "signal">;
+  seq: number;
+  signal: AbortSignal;
+  emit(body: EventBody): void;
+  sleep(ms: number): Promise<void>;
+}
+
+class PartMapper {
+  emitted = 0;
+  readonly open = new Set<number>();
+  usage: { input: number | null; output: number | null } = { input: null, output: null };
+  stop: StopReason | null = null;
+
+  constructor(private readonly input: GenerationInput) {}
+
+  apply(part: ModelStreamPart): void {
+    const { seq, emit } = this.input;
+    switch (part.type) {
+      case "block_start":
+        this.open.add(part.index);
+        emit({ type: "block.start", seq, index: part.index, block: part.block });
+        break;
+      case "block_delta":
+        emit({ type: "block.delta", seq, index: part.index, delta: part.delta });
+        break;
+      case "block_stop":
+        this.open.delete(part.index);
+        emit({ type: "block.stop", seq, index: part.index });
+        break;
+      case "usage":
+        if (part.input_tokens !== undefined) this.usage.input = part.input_tokens;
+        if (part.output_tokens !== undefined) this.usage.output = part.output_tokens;
+        return;
+      case "stop":
+        this.stop = part.reason;
+        return;
+    }
+    this.emitted++;
+  }
+
+  closeOpenBlocks(): void {
+    for (const index of this.open)
+      this.input.emit({ type: "block.stop", seq: this.input.seq, index });
+    this.open.clear();
+  }
+
+  finalUsage(): Usage | null {
+    if (this.usage.input === null && this.usage.output === null) return null;
+    return {
+      input_tokens: this.usage.input ?? 0,
+      output_tokens: this.usage.output ?? 0,
+      estimated: false,
+    };
+  }
+}
+
+function retryDelayMs(error: ModelProviderError, attempt: number): number {
+  return Math.min(error.retryAfterMs ?? RETRY_BASE_MS * 2 ** attempt, MAX_RETRY_WAIT_MS);
+}
+
+export async function runGeneration(input: GenerationInput): Promise<GenerationResult> {
+  const mapper = new PartMapper(input);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for await (const part of input.provider.stream({ ...input.request, signal: input.signal })) {
+        if (input.signal.aborted) break;
+        mapper.apply(part);
+      }
+      mapper.closeOpenBlocks();
+      if (input.signal.aborted) return ended(mapper, "incomplete", "cancelled");
+      if (mapper.stop === "max_tokens") return ended(mapper, "incomplete", "max_tokens");
+      return ended(mapper, "completed", mapper.stop ?? "end_turn");
+    } catch (error) {
+      if (input.signal.aborted) {
+        mapper.closeOpenBlocks();
+        return ended(mapper, "incomplete", "cancelled");
+      }
+      const providerError =
+        error instanceof ModelProviderError
+          ? error
+          : new ModelProviderError("unavailable", "the model stream failed", { cause: error });
+      if (providerError.retryable && mapper.emitted === 0 && attempt + 1 < MODEL_ATTEMPTS) {
+        await input.sleep(retryDelayMs(providerError, attempt));
+        continue;
+      }
+      mapper.closeOpenBlocks();
+      return {
+        ...ended(mapper, "failed", null),
+        error: { code: `provider_${providerError.kind}`, message: providerError.message },
+      };
+    }
+  }
+}
+
+function ended(
+  mapper: PartMapper,
+  status: GenerationResult["status"],
+  stopReason: StopReason | null,
+): GenerationResult {
+  return { status, stopReason, usage: mapper.finalUsage(), error: null };
+}

@@ -1,0 +1,94 @@
+/**
+ * Reads a thread's messages as clients must see them: the durable store merged with the Redis
+ * tail (acknowledged but not yet persisted, or in progress), newest version of each seq winning,
+ * and in-progress messages filled with their partial content. The tail is read before the store:
+ * a message that moves from tail to store between the two reads is then seen at least once.
+ */
+import { assembleMessage } from "../src/domain/message-assembly.ts";
+import { isNewer } from "../src/domain/records.ts";
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessagePageQuery, ThreadStore } from "../src/ports/thread-store.ts";
+import type { LogEvent } from "../src/protocol/events.ts";
+import type { Message } from "../src/protocol/objects.ts";
+
+/** Partial content of an in-progress message held by a local actor, if any. */
+export type LiveSnapshot = (threadId: string, seq: number) => Message | null;
+
+/** Page size for loading a whole thread (model context). */
+const FULL_READ_PAGE = 500;
+
+export class HistoryReader {
+  constructor(
+    private readonly store: ThreadStore,
+    private readonly checkpoint: CheckpointStore,
+    private readonly liveSnapshot: LiveSnapshot,
+  ) {}
+
+  async page(query: MessagePageQuery): Promise<{ records: MessageRecord[]; hasMore: boolean }> {
+    const tail = await this.checkpoint.readTail(query.threadId);
+    const stored = await this.store.listMessages({ ...query, limit: query.limit + 1 });
+    const inRange = (r: MessageRecord) =>
+      (query.includeTools || r.role !== "tool") &&
+      (query.afterSeq === undefined ||
+        (query.order === "asc" ? r.seq > query.afterSeq : r.seq < query.afterSeq));
+    const merged = mergeNewest(stored, tail.filter(inRange));
+    merged.sort((a, b) => (query.order === "asc" ? a.seq - b.seq : b.seq - a.seq));
+    const records = merged.slice(0, query.limit);
+    return { records: await this.#fillInProgress(records), hasMore: merged.length > query.limit };
+  }
+
+  async message(threadId: string, seq: number): Promise<MessageRecord | null> {
+    const hot = await this.checkpoint.readTailMessage(threadId, seq);
+    const stored = await this.store.getMessage(threadId, seq);
+    const newest = hot && (!stored || isNewer(hot, stored)) ? hot : stored;
+    if (!newest) return null;
+    const [filled] = await this.#fillInProgress([newest]);
+    return filled ?? null;
+  }
+
+  /** Every message of the thread in seq order (for model context). */
+  async all(threadId: string): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = [];
+    let afterSeq: number | undefined;
+    for (;;) {
+      const { records, hasMore } = await this.page({
+        threadId,
+        limit: FULL_READ_PAGE,
+        order: "asc",
+        includeTools: true,
+        ...(afterSeq === undefined ? {} : { afterSeq }),
+      });
+      out.push(...records);
+      if (!hasMore || records.length === 0) return out;
+      afterSeq = records[records.length - 1]!.seq;
+    }
+  }
+
+  async #fillInProgress(records: MessageRecord[]): Promise<MessageRecord[]> {
+    return Promise.all(
+      records.map(async (record) => {
+        if (record.status !== "in_progress") return record;
+        const partial = await this.#partial(record.thread_id, record.seq);
+        return partial ? { ...record, content: partial.content } : record;
+      }),
+    );
+  }
+
+  async #partial(threadId: string, seq: number): Promise<Message | null> {
+    const live = this.liveSnapshot(threadId, seq);
+    if (live) return live;
+    const events = await this.checkpoint.readEvents(threadId, seq, 0);
+    if (!events || events.length === 0) return null;
+    return assembleMessage(events.map((e) => JSON.parse(e) as LogEvent));
+  }
+}
+
+export function mergeNewest(a: MessageRecord[], b: MessageRecord[]): MessageRecord[] {
+  const bySeq = new Map<number, MessageRecord>();
+  for (const record of [...a, ...b]) {
+    const seen = bySeq.get(record.seq);
+    if (!seen || isNewer(record, seen)) bySeq.set(record.seq, record);
+  }
+  return [...bySeq.values()];
+}

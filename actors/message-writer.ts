@@ -1,0 +1,191 @@
+/**
+ * Creates and settles messages of one thread on its owner: appends (fenced, deduplicated, seq
+ * assigned in Redis), emits their `message.created` events, finalizes assistant messages from their
+ * own event log, and hands settled versions to the persist / finished jobs.
+ */
+
+import { newId } from "../src/domain/ids.ts";
+import { toWireMessage } from "../src/domain/records.ts";
+import { estimateTokens } from "../src/domain/tokens.ts";
+import type { AppendMessagesResult } from "../src/ports/checkpoint.ts";
+import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
+import type { Block } from "../src/protocol/blocks.ts";
+import {
+  IdempotencyMismatchError,
+  SeqConflictError,
+  UnavailableError,
+} from "../src/protocol/errors.ts";
+import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
+import type { ActorDeps } from "./actor-deps.ts";
+import type { ThreadLog } from "./thread-log.ts";
+
+export interface NewMessage {
+  role: MessageRecord["role"];
+  content: Block[];
+  status: MessageStatus;
+  model: string | null;
+  requestId: string | null;
+}
+
+export interface Settlement {
+  status: Exclude<MessageStatus, "in_progress">;
+  stopReason: StopReason | null;
+  usage: Usage | null;
+  error: { code: string; message: string } | null;
+}
+
+export class MessageWriter {
+  /** Messages this node created and that are not settled yet, by seq. */
+  readonly open = new Map<number, MessageRecord>();
+  lastSeq: number;
+  readonly #settledWaiters = new Map<number, (() => void)[]>();
+
+  constructor(
+    private readonly deps: ActorDeps,
+    private readonly thread: ThreadRecord,
+    private readonly epoch: number,
+    private readonly log: ThreadLog,
+    lastSeq: number,
+    private readonly onFenced: () => void,
+  ) {
+    this.lastSeq = lastSeq;
+  }
+
+  /** Appends messages atomically; returns the raw outcome for duplicates, throws API errors. */
+  async append(
+    messages: NewMessage[],
+    options: { requestId: string | null; fingerprint: string; ifLastSeq: number | null },
+  ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
+    const now = new Date(this.deps.clock.now()).toISOString();
+    const records = messages.map((m, i) => this.#record(m, this.lastSeq + 1 + i, now));
+    const result = await this.deps.checkpoint.appendMessages({
+      threadId: this.thread.id,
+      epoch: this.epoch,
+      requestId: options.requestId,
+      fingerprint: options.fingerprint,
+      ifLastSeq: options.ifLastSeq,
+      messages: records,
+      dedupTtlMs: this.deps.limits.dedupTtlMs,
+    });
+    switch (result.kind) {
+      case "mismatch":
+        throw new IdempotencyMismatchError();
+      case "seq_conflict":
+        throw new SeqConflictError(result.lastSeq);
+      case "fenced":
+        this.onFenced();
+        throw new UnavailableError("This thread moved to another node; retry the request.");
+      case "duplicate":
+        return result;
+    }
+    this.lastSeq += records.length;
+    for (const record of records) this.#announce(record);
+    const settled = records.filter((r) => r.status !== "in_progress");
+    await this.deps.jobs.enqueuePersist(settled.map((r) => this.#ref(r)));
+    return result;
+  }
+
+  /** Settles an open message from what its event log holds, durably, then queues its jobs. */
+  async settle(seq: number, outcome: Settlement): Promise<MessageRecord> {
+    const open = this.open.get(seq);
+    if (!open) throw new Error(`message ${seq} is not open on this node`);
+    await this.log.writer.flushed();
+    const content = this.log.snapshot(seq)?.content ?? open.content;
+    const record: MessageRecord = {
+      ...open,
+      content,
+      status: outcome.status,
+      stop_reason: outcome.stopReason,
+      usage: outcome.usage ?? {
+        input_tokens: 0,
+        output_tokens: estimateTokens(content),
+        estimated: true,
+      },
+      error: outcome.error,
+      completed_at: new Date(this.deps.clock.now()).toISOString(),
+      rev: open.rev + 1,
+      last_offset: this.log.lastOffset(seq) + 1,
+    };
+    this.log.emit(seq, { type: `message.${outcome.status}`, message: toWireMessage(record) });
+    await this.log.writer.flushed();
+    if (this.log.writer.failed) throw new UnavailableError("This thread moved to another node.");
+    const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
+    if (!put.ok) {
+      this.onFenced();
+      throw new UnavailableError("This thread moved to another node.");
+    }
+    this.open.delete(seq);
+    this.log.forget(seq);
+    for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
+    this.#settledWaiters.delete(seq);
+    await this.deps.jobs.enqueuePersist([this.#ref(record)]);
+    await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(record)]);
+    return record;
+  }
+
+  /** Resolves once message `seq` is settled (at once when it is not open here). */
+  whenSettled(seq: number): Promise<void> {
+    if (!this.open.has(seq)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#settledWaiters.get(seq) ?? [];
+      waiters.push(resolve);
+      this.#settledWaiters.set(seq, waiters);
+    });
+  }
+
+  /** Adopts an in-progress message found in the tail (recovery after a crash). */
+  adopt(record: MessageRecord): void {
+    this.open.set(record.seq, { ...record, epoch: this.epoch });
+  }
+
+  /** Records a version settled by a previous owner whose tail update was lost. */
+  async restore(record: MessageRecord): Promise<void> {
+    const current = { ...record, epoch: this.epoch, rev: record.rev + 1 };
+    const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, current);
+    if (!put.ok) {
+      this.onFenced();
+      throw new UnavailableError("This thread moved to another node.");
+    }
+    await this.deps.jobs.enqueuePersist([this.#ref(current)]);
+    await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(current)]);
+  }
+
+  /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */
+  async repersist(records: MessageRecord[]): Promise<void> {
+    await this.deps.jobs.enqueuePersist(records.map((r) => this.#ref(r)));
+  }
+
+  #record(message: NewMessage, seq: number, now: string): MessageRecord {
+    const settled = message.status !== "in_progress";
+    return {
+      id: newId("msg"),
+      object: "message",
+      thread_id: this.thread.id,
+      seq,
+      role: message.role,
+      content: message.content,
+      status: message.status,
+      model: message.model,
+      request_id: message.requestId,
+      end_user_id: this.thread.end_user_id,
+      usage: null,
+      stop_reason: null,
+      error: null,
+      created_at: now,
+      completed_at: settled ? now : null,
+      tenant_id: this.thread.tenant_id,
+      epoch: this.epoch,
+      rev: 1,
+      last_offset: 0,
+    };
+  }
+
+  #announce(record: MessageRecord): void {
+    if (record.status === "in_progress") this.open.set(record.seq, record);
+    this.log.emit(record.seq, { type: "message.created", message: toWireMessage(record) });
+  }
+
+  #ref(record: MessageRecord) {
+    return { threadId: record.thread_id, seq: record.seq, rev: record.rev };
+  }
+}

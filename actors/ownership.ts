@@ -1,0 +1,78 @@
+/**
+ * A node's hold on one thread's lease: renews it every `renewEveryMs`, and declares it lost the
+ * moment it cannot prove it still holds it (a failed renewal, or no successful renewal within the
+ * TTL minus a safety margin). Losing it calls `onLost`, and the actor stops writing: self-fencing,
+ * on top of every Redis write being checked against the epoch.
+ */
+import type { Clock, TimerHandle } from "../src/ports/clock.ts";
+import type { LeaseStore } from "../src/ports/lease.ts";
+
+export interface LeaseTiming {
+  ttlMs: number;
+  renewEveryMs: number;
+}
+
+export class Ownership {
+  #timer: TimerHandle | null = null;
+  #lastRenewedAt: number;
+  #lost = false;
+  #released = false;
+
+  constructor(
+    readonly threadId: string,
+    readonly nodeId: string,
+    readonly epoch: number,
+    private readonly leases: LeaseStore,
+    private readonly clock: Clock,
+    private readonly timing: LeaseTiming,
+    private readonly onLost: () => void,
+  ) {
+    this.#lastRenewedAt = clock.now();
+    this.#schedule();
+  }
+
+  /** True while the lease is provably ours: renewed within the TTL less one renewal interval. */
+  get held(): boolean {
+    if (this.#lost || this.#released) return false;
+    return this.clock.now() - this.#lastRenewedAt < this.timing.ttlMs - this.timing.renewEveryMs;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    this.#cancel();
+    if (!this.#lost) await this.leases.release(this.threadId, this.nodeId, this.epoch);
+  }
+
+  #schedule(): void {
+    this.#timer = this.clock.setTimeout(() => void this.#renew(), this.timing.renewEveryMs);
+  }
+
+  #cancel(): void {
+    if (this.#timer !== null) this.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#released || this.#lost) return;
+    const startedAt = this.clock.now();
+    let renewed = false;
+    try {
+      renewed = await this.leases.renew(this.threadId, this.nodeId, this.epoch, this.timing.ttlMs);
+    } catch {
+      // Redis unreachable: keep trying while the lease may still be ours; `held` decides.
+      renewed = false;
+      if (this.held) return this.#schedule();
+    }
+    if (this.#released) return;
+    if (!renewed) return this.#markLost();
+    this.#lastRenewedAt = startedAt;
+    this.#schedule();
+  }
+
+  #markLost(): void {
+    this.#lost = true;
+    this.#cancel();
+    this.onLost();
+  }
+}

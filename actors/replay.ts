@@ -1,0 +1,73 @@
+/**
+ * Replay from the Redis checkpoint, for cursors the ring buffer cannot serve (evicted, another
+ * node, after a restart). Where a message's log is gone (expired, lost) the client gets an honest
+ * `stream.reset` with the message's current state instead of a silent gap.
+ */
+import { toWireMessage } from "../src/domain/records.ts";
+import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { MessageRecord } from "../src/ports/records.ts";
+import type { StreamResetEvent } from "../src/protocol/events.ts";
+import { FINAL_EVENT_TYPES } from "../src/protocol/events.ts";
+import { type EventEntry, eventType, type Position } from "./event-entry.ts";
+
+export interface ReplaySource {
+  checkpoint: CheckpointStore;
+  message(threadId: string, seq: number): Promise<MessageRecord | null>;
+}
+
+export function resetEntry(record: MessageRecord, reason: StreamResetEvent["reason"]): EventEntry {
+  const offset = Math.max(record.last_offset, 0);
+  const event: StreamResetEvent = {
+    type: "stream.reset",
+    thread_id: record.thread_id,
+    cursor: formatStreamCursor(record.seq, offset),
+    seq: record.seq,
+    message: toWireMessage(record),
+    reason,
+  };
+  return {
+    seq: record.seq,
+    offset,
+    json: JSON.stringify(event),
+    final: record.status !== "in_progress",
+  };
+}
+
+/** Durable events after `after`, up to message `lastSeq`. */
+export async function replayAfter(
+  source: ReplaySource,
+  threadId: string,
+  after: Position,
+  lastSeq: number,
+): Promise<EventEntry[]> {
+  const out: EventEntry[] = [];
+  if (after.seq > lastSeq) {
+    // A cursor from the future (another thread's, or a lost hot tier): show where we really are.
+    const latest = lastSeq > 0 ? await source.message(threadId, lastSeq) : null;
+    return latest ? [resetEntry(latest, "unknown_cursor")] : [];
+  }
+  const firstSeq = Math.max(after.seq, 1);
+  for (let seq = firstSeq; seq <= lastSeq; seq++) {
+    const from = seq === after.seq ? after.offset + 1 : 0;
+    if (from > Number.MAX_SAFE_INTEGER - 1) continue;
+    const events = await source.checkpoint.readEvents(threadId, seq, from);
+    if (events !== null && events.length === 0 && seq === after.seq && from > 0) {
+      const length = await source.checkpoint.eventCount(threadId, seq);
+      const record = length < from ? await source.message(threadId, seq) : null;
+      if (record) out.push(resetEntry(record, "unknown_cursor"));
+      continue;
+    }
+    if (events !== null) {
+      events.forEach((json, i) => {
+        out.push({ seq, offset: from + i, json, final: FINAL_EVENT_TYPES.has(eventType(json)) });
+      });
+      continue;
+    }
+    const record = await source.message(threadId, seq);
+    if (record && (seq !== after.seq || record.last_offset > after.offset)) {
+      out.push(resetEntry(record, "expired"));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+/**
+ * The most recent durable events of one thread, for instant replay on reconnect. Events arrive in
+ * position order (a thread's messages never interleave: turns are serialized). Everything after
+ * `floor` is in the buffer; a read from before it is a miss and goes to the Redis checkpoint.
+ */
+import { compare, type EventEntry, type Position } from "./event-entry.ts";
+
+/** 16,384 events: a long answer (~10k chunks) replays from memory; ~2–8 MB per busy thread. */
+export const RING_MAX_EVENTS = 16_384;
+
+export type RingRead = { kind: "events"; events: EventEntry[] } | { kind: "miss" };
+
+export class RingBuffer {
+  readonly #capacity: number;
+  readonly #items: (EventEntry | undefined)[];
+  #start = 0;
+  #size = 0;
+  #floor: Position;
+
+  /** `floor`: every event after this position will pass through the buffer. */
+  constructor(floor: Position, capacity = RING_MAX_EVENTS) {
+    this.#capacity = capacity;
+    this.#items = new Array(capacity);
+    this.#floor = floor;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get last(): EventEntry | undefined {
+    return this.#size === 0 ? undefined : this.#at(this.#size - 1);
+  }
+
+  push(entry: EventEntry): void {
+    if (this.#size === this.#capacity) {
+      const evicted = this.#at(0)!;
+      this.#floor = { seq: evicted.seq, offset: evicted.offset };
+      this.#start = (this.#start + 1) % this.#capacity;
+      this.#size--;
+    }
+    this.#items[(this.#start + this.#size) % this.#capacity] = entry;
+    this.#size++;
+  }
+
+  /** Events strictly after `after`, or a miss when some of them were evicted. */
+  readAfter(after: Position): RingRead {
+    if (compare(after, this.#floor) < 0) return { kind: "miss" };
+    let lo = 0;
+    let hi = this.#size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(this.#at(mid)!, after) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const events: EventEntry[] = new Array(this.#size - lo);
+    for (let i = lo; i < this.#size; i++) events[i - lo] = this.#at(i)!;
+    return { kind: "events", events };
+  }
+
+  #at(i: number): EventEntry | undefined {
+    return this.#items[(this.#start + i) % this.#capacity];
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The one writer of a thread on its owning node. Thin by design: turns go through a mailbox (one
+ * at a time, so seqs and event logs never interleave); the message writer appends and settles
+ * messages; the turn runner drives the model; the thread log checkpoints and fans out events;
+ * subscriptions replay from the ring buffer or the Redis checkpoint, then follow live.
+ */
+
+import type { ThreadRecord } from "../src/ports/records.ts";
+import type { Block } from "../src/protocol/blocks.ts";
+import {
+  IdempotencyMismatchError,
+  NotFoundError,
+  ThreadBusyError,
+  ValidationError,
+} from "../src/protocol/errors.ts";
+import type { Message } from "../src/protocol/objects.ts";
+import type { ActorDeps } from "./actor-deps.ts";
+import { CheckpointWriter } from "./checkpoint-writer.ts";
+import { type EventEntry, endOf, type Position } from "./event-entry.ts";
+import { Mailbox } from "./mailbox.ts";
+import { MessageWriter, type NewMessage } from "./message-writer.ts";
+import { recoverTail } from "./recovery.ts";
+import { replayAfter } from "./replay.ts";
+import { RingBuffer } from "./ring-buffer.ts";
+import { SubscriberSet } from "./subscriber-set.ts";
+import { type StreamSink, Subscription } from "./subscription.ts";
+import { ThreadLog } from "./thread-log.ts";
+import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
+import { TurnRunner } from "./turn-runner.ts";
+
+export class ThreadActor {
+  readonly thread: ThreadRecord;
+  readonly epoch: number;
+  readonly #deps: ActorDeps;
+  readonly #mailbox = new Mailbox();
+  readonly #log: ThreadLog;
+  readonly #writer: MessageWriter;
+  readonly #runner: TurnRunner;
+  readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
+  #stopped = false;
+  lastUsedAt: number;
+  onStopped: (() => void) | null = null;
+
+  constructor(deps: ActorDeps, thread: ThreadRecord, epoch: number, lastSeq: number) {
+    this.#deps = deps;
+    this.thread = thread;
+    this.epoch = epoch;
+    this.lastUsedAt = deps.clock.now();
+    const subscribers = new SubscriberSet();
+    const writer = new CheckpointWriter({
+      write: (batches) => deps.checkpoint.appendEvents(thread.id, epoch, batches),
+      onDurable: (entries) => this.#log.onDurable(entries),
+      onFailure: (reason, error) => this.#fail(reason, error),
+      closedLogTtlMs: deps.limits.dedupTtlMs,
+    });
+    this.#log = new ThreadLog(thread.id, writer, new RingBuffer(endOf(lastSeq)), subscribers);
+    this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
+      this.#fail("fenced"),
+    );
+    this.#runner = new TurnRunner(deps, thread.id, this.#writer, this.#log);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  get lastSeq(): number {
+    return this.#writer.lastSeq;
+  }
+
+  /** Idle: nothing queued or running, nobody following. */
+  get idle(): boolean {
+    return (
+      this.#mailbox.depth === 0 && this.#log.subscribers.size === 0 && this.#pending.size === 0
+    );
+  }
+
+  get busySeq(): number | null {
+    return this.#runner.running?.seq ?? this.#runner.waiting?.seq ?? null;
+  }
+
+  /** Finalizes what a previous owner left in progress; runs before any command. */
+  activate(): Promise<void> {
+    return this.#mailbox.run(() =>
+      recoverTail(this.#deps, this.thread.id, this.#writer, this.#log),
+    );
+  }
+
+  async send(command: SendCommand): Promise<TurnTicket> {
+    this.lastUsedAt = this.#deps.clock.now();
+    const prior = await this.#retryOf(command);
+    if (prior) return prior;
+    const resolved = command.body.model ? this.#deps.catalog.resolve(command.body.model) : null;
+    if (command.body.model && !resolved) {
+      throw new ValidationError(
+        `Unknown model "${command.body.model}". GET /v1/models lists them.`,
+        "model",
+      );
+    }
+    const busy = this.busySeq !== null || this.#mailbox.depth > 0;
+    if (busy && command.body.on_busy === "reject")
+      throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
+    if (busy && command.body.on_busy === "interrupt") this.#interrupt();
+
+    const assigned = deferred<TurnTicket>();
+    const turn = this.#mailbox.run(async () => {
+      const settled = deferred<void>();
+      const messages: NewMessage[] = [
+        {
+          role: "user",
+          content: command.content,
+          status: "completed",
+          model: null,
+          requestId: command.requestId,
+        },
+      ];
+      if (resolved) {
+        const model = command.body.model ?? null;
+        messages.push({
+          role: "assistant",
+          content: [],
+          status: "in_progress",
+          model,
+          requestId: command.requestId,
+        });
+      }
+      const result = await this.#writer.append(messages, {
+        requestId: command.requestId,
+        fingerprint: command.fingerprint,
+        ifLastSeq: command.body.if_last_seq ?? null,
+      });
+      const [userSeq, assistantSeq = null] = result.seqs;
+      const duplicate = result.kind === "duplicate";
+      assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
+      if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
+      await this.#runner.run(command, resolved.provider, resolved.model, assistantSeq, () =>
+        settled.resolve(),
+      );
+    });
+    turn.catch((error) => assigned.reject(error));
+    if (command.requestId) this.#trackPending(command, assigned.promise, turn);
+    return assigned.promise;
+  }
+
+  /** Stops a generation (or a wait for tool results). False when `seq` is not running here. */
+  cancel(seq: number): boolean {
+    return this.#runner.cancel(seq);
+  }
+
+  whenSettled(seq: number): Promise<void> {
+    return this.#writer.whenSettled(seq);
+  }
+
+  submitToolResult(toolUseId: string, content: string | Block[], isError: boolean): void {
+    const waiting = this.#runner.waiting;
+    if (!waiting?.toolUses.some((t) => t.id === toolUseId)) {
+      throw new NotFoundError("pending tool call with that tool_use_id");
+    }
+    waiting.results.set(toolUseId, { content, is_error: isError });
+    if (waiting.results.size === waiting.toolUses.length) waiting.resolve("answered");
+  }
+
+  /** Replays after `after` (from the ring, or the checkpoint), then follows live. */
+  follow(
+    after: Position | null,
+    sink: StreamSink,
+    onDelivered: ((last: EventEntry) => void) | null = null,
+  ): Subscription {
+    const from = after ?? this.#defaultStart();
+    const subscription = new Subscription(sink, from, this.#deps.limits.maxSubscriberBufferBytes);
+    subscription.onDelivered = onDelivered;
+    subscription.onPause = (paused) => {
+      this.#log.subscribers.delete(paused);
+      sink.onDrain(() => this.#catchUp(paused));
+    };
+    this.#catchUp(subscription);
+    return subscription;
+  }
+
+  unfollow(subscription: Subscription): void {
+    this.#log.subscribers.delete(subscription);
+  }
+
+  snapshot(seq: number): Message | null {
+    return this.#log.snapshot(seq);
+  }
+
+  /** Ends the actor: generations are aborted (left in progress for recovery), clients told to reconnect. */
+  async stop(reason: "reconnect" | "done" = "reconnect"): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#runner.running?.controller.abort();
+    await this.#log.writer.flushed();
+    this.#log.subscribers.closeAll(reason);
+    this.onStopped?.();
+  }
+
+  #defaultStart(): Position {
+    const busy = this.busySeq;
+    if (busy !== null) return endOf(busy - 1);
+    const last = this.#log.lastDurable;
+    return last ? { seq: last.seq, offset: last.offset } : endOf(this.lastSeq);
+  }
+
+  #catchUp(subscription: Subscription): void {
+    subscription.state = "catching_up";
+    const fromRing = this.#log.ring.readAfter(subscription.position);
+    this.#log.subscribers.add(subscription);
+    if (fromRing.kind === "events") {
+      subscription.finishCatchUp(fromRing.events);
+      return;
+    }
+    const source = {
+      checkpoint: this.#deps.checkpoint,
+      message: (t: string, s: number) => this.#deps.history.message(t, s),
+    };
+    replayAfter(source, this.thread.id, subscription.position, this.lastSeq).then(
+      (entries) => subscription.finishCatchUp(entries),
+      (error) => {
+        this.#deps.logger.warn("replay failed", { thread: this.thread.id, error });
+        subscription.close("reconnect");
+      },
+    );
+  }
+
+  async #retryOf(command: SendCommand): Promise<TurnTicket | null> {
+    if (!command.requestId) return null;
+    const pending = this.#pending.get(command.requestId);
+    if (pending) {
+      if (pending.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
+      return pending.ticket;
+    }
+    const recorded = await this.#deps.checkpoint.findRequest(this.thread.id, command.requestId);
+    if (!recorded) return null;
+    if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
+    const [userSeq, assistantSeq = null] = recorded.seqs;
+    return { userSeq: userSeq!, assistantSeq, duplicate: true, settled: Promise.resolve() };
+  }
+
+  #trackPending(command: SendCommand, ticket: Promise<TurnTicket>, turn: Promise<void>): void {
+    const requestId = command.requestId!;
+    this.#pending.set(requestId, { fingerprint: command.fingerprint, ticket });
+    const forget = () => this.#pending.delete(requestId);
+    turn.then(forget, forget);
+  }
+
+  #interrupt(): void {
+    const seq = this.busySeq;
+    if (seq !== null) this.#runner.cancel(seq);
+  }
+
+  #fail(reason: "fenced" | "error", error?: unknown): void {
+    this.#deps.logger.warn("thread actor stopping", { thread: this.thread.id, reason, error });
+    void this.stop("reconnect");
+  }
+}

@@ -1,0 +1,48 @@
+/** A send as the actor runs it, and what the caller gets back. */
+
+import type { MessageRecord } from "../src/ports/records.ts";
+import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
+import type { SendBody } from "../src/protocol/requests.ts";
+
+export interface SendCommand {
+  body: SendBody;
+  content: Block[];
+  requestId: string | null;
+  fingerprint: string;
+}
+
+export interface TurnTicket {
+  userSeq: number;
+  /** The first assistant message of the turn (null for an append without a model). */
+  assistantSeq: number | null;
+  /** True when this is a retry of a request id that already ran. */
+  duplicate: boolean;
+  /**
+   * Resolves when the turn stops: its last assistant message is final, or waits for client tool
+   * results. Never rejects.
+   */
+  settled: Promise<void>;
+}
+
+export interface PendingToolCall {
+  seq: number;
+  toolUses: ToolUseBlock[];
+  results: Map<string, { content: string | Block[]; is_error: boolean }>;
+  resolve(outcome: "answered" | "timeout" | "cancelled"): void;
+}
+
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export type { MessageRecord };

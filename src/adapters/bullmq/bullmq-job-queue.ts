@@ -1,0 +1,77 @@
+/**
+ * JobQueue on BullMQ. One Queue (and one connection) per queue name. Job ids are derived from the
+ * message version, and finished jobs are removed, so re-enqueueing a version that was already
+ * handled is a cheap no-op at the worker (it finds nothing newer to do).
+ */
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { JobQueue, MessageRef } from "../../ports/job-queue.ts";
+import { jobId, QUEUE_NAMES, type QueueName } from "../../protocol/jobs.ts";
+
+/** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
+const JOB_ATTEMPTS = 10;
+const BACKOFF_BASE_MS = 500;
+/** Keep a few failed jobs for the admin page, not an unbounded history. */
+const KEEP_FAILED_JOBS = 1000;
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: JOB_ATTEMPTS,
+  backoff: { type: "exponential", delay: BACKOFF_BASE_MS },
+  removeOnComplete: true,
+  removeOnFail: KEEP_FAILED_JOBS,
+} as const;
+
+export class BullmqJobQueue implements JobQueue {
+  readonly #queues = new Map<QueueName, Queue>();
+
+  /** `finishedQueues`: the queues that have workers for finished messages (backfill, embed). */
+  constructor(
+    private readonly connect: () => Redis,
+    private readonly prefix: string,
+    private readonly finishedQueues: QueueName[],
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.connect(),
+        prefix: this.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  allQueues(): Queue[] {
+    return Object.values(QUEUE_NAMES).map((name) => this.queue(name));
+  }
+
+  async enqueuePersist(refs: MessageRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    await this.queue(QUEUE_NAMES.persist).addBulk(
+      refs.map((ref) => ({
+        name: QUEUE_NAMES.persist,
+        data: { thread_id: ref.threadId, seq: ref.seq, rev: ref.rev },
+        opts: { jobId: jobId(QUEUE_NAMES.persist, ref.threadId, ref.seq, ref.rev) },
+      })),
+    );
+  }
+
+  async enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void> {
+    for (const name of this.finishedQueues) {
+      await this.queue(name).addBulk(
+        refs.map((ref) => ({
+          name,
+          data: { tenant_id: tenantId, thread_id: ref.threadId, seq: ref.seq, rev: ref.rev },
+          opts: { jobId: jobId(name, ref.threadId, ref.seq, ref.rev) },
+        })),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Every Redis key Spool uses, built here and nowhere else. All keys of one thread share the hash
+ * tag `{t:<thread_id>}` so a Redis Cluster keeps them in one slot (Lua scripts touch several).
+ *
+ *   <p>:{t:<id>}:lease        string "<epoch>:<node_id>", PX = lease TTL      (lease holder)
+ *   <p>:{t:<id>}:epoch        integer, INCR per lease grant                 (fencing epoch)
+ *   <p>:{t:<id>}:seq          integer, last assigned seq
+ *   <p>:{t:<id>}:tail         hash seq -> MessageRecord JSON (not yet persisted, or in progress)
+ *   <p>:{t:<id>}:req:<rid>    string "<fingerprint>|<seq>,<seq>", PX = dedup TTL
+ *   <p>:{t:<id>}:ev:<seq>     list of event JSON, index = offset; PX after the message ends
+ *   <p>:{t:<id>}:live         pub/sub channel of a thread's durable events (other nodes)
+ *   <p>:nodes                 hash node_id -> JSON {url, heartbeat_at}     (node registry)
+ *   <p>:{bull}                BullMQ's prefix (one slot for all queue keys, as BullMQ requires)
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  #thread(threadId: string): string {
+    return `${this.prefix}:{t:${threadId}}`;
+  }
+
+  lease(threadId: string): string {
+    return `${this.#thread(threadId)}:lease`;
+  }
+  epoch(threadId: string): string {
+    return `${this.#thread(threadId)}:epoch`;
+  }
+  seq(threadId: string): string {
+    return `${this.#thread(threadId)}:seq`;
+  }
+  tail(threadId: string): string {
+    return `${this.#thread(threadId)}:tail`;
+  }
+  request(threadId: string, requestId: string): string {
+    return `${this.#thread(threadId)}:req:${requestId}`;
+  }
+  requestPattern(threadId: string): string {
+    return `${this.#thread(threadId)}:req:*`;
+  }
+  events(threadId: string, seq: number): string {
+    return `${this.#thread(threadId)}:ev:${seq}`;
+  }
+  live(threadId: string): string {
+    return `${this.#thread(threadId)}:live`;
+  }
+  nodes(): string {
+    return `${this.prefix}:nodes`;
+  }
+  bullPrefix(): string {
+    return `${this.prefix}:{bull}`;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * CheckpointStore on Redis: the thread's seq counter, tail, request dedup and event logs. Every
+ * write is a Lua script (scripts/) that checks the lease epoch; see keys.ts for the layout.
+ */
+import type { Redis } from "ioredis";
+import type {
+  AppendMessagesInput,
+  AppendMessagesResult,
+  CheckpointStore,
+  EventBatch,
+  Fenced,
+} from "../../ports/checkpoint.ts";
+import type { MessageRecord } from "../../ports/records.ts";
+import type { RedisKeys } from "./keys.ts";
+import { runScript } from "./scripts.ts";
+
+const FENCED: Fenced = { ok: false, reason: "stale_epoch" };
+const OK: Fenced = { ok: true };
+/** Keys deleted per round trip when a thread goes. */
+const DELETE_BATCH = 500;
+
+function parseSeqs(list: string): number[] {
+  return list.split(",").map(Number);
+}
+
+export class EventLogConflictError extends Error {
+  constructor(threadId: string, seq: number, offset: number) {
+    super(`event log of ${threadId}/${seq} is not at offset ${offset}`);
+    this.name = "EventLogConflictError";
+  }
+}
+
+export class RedisCheckpointStore implements CheckpointStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async lastSeq(threadId: string): Promise<number | null> {
+    const value = await this.redis.get(this.keys.seq(threadId));
+    return value === null ? null : Number(value);
+  }
+
+  async initLastSeq(threadId: string, epoch: number, seq: number): Promise<Fenced> {
+    const keys = [this.keys.lease(threadId), this.keys.seq(threadId)];
+    const reply = await runScript(this.redis, "init-seq-2", keys, [epoch, seq]);
+    return reply === 1 ? OK : FENCED;
+  }
+
+  async appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult> {
+    const { threadId, messages } = input;
+    const expectedLast = messages[0] ? messages[0].seq - 1 : 0;
+    const keys = [
+      this.keys.lease(threadId),
+      this.keys.seq(threadId),
+      this.keys.tail(threadId),
+      this.keys.request(threadId, input.requestId ?? ""),
+    ];
+    const args = [
+      input.epoch,
+      input.requestId === null ? "0" : "1",
+      input.fingerprint,
+      input.ifLastSeq ?? -1,
+      input.dedupTtlMs,
+      expectedLast,
+      messages.length,
+      ...messages.map((m) => JSON.stringify(m)),
+    ];
+    const reply = (await runScript(this.redis, "append-messages-4", keys, args)) as [
+      string,
+      (string | number)?,
+    ];
+    switch (reply[0]) {
+      case "appended":
+        return { kind: "appended", seqs: parseSeqs(String(reply[1])) };
+      case "duplicate":
+        return { kind: "duplicate", seqs: parseSeqs(String(reply[1])) };
+      case "mismatch":
+        return { kind: "mismatch" };
+      case "seq_conflict":
+        return { kind: "seq_conflict", lastSeq: Number(reply[1]) };
+      case "moved":
+        // The counter is not where this writer believed: another writer exists, so it is stale.
+        return { kind: "fenced" };
+      default:
+        return { kind: "fenced" };
+    }
+  }
+
+  async findRequest(
+    threadId: string,
+    requestId: string,
+  ): Promise<{ fingerprint: string; seqs: number[] } | null> {
+    const value = await this.redis.get(this.keys.request(threadId, requestId));
+    if (value === null) return null;
+    const bar = value.indexOf("|");
+    return { fingerprint: value.slice(0, bar), seqs: parseSeqs(value.slice(bar + 1)) };
+  }
+
+  async putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced> {
+    const keys = [this.keys.lease(threadId), this.keys.tail(threadId)];
+    const reply = await runScript(this.redis, "put-message-2", keys, [
+      epoch,
+      record.seq,
+      JSON.stringify(record),
+    ]);
+    return reply === 1 ? OK : FENCED;
+  }
+
+  async readTail(threadId: string): Promise<MessageRecord[]> {
+    const entries = await this.redis.hvals(this.keys.tail(threadId));
+    return entries.map((json) => JSON.parse(json) as MessageRecord).sort((a, b) => a.seq - b.seq);
+  }
+
+  async readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null> {
+    const json = await this.redis.hget(this.keys.tail(threadId), String(seq));
+    return json === null ? null : (JSON.parse(json) as MessageRecord);
+  }
+
+  async trimTail(threadId: string, seq: number, rev: number): Promise<boolean> {
+    return (
+      (await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], [seq, rev])) === 1
+    );
+  }
+
+  async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {
+    const pipeline = this.redis.pipeline();
+    const lease = this.keys.lease(threadId);
+    for (const batch of batches) {
+      runScript(
+        pipeline,
+        "append-events-2",
+        [lease, this.keys.events(threadId, batch.seq)],
+        [epoch, batch.firstOffset, batch.expireAfterMs ?? 0, ...batch.events],
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [i, [err, reply]] of results.entries()) {
+      if (err) throw err;
+      if (reply === 0) return FENCED;
+      const batch = batches[i];
+      if (reply === -1 && batch)
+        throw new EventLogConflictError(threadId, batch.seq, batch.firstOffset);
+    }
+    return OK;
+  }
+
+  async readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null> {
+    const key = this.keys.events(threadId, seq);
+    const [[, exists], [, events]] = (await this.redis
+      .multi()
+      .exists(key)
+      .lrange(key, fromOffset, -1)
+      .exec()) as [[unknown, number], [unknown, string[]]];
+    return exists === 1 ? events : null;
+  }
+
+  eventCount(threadId: string, seq: number): Promise<number> {
+    return this.redis.llen(this.keys.events(threadId, seq));
+  }
+
+  async expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void> {
+    await this.redis.pexpire(this.keys.events(threadId, seq), ttlMs);
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    const lastSeq = (await this.lastSeq(threadId)) ?? 0;
+    const fixed = [this.keys.seq(threadId), this.keys.tail(threadId), this.keys.lease(threadId)];
+    await this.redis.unlink(...fixed);
+    for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {
+      const keys: string[] = [];
+      for (let seq = from; seq < from + DELETE_BATCH && seq <= lastSeq; seq++) {
+        keys.push(this.keys.events(threadId, seq));
+      }
+      await this.redis.unlink(...keys);
+    }
+    await this.#deleteMatching(this.keys.requestPattern(threadId));
+  }
+
+  async #deleteMatching(pattern: string): Promise<void> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", DELETE_BATCH);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Credentials: end-user tokens (minted with a secret key) and the admin API for tenants and their
+ * secret keys. Revoking a key stops it, its end-user tokens and its open sockets at once.
+ */
+import { Elysia, t } from "elysia";
+import { newId } from "../domain/ids.ts";
+import type { SecretKeyRecord } from "../ports/records.ts";
+import { NotFoundError } from "../protocol/errors.ts";
+import { CreateTenantBodySchema, EndUserTokenBodySchema } from "../protocol/requests.ts";
+import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";
+import type { Services } from "./services.ts";
+import { DEFAULT_TOKEN_TTL_SECONDS } from "./tokens.ts";
+
+function wireKey(key: SecretKeyRecord) {
+  return {
+    id: key.id,
+    object: "secret_key",
+    tenant: key.tenant_id,
+    hint: key.hint,
+    created_at: new Date(key.created_at).toISOString(),
+    revoked_at: key.revoked_at === null ? null : new Date(key.revoked_at).toISOString(),
+  };
+}
+
+export function accountRoutes(services: Services, onRevoked: (keyId: string) => void) {
+  return new Elysia({ prefix: "/v1" })
+    .post(
+      "/end_user_tokens",
+      async ({ request, body, set }) => {
+        const auth = await authenticate(services, request);
+        requireSecretKey(auth);
+        const ttl = body.ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+        const { token, expiresAt } = services.tokens.mintEndUserToken(auth, body.end_user_id, ttl);
+        set.status = 201;
+        return {
+          token,
+          end_user_id: body.end_user_id,
+          expires_at: new Date(expiresAt).toISOString(),
+        };
+      },
+      { body: EndUserTokenBodySchema, detail: { summary: "Mint a short-lived end-user token" } },
+    )
+    .post(
+      "/admin/tenants",
+      async ({ request, body, set }) => {
+        requireAdmin(services, request);
+        const tenant = { id: newId("ten"), name: body.name, created_at: Date.now() };
+        await services.tenants.createTenant(tenant);
+        const { key, record } = await services.tokens.createSecretKey(tenant.id);
+        set.status = 201;
+        return {
+          tenant: {
+            id: tenant.id,
+            object: "tenant",
+            name: tenant.name,
+            created_at: new Date(tenant.created_at).toISOString(),
+          },
+          secret_key: key,
+          key: wireKey(record),
+        };
+      },
+      {
+        body: CreateTenantBodySchema,
+        detail: { summary: "Create a tenant with its first secret key" },
+      },
+    )
+    .get(
+      "/admin/tenants/:tenant/keys",
+      async ({ request, params }) => {
+        requireAdmin(services, request);
+        if (!(await services.tenants.getTenant(params.tenant))) throw new NotFoundError("tenant");
+        const keys = await services.tenants.listKeys(params.tenant);
+        return { object: "list", data: keys.map(wireKey), has_more: false, next_cursor: null };
+      },
+      { detail: { summary: "List a tenant's secret keys (hints only)" } },
+    )
+    .post(
+      "/admin/tenants/:tenant/keys",
+      async ({ request, params, set }) => {
+        requireAdmin(services, request);
+        if (!(await services.tenants.getTenant(params.tenant))) throw new NotFoundError("tenant");
+        const { key, record } = await services.tokens.createSecretKey(params.tenant);
+        set.status = 201;
+        return { secret_key: key, key: wireKey(record) };
+      },
+      { body: t.Optional(t.Object({})), detail: { summary: "Issue another secret key" } },
+    )
+    .delete(
+      "/admin/tenants/:tenant/keys/:key",
+      async ({ request, params }) => {
+        requireAdmin(services, request);
+        const revoked = await services.tenants.revokeKey(params.tenant, params.key, Date.now());
+        if (!revoked) throw new NotFoundError("secret key");
+        onRevoked(params.key);
+        const key = await services.tenants.getKey(params.key);
+        return key ? wireKey(key) : { id: params.key, object: "secret_key", revoked: true };
+      },
+      { detail: { summary: "Revoke a secret key, its end-user tokens and its open sockets" } },
+    );
+}

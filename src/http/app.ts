@@ -1,0 +1,43 @@
+/**
+ * The Elysia application: every route plugin, one error handler, and the request-size limit.
+ * Served by `Bun.serve` / `Deno.serve` through `app.fetch` (entry files); WebSocket upgrades are
+ * handled by the entry files before Elysia (runtime-neutral session in ws-session.ts).
+ */
+import { type AnyElysia, Elysia } from "elysia";
+import { PayloadTooLargeError } from "../protocol/errors.ts";
+import { accountRoutes } from "./accounts.ts";
+import { docsRoutes } from "./docs.ts";
+import { errorResponse, toAppError } from "./error-mapper.ts";
+import { healthRoutes } from "./health.ts";
+import { messageRoutes } from "./messages.ts";
+import type { Services } from "./services.ts";
+import { threadRoutes } from "./threads.ts";
+
+export interface AppOptions {
+  /** Called when a key is revoked here, to close its sockets on every node. */
+  onKeyRevoked(keyId: string): void;
+  /** Extra plugins (the queue admin page). */
+  plugins?: AnyElysia[];
+}
+
+export function buildApp(services: Services, options: AppOptions) {
+  const maxBodyBytes = services.config.limits.maxBodyBytes;
+  let app = new Elysia({ normalize: false })
+    .onRequest(({ request }) => {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > maxBodyBytes)
+        return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger);
+    })
+    .onError(({ code, error }) =>
+      errorResponse(toAppError(code, error, maxBodyBytes), services.logger),
+    )
+    .use(docsRoutes())
+    .use(healthRoutes(services))
+    .use(threadRoutes(services))
+    .use(messageRoutes(services))
+    .use(accountRoutes(services, options.onKeyRevoked));
+  for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
+  return app;
+}
+
+export type SpoolApp = ReturnType<typeof buildApp>;

@@ -1,0 +1,64 @@
+/**
+ * Authentication and scoping for routes: the bearer credential (or `?token=` where browsers
+ * cannot send headers: SSE and WebSocket), the admin key, and loading a thread so that another
+ * tenant's or end user's thread is exactly as absent as a missing one (404).
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { ThreadRecord } from "../ports/records.ts";
+import { InvalidRequestError, NotFoundError, UnauthorizedError } from "../protocol/errors.ts";
+import type { Services } from "./services.ts";
+import type { AuthContext } from "./tokens.ts";
+
+export function bearer(request: Request, allowQueryToken: boolean): string | null {
+  const header = request.headers.get("authorization");
+  if (header?.startsWith("Bearer ")) return header.slice(7).trim();
+  if (allowQueryToken) return new URL(request.url).searchParams.get("token");
+  return null;
+}
+
+export async function authenticate(
+  services: Services,
+  request: Request,
+  allowQueryToken = false,
+): Promise<AuthContext> {
+  const credential = bearer(request, allowQueryToken);
+  if (!credential) throw new UnauthorizedError();
+  return services.tokens.authenticate(credential);
+}
+
+export function requireAdmin(services: Services, request: Request): void {
+  const expected = services.config.adminKey;
+  const given = bearer(request, false);
+  if (!expected || !given) throw new UnauthorizedError("Admin key required (set ADMIN_KEY).");
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new UnauthorizedError();
+}
+
+export function requireSecretKey(auth: AuthContext): void {
+  if (auth.endUserId !== null) throw new UnauthorizedError("This call needs a secret key.");
+}
+
+/** The end user a request acts for: implied by an end-user token, any other value refused. */
+export function effectiveEndUser(
+  auth: AuthContext,
+  requested: string | undefined,
+): string | undefined {
+  if (auth.endUserId === null) return requested;
+  if (requested !== undefined && requested !== auth.endUserId) {
+    throw new InvalidRequestError("end_user_id must match the end-user token.", "end_user_id");
+  }
+  return auth.endUserId;
+}
+
+export async function loadThread(
+  services: Services,
+  auth: AuthContext,
+  threadId: string,
+): Promise<ThreadRecord> {
+  const thread = await services.store.getThread(auth.tenantId, threadId);
+  if (!thread || (auth.endUserId !== null && thread.end_user_id !== auth.endUserId)) {
+    throw new NotFoundError("thread");
+  }
+  return thread;
+}

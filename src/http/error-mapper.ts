@@ -1,0 +1,65 @@
+/**
+ * The one place HTTP errors are shaped (API.md "Errors"). AppErrors keep their code; Elysia's
+ * own errors are translated (body schema → 422 validation_failed, query/params → 400
+ * invalid_request, unparseable JSON → 400); anything else is a logged, internals-free 500.
+ */
+
+import type { Logger } from "../ports/logger.ts";
+import {
+  AppError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  toErrorBody,
+  ValidationError,
+} from "../protocol/errors.ts";
+
+interface ElysiaValidation {
+  type?: string;
+  message?: string;
+}
+
+function validationDetail(error: ElysiaValidation): { message: string; param?: string } {
+  try {
+    const parsed = JSON.parse(error.message ?? "") as {
+      property?: string;
+      summary?: string;
+      message?: string;
+    };
+    const param = parsed.property?.replace(/^\//, "").replaceAll("/", ".") || undefined;
+    const message = parsed.summary ?? parsed.message ?? "Invalid value.";
+    return param === undefined ? { message } : { message, param };
+  } catch {
+    return { message: "Invalid value." };
+  }
+}
+
+export function toAppError(code: string | number, error: unknown, maxBodyBytes: number): AppError {
+  if (error instanceof AppError) return error;
+  switch (code) {
+    case "VALIDATION": {
+      const detail = validationDetail(error as ElysiaValidation);
+      return (error as ElysiaValidation).type === "body"
+        ? new ValidationError(detail.message, detail.param)
+        : new InvalidRequestError(detail.message, detail.param);
+    }
+    case "PARSE":
+      return new InvalidRequestError("The request body is not valid JSON.");
+    case "NOT_FOUND":
+      return new NotFoundError("route");
+    case 413:
+      return new PayloadTooLargeError(maxBodyBytes);
+    default:
+      return new AppError("internal_error", "Internal server error.", { cause: error });
+  }
+}
+
+export function errorResponse(error: AppError, logger: Logger): Response {
+  if (error.status >= 500 && !error.expose) {
+    logger.error("request failed", { code: error.code, error: error.cause ?? error });
+  }
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (error.retryAfterSeconds !== undefined)
+    headers["retry-after"] = String(error.retryAfterSeconds);
+  return new Response(JSON.stringify(toErrorBody(error)), { status: error.status, headers });
+}

@@ -1,0 +1,163 @@
+/**
+ * `/v1/threads/:id/messages…`: send (append, wait, or stream), history with keyset cursors,
+ * one message, cancel, client tool results, and the thread's SSE stream.
+ */
+import { Elysia } from "elysia";
+import { hideToolBlocks, normalizeContent } from "../domain/content.ts";
+import { intField } from "../domain/cursor.ts";
+import { sendFingerprint } from "../domain/fingerprint.ts";
+import { toWireMessage } from "../domain/records.ts";
+import { parseStreamCursor } from "../domain/stream-cursor.ts";
+import type { ThreadRecord } from "../ports/records.ts";
+import { InvalidRequestError, NotFoundError } from "../protocol/errors.ts";
+import {
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
+  HistoryQuerySchema,
+  type SendBody,
+  SendBodySchema,
+  ToolResultBodySchema,
+} from "../protocol/requests.ts";
+import { authenticate, loadThread } from "./auth.ts";
+import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import type { Services } from "./services.ts";
+import type { AuthContext } from "./tokens.ts";
+import { streamResponse, turnStart } from "./turn-stream.ts";
+
+async function messageOrThrow(services: Services, threadId: string, seq: number) {
+  const record = await services.history.message(threadId, seq);
+  if (!record) throw new NotFoundError("message");
+  return toWireMessage(record);
+}
+
+function requestIdOf(body: SendBody, header: string | null): string | null {
+  if (body.request_id && header && body.request_id !== header) {
+    throw new InvalidRequestError("request_id and Idempotency-Key differ.", "request_id");
+  }
+  return body.request_id ?? header ?? null;
+}
+
+async function send(
+  services: Services,
+  auth: AuthContext,
+  thread: ThreadRecord,
+  body: SendBody,
+  request: Request,
+) {
+  if (body.stream && !body.model) throw new InvalidRequestError("stream needs a model.", "stream");
+  const command = {
+    body,
+    content: normalizeContent(body.content),
+    requestId: requestIdOf(body, request.headers.get("idempotency-key")),
+    fingerprint: sendFingerprint(body),
+  };
+  const actor = await services.host.actorFor(thread);
+  const ticket = await actor.send(command);
+  if (ticket.assistantSeq === null) {
+    const user = await messageOrThrow(services, thread.id, ticket.userSeq);
+    return new Response(JSON.stringify({ user_message: user }), {
+      status: 201,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  if (body.stream)
+    return streamResponse(services, auth, actor, turnStart(ticket.userSeq), ticket.assistantSeq);
+  await ticket.settled;
+  return {
+    user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
+    assistant_message: await messageOrThrow(services, thread.id, ticket.assistantSeq),
+  };
+}
+
+export function messageRoutes(services: Services) {
+  return new Elysia({ prefix: "/v1/threads/:id" })
+    .post(
+      "/messages",
+      async ({ request, params, body }) => {
+        const auth = await authenticate(services, request);
+        return send(services, auth, await loadThread(services, auth, params.id), body, request);
+      },
+      { body: SendBodySchema, detail: { summary: "Send a message (append, or run a model turn)" } },
+    )
+    .get(
+      "/messages",
+      async ({ request, params, query }) => {
+        const auth = await authenticate(services, request);
+        const thread = await loadThread(services, auth, params.id);
+        const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
+        const order = parseOrder(query.order);
+        const includeTools = parseIncludeTools(query.include);
+        const scope = {
+          kind: `messages:${order}:${includeTools ? "tools" : ""}`,
+          tenantId: auth.tenantId,
+          scope: thread.id,
+        };
+        const afterSeq = query.cursor
+          ? intField(services.cursors.decode(scope, query.cursor), "s")
+          : undefined;
+        const { records, hasMore } = await services.history.page({
+          threadId: thread.id,
+          limit,
+          order,
+          includeTools,
+          ...(afterSeq === undefined ? {} : { afterSeq }),
+        });
+        const data = records.map((r) =>
+          includeTools ? toWireMessage(r) : hideToolBlocks(toWireMessage(r)),
+        );
+        const last = records[records.length - 1];
+        return {
+          object: "list" as const,
+          data,
+          has_more: hasMore,
+          next_cursor: hasMore && last ? services.cursors.encode(scope, { s: last.seq }) : null,
+        };
+      },
+      { query: HistoryQuerySchema, detail: { summary: "Message history (keyset pages on seq)" } },
+    )
+    .get(
+      "/messages/:seq",
+      async ({ request, params }) => {
+        const auth = await authenticate(services, request);
+        const thread = await loadThread(services, auth, params.id);
+        return messageOrThrow(services, thread.id, parseSeq(params.seq));
+      },
+      { detail: { summary: "One message; an in-progress one has its content so far" } },
+    )
+    .post(
+      "/messages/:seq/cancel",
+      async ({ request, params }) => {
+        const auth = await authenticate(services, request);
+        const thread = await loadThread(services, auth, params.id);
+        const seq = parseSeq(params.seq);
+        const actor = await services.host.actorFor(thread);
+        await messageOrThrow(services, thread.id, seq);
+        if (actor.cancel(seq)) await actor.whenSettled(seq);
+        return messageOrThrow(services, thread.id, seq);
+      },
+      { detail: { summary: "Stop a generation (idempotent; a disconnect never cancels)" } },
+    )
+    .post(
+      "/tool_results",
+      async ({ request, params, body }) => {
+        const auth = await authenticate(services, request);
+        const thread = await loadThread(services, auth, params.id);
+        const actor = await services.host.actorFor(thread);
+        actor.submitToolResult(body.tool_use_id, body.content, body.is_error ?? false);
+        return { object: "tool_result", tool_use_id: body.tool_use_id, accepted: true };
+      },
+      { body: ToolResultBodySchema, detail: { summary: "Answer a client-side tool call" } },
+    )
+    .get(
+      "/stream",
+      async ({ request, params, query }) => {
+        const auth = await authenticate(services, request, true);
+        const thread = await loadThread(services, auth, params.id);
+        const cursor = request.headers.get("last-event-id") ?? query.after;
+        const after = cursor ? parseStreamCursor(cursor) : null;
+        const actor = await services.host.actorFor(thread);
+        return streamResponse(services, auth, actor, after, null);
+      },
+      { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },
+    );
+}

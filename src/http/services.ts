@@ -1,0 +1,39 @@
+/**
+ * What the HTTP layer needs, assembled by deps.ts. Routes receive this one object; nothing in
+ * http/ constructs an adapter.
+ */
+import type { ActorHost } from "../../actors/actor-host.ts";
+import type { HistoryReader } from "../../actors/history-reader.ts";
+import type { Config } from "../config.ts";
+import type { CursorCodec } from "../domain/cursor.ts";
+import type { CheckpointStore } from "../ports/checkpoint.ts";
+import type { ModelCatalog } from "../ports/llm.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { SearchIndex } from "../ports/search.ts";
+import type { TenantStore } from "../ports/tenant-store.ts";
+import type { ThreadStore } from "../ports/thread-store.ts";
+import type { ConnectionRegistry } from "./connection-registry.ts";
+import type { TokenService } from "./tokens.ts";
+
+export interface Readiness {
+  /** Throws (with a reason) when a dependency is not ready. */
+  check(): Promise<Record<string, string>>;
+}
+
+export interface Services {
+  config: Config;
+  store: ThreadStore;
+  tenants: TenantStore;
+  checkpoint: CheckpointStore;
+  host: ActorHost;
+  history: HistoryReader;
+  cursors: CursorCodec;
+  tokens: TokenService;
+  catalog: ModelCatalog;
+  connections: ConnectionRegistry;
+  search: SearchIndex | null;
+  readiness: Readiness;
+  logger: Logger;
+  /** Extra plugins (admin queue page) mounted by deps.ts. */
+  metrics: () => string;
+}

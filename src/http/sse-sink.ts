@@ -1,0 +1,108 @@
+/**
+ * Server-sent events over a ReadableStream: the StreamSink of one SSE response. Each delivered
+ * batch is one enqueued chunk (coalesced frames). The byte-length queuing strategy measures what
+ * the client has not read yet; `pull` is the drain signal. A ping every 15 s keeps idle proxies
+ * from closing the stream.
+ */
+import type { EventEntry } from "../../actors/event-entry.ts";
+import { eventType } from "../../actors/event-entry.ts";
+import type { StreamSink } from "../../actors/subscription.ts";
+
+/** 15 s between pings on an idle stream (API.md). */
+export const PING_INTERVAL_MS = 15_000;
+/** Bytes the stream queues before the client is considered slow. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+export function formatSse(entry: EventEntry): string {
+  return `event: ${eventType(entry.json)}\nid: ${entry.seq}:${entry.offset}\ndata: ${entry.json}\n\n`;
+}
+
+export class SseSink implements StreamSink {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #closed = false;
+  #drainCallbacks: (() => void)[] = [];
+  #lastSentAt = Date.now();
+  #ping: ReturnType<typeof setInterval>;
+  onCancel: (() => void) | null = null;
+
+  constructor() {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => {
+          const callbacks = this.#drainCallbacks;
+          this.#drainCallbacks = [];
+          for (const callback of callbacks) callback();
+        },
+        cancel: () => this.#end(),
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
+    );
+    this.#ping = setInterval(() => {
+      if (Date.now() - this.#lastSentAt >= PING_INTERVAL_MS)
+        this.#write("event: ping\ndata: {}\n\n");
+    }, PING_INTERVAL_MS / 3);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(entries: EventEntry[]): void {
+    let text = "";
+    for (const entry of entries) text += formatSse(entry);
+    this.#write(text);
+  }
+
+  bufferedBytes(): number {
+    if (this.#closed) return 0;
+    return Math.max(0, HIGH_WATER_BYTES - (this.#controller.desiredSize ?? 0));
+  }
+
+  onDrain(callback: () => void): void {
+    this.#drainCallbacks.push(callback);
+  }
+
+  close(_reason: "done" | "reconnect" | "revoked"): void {
+    if (this.#closed) return;
+    try {
+      this.#controller.close();
+    } catch {
+      // The client already went away: closing twice is harmless.
+    }
+    this.#end();
+  }
+
+  #write(text: string): void {
+    if (this.#closed) return;
+    try {
+      this.#controller.enqueue(encoder.encode(text));
+      this.#lastSentAt = Date.now();
+    } catch {
+      this.#end();
+    }
+  }
+
+  #end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#ping);
+    this.onCancel?.();
+  }
+}
+
+export function sseResponse(sink: SseSink): Response {
+  return new Response(sink.stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Credentials. Secret keys (`sk_…`) are random and stored as SHA-256 only. End-user tokens
+ * (`eut_…`) are stateless: payload + HMAC with a server secret shared by all nodes; each use still
+ * checks that the secret key that minted it is not revoked, so revocation is immediate.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { newId, randomToken } from "../domain/ids.ts";
+import type { SecretKeyRecord } from "../ports/records.ts";
+import type { TenantStore } from "../ports/tenant-store.ts";
+import { UnauthorizedError } from "../protocol/errors.ts";
+
+const SECRET_KEY_RANDOM_CHARS = 40;
+const TOKEN_MAC_BYTES = 16;
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+export interface AuthContext {
+  tenantId: string;
+  keyId: string;
+  /** Set for end-user tokens: every read and write is limited to this end user. */
+  endUserId: string | null;
+}
+
+export function hashKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+export class TokenService {
+  readonly #mac: Buffer;
+
+  constructor(
+    private readonly tenants: TenantStore,
+    tokenSecret: string,
+    private readonly now: () => number,
+  ) {
+    this.#mac = Buffer.from(tokenSecret, "utf8");
+  }
+
+  async createSecretKey(tenantId: string): Promise<{ key: string; record: SecretKeyRecord }> {
+    const key = `sk_${randomToken(SECRET_KEY_RANDOM_CHARS)}`;
+    const record: SecretKeyRecord = {
+      id: newId("key"),
+      tenant_id: tenantId,
+      hash: hashKey(key),
+      hint: `${key.slice(0, 7)}…${key.slice(-4)}`,
+      created_at: this.now(),
+      revoked_at: null,
+    };
+    await this.tenants.createKey(record);
+    return { key, record };
+  }
+
+  mintEndUserToken(
+    auth: AuthContext,
+    endUserId: string,
+    ttlSeconds: number,
+  ): { token: string; expiresAt: number } {
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    const payload = Buffer.from(
+      JSON.stringify({ t: auth.tenantId, k: auth.keyId, u: endUserId, e: expiresAt }),
+    ).toString("base64url");
+    return { token: `eut_${payload}.${this.#sign(payload)}`, expiresAt };
+  }
+
+  async authenticate(credential: string): Promise<AuthContext> {
+    if (credential.startsWith("sk_")) return this.#secretKey(credential);
+    if (credential.startsWith("eut_")) return this.#endUserToken(credential.slice(4));
+    throw new UnauthorizedError();
+  }
+
+  async #secretKey(key: string): Promise<AuthContext> {
+    const hash = hashKey(key);
+    const record = await this.tenants.findKeyByHash(hash);
+    if (!record || record.revoked_at !== null) throw new UnauthorizedError();
+    if (!timingSafeEqual(Buffer.from(record.hash, "hex"), Buffer.from(hash, "hex"))) {
+      throw new UnauthorizedError();
+    }
+    return { tenantId: record.tenant_id, keyId: record.id, endUserId: null };
+  }
+
+  async #endUserToken(token: string): Promise<AuthContext> {
+    const dot = token.indexOf(".");
+    if (dot <= 0) throw new UnauthorizedError();
+    const payload = token.slice(0, dot);
+    const given = Buffer.from(token.slice(dot + 1), "base64url");
+    const expected = Buffer.from(this.#sign(payload), "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new UnauthorizedError();
+    let claims: { t: string; k: string; u: string; e: number };
+    try {
+      claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    } catch {
+      throw new UnauthorizedError();
+    }
+    if (claims.e <= this.now()) throw new UnauthorizedError("The end-user token has expired.");
+    const key = await this.tenants.getKey(claims.k);
+    if (!key || key.revoked_at !== null || key.tenant_id !== claims.t)
+      throw new UnauthorizedError();
+    return { tenantId: claims.t, keyId: claims.k, endUserId: claims.u };
+  }
+
+  #sign(payload: string): string {
+    return createHmac("sha256", this.#mac)
+      .update(payload)
+      .digest()
+      .subarray(0, TOKEN_MAC_BYTES)
+      .toString("base64url");
+  }
+}

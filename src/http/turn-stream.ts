@@ -1,0 +1,50 @@
+/**
+ * Streams of the send route and of `GET …/stream`: an SSE sink following the thread's actor,
+ * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
+ */
+import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
+import type { ThreadActor } from "../../actors/thread-actor.ts";
+import type { Services } from "./services.ts";
+import { SseSink, sseResponse } from "./sse-sink.ts";
+import type { AuthContext } from "./tokens.ts";
+
+/** Whether `entry` ends a send's stream: the answer is final, or waits for client tools. */
+export function endsTurn(entry: EventEntry, assistantSeq: number): boolean {
+  if (entry.seq < assistantSeq) return false;
+  const type = eventType(entry.json);
+  if (type === "tool.waiting") return true;
+  if (type === "stream.reset")
+    return entry.final && !entry.json.includes('"stop_reason":"tool_use"');
+  const final =
+    type === "message.completed" || type === "message.incomplete" || type === "message.failed";
+  return final && !entry.json.includes('"stop_reason":"tool_use"');
+}
+
+export function streamResponse(
+  services: Services,
+  auth: AuthContext,
+  actor: ThreadActor,
+  after: Position | null,
+  untilAssistantSeq: number | null,
+): Response {
+  const sink = new SseSink();
+  const onDelivered =
+    untilAssistantSeq === null
+      ? null
+      : (last: EventEntry) => {
+          if (endsTurn(last, untilAssistantSeq)) queueMicrotask(() => subscription.close("done"));
+        };
+  const subscription = actor.follow(after, sink, onDelivered);
+  const unregister = services.connections.add(auth.keyId, {
+    revoke: () => subscription.close("revoked"),
+  });
+  sink.onCancel = () => {
+    actor.unfollow(subscription);
+    unregister();
+  };
+  return sseResponse(sink);
+}
+
+export function turnStart(userSeq: number): Position {
+  return endOf(userSeq - 1);
+}

@@ -1,0 +1,35 @@
+/**
+ * Job names and payloads: the contract between the processes that enqueue (actors) and the
+ * workers. Kept in protocol because both sides depend on it. Payloads are small references; a
+ * worker reads the current state, so a job that runs late or twice acts on the newest version.
+ */
+import { type Static, Type as t } from "@sinclair/typebox";
+
+export const QUEUE_NAMES = {
+  persist: "persist-message",
+  backfill: "backfill-tokens",
+  embed: "embed-message",
+  reap: "reap-orphans",
+  canary: "canary",
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const PersistPayloadSchema = t.Object({
+  thread_id: t.String(),
+  seq: t.Integer(),
+  rev: t.Integer(),
+});
+export type PersistPayload = Static<typeof PersistPayloadSchema>;
+
+export const FinishedPayloadSchema = t.Object({
+  tenant_id: t.String(),
+  thread_id: t.String(),
+  seq: t.Integer(),
+  rev: t.Integer(),
+});
+export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
+
+/** BullMQ forbids `:` in custom ids; thread ids never contain one. */
+export function jobId(queue: QueueName, threadId: string, seq: number, rev: number): string {
+  return `${queue}-${threadId}-${seq}-${rev}`;
+}
