@@ -98,7 +98,7 @@ export function roundTripCases(kit: ContractKit<ThreadStore>): void {
       role: "assistant",
       status: "failed",
       usage: { input_tokens: 0, output_tokens: 17, estimated: true },
-      stop_reason: "error",
+      stop_reason: null,
       error: { code: "upstream_unavailable", message: "the provider returned 503" },
     });
     await store.upsertMessages([record]);
