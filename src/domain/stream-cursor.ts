@@ -10,11 +10,13 @@ export function formatStreamCursor(seq: number, offset: number): string {
   return `${seq}:${offset}`;
 }
 
-const CURSOR_PATTERN = /^(\d{1,15}):(\d{1,15})$/;
+/** Offsets go up to Number.MAX_SAFE_INTEGER (16 digits), which names the end of a message. */
+const CURSOR_PATTERN = /^(\d{1,15}):(\d{1,16})$/;
 
 /** Parses a client cursor; anything malformed is `400 invalid_cursor`. */
 export function parseStreamCursor(cursor: string, param = "after"): StreamPosition {
   const match = CURSOR_PATTERN.exec(cursor.trim());
-  if (!match) throw new InvalidCursorError(param);
-  return { seq: Number(match[1]), offset: Number(match[2]) };
+  const offset = Number(match?.[2]);
+  if (!match || offset > Number.MAX_SAFE_INTEGER) throw new InvalidCursorError(param);
+  return { seq: Number(match[1]), offset };
 }

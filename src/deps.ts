@@ -1,0 +1,178 @@
+/**
+ * Wiring: picks each port's adapter from the configuration and assembles the services. The only
+ * module that knows which backend sits behind which port; actors, workers and routes see ports.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Redis } from "ioredis";
+import type { ActorDeps } from "../actors/actor-deps.ts";
+import { ActorHost } from "../actors/actor-host.ts";
+import { HistoryReader } from "../actors/history-reader.ts";
+import { jobHandlers } from "../workers/handlers.ts";
+import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
+import { startWorkers, type WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { ProviderRegistry } from "./adapters/llm/provider-registry.ts";
+import { ScriptedProvider } from "./adapters/llm/scripted/scripted-provider.ts";
+import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
+import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
+import { RedisKeys } from "./adapters/redis/keys.ts";
+import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
+import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
+import { openSqlite } from "./adapters/sqlite/database.ts";
+import { migrateSqlite } from "./adapters/sqlite/schema.ts";
+import { SqliteTenantStore } from "./adapters/sqlite/sqlite-tenant-store.ts";
+import { SqliteThreadStore } from "./adapters/sqlite/sqlite-thread-store.ts";
+import type { Config } from "./config.ts";
+import { CursorCodec } from "./domain/cursor.ts";
+import { newId, randomToken } from "./domain/ids.ts";
+import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
+import { ConnectionRegistry } from "./http/connection-registry.ts";
+import type { Services } from "./http/services.ts";
+import { TokenService } from "./http/tokens.ts";
+import { renderMetrics } from "./metrics.ts";
+import { systemClock } from "./ports/clock.ts";
+import type { Logger } from "./ports/logger.ts";
+import type { TenantStore } from "./ports/tenant-store.ts";
+import type { ThreadStore } from "./ports/thread-store.ts";
+import { Readiness } from "./readiness.ts";
+
+export interface Runtime {
+  config: Config;
+  services: Services;
+  app: SpoolApp;
+  /** The secret key of the tenant created on first start (printed once), else null. */
+  firstSecretKey: string | null;
+  redisUrl: string;
+  close(): Promise<void>;
+}
+
+async function openStores(
+  config: Config,
+): Promise<{ store: ThreadStore; tenants: TenantStore; close(): void }> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = await openSqlite(join(config.dataDir, "spool.db"));
+  migrateSqlite(db);
+  return {
+    store: new SqliteThreadStore(db),
+    tenants: new SqliteTenantStore(db),
+    close: () => db.close(),
+  };
+}
+
+async function firstTenant(tenants: TenantStore, tokens: TokenService): Promise<string | null> {
+  if ((await tenants.countTenants()) > 0) return null;
+  const tenant = { id: newId("ten"), name: "default", created_at: Date.now() };
+  await tenants.createTenant(tenant);
+  return (await tokens.createSecretKey(tenant.id)).key;
+}
+
+function modelCatalog(): ProviderRegistry {
+  return new ProviderRegistry([new ScriptedProvider()]);
+}
+
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  extra: Partial<AppOptions> = {},
+): Promise<Runtime> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const embedded = config.redis.url ? null : await startEmbeddedRedis(config.dataDir);
+  const redisUrl = config.redis.url ?? embedded!.url;
+  const redis = connectRedis(redisUrl, { name: `spool:${config.nodeId}` });
+  await checkEvictionPolicy(redis);
+  const keys = new RedisKeys(config.redis.prefix);
+  const connections: Redis[] = [redis];
+  const bullConnection = () => {
+    const connection = connectRedis(redisUrl, {
+      forBullmq: true,
+      name: `spool:${config.nodeId}:bull`,
+    });
+    connections.push(connection);
+    return connection;
+  };
+
+  const { store, tenants, close: closeStores } = await openStores(config);
+  const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
+  const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
+  const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
+  const firstSecretKey = await firstTenant(tenants, tokens);
+
+  const checkpoint = new RedisCheckpointStore(redis, keys);
+  const leases = new RedisLeaseStore(redis, keys);
+  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), []);
+  const catalog = modelCatalog();
+  let host: ActorHost | null = null;
+  const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
+  const actorDeps: ActorDeps = {
+    nodeId: config.nodeId,
+    checkpoint,
+    store,
+    jobs,
+    catalog,
+    clock: systemClock,
+    history,
+    logger,
+    limits: {
+      dedupTtlMs: config.limits.dedupTtlMs,
+      maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
+      toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
+    },
+  };
+  host = new ActorHost(actorDeps, leases, config.lease);
+  host.startSweeping();
+
+  const workers: WorkerSet | null =
+    config.workers === "embedded"
+      ? startWorkers(bullConnection, keys.bullPrefix(), jobHandlers({ checkpoint, store }), logger)
+      : null;
+
+  const connectionRegistry = new ConnectionRegistry();
+  const revocations = connectRedis(redisUrl, { name: `spool:${config.nodeId}:revocations` });
+  connections.push(revocations);
+  const revocationChannel = `${config.redis.prefix}:revoked-keys`;
+  await revocations.subscribe(revocationChannel);
+  revocations.on("message", (_channel: string, keyId: string) =>
+    connectionRegistry.revokeKey(keyId),
+  );
+
+  const readiness = new Readiness(redis, store, jobs, config.workers === "embedded");
+  const services: Services = {
+    config,
+    store,
+    tenants,
+    checkpoint,
+    host,
+    history,
+    cursors: new CursorCodec(cursorSecret),
+    tokens,
+    catalog,
+    connections: connectionRegistry,
+    search: null,
+    readiness,
+    logger,
+    metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),
+  };
+  const app = buildApp(services, {
+    onKeyRevoked: (keyId) => {
+      connectionRegistry.revokeKey(keyId);
+      void redis.publish(revocationChannel, keyId);
+    },
+    ...extra,
+  });
+
+  return {
+    config,
+    services,
+    app,
+    firstSecretKey,
+    redisUrl,
+    async close() {
+      await host?.stopAll();
+      await workers?.close();
+      await jobs.close();
+      for (const connection of connections) connection.disconnect();
+      closeStores();
+      await embedded?.stop();
+    },
+  };
+}

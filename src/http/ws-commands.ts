@@ -1,0 +1,90 @@
+/** What each client frame does on a WebSocket session (subscribe, send, cancel, tool_result…). */
+import { endOf } from "../../actors/event-entry.ts";
+import { normalizeContent } from "../domain/content.ts";
+import { sendFingerprint } from "../domain/fingerprint.ts";
+import { formatStreamCursor, parseStreamCursor } from "../domain/stream-cursor.ts";
+import type { SendBody } from "../protocol/requests.ts";
+import type { ClientFrame } from "../protocol/ws-frames.ts";
+import { loadThread } from "./auth.ts";
+import type { Services } from "./services.ts";
+import type { WsSession } from "./ws-session.ts";
+
+export class WsCommands {
+  constructor(
+    private readonly services: Services,
+    private readonly session: WsSession,
+  ) {}
+
+  async dispatch(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "ping":
+        return this.session.sendFrame({ type: "pong" });
+      case "subscribe":
+        return this.#subscribe(
+          frame.thread_id,
+          frame.after ? parseStreamCursor(frame.after) : null,
+        );
+      case "unsubscribe":
+        return this.#unsubscribe(frame.thread_id);
+      case "send":
+        return this.#send(frame);
+      case "cancel": {
+        const actor = await this.#actor(frame.thread_id);
+        actor.cancel(frame.seq);
+        return;
+      }
+      case "tool_result": {
+        const actor = await this.#actor(frame.thread_id);
+        actor.submitToolResult(frame.tool_use_id, frame.content, frame.is_error ?? false);
+        return;
+      }
+    }
+  }
+
+  async #actor(threadId: string) {
+    const thread = await loadThread(this.services, this.session.auth, threadId);
+    return this.services.host.actorFor(thread);
+  }
+
+  async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
+    const actor = await this.#actor(threadId);
+    if (this.session.closed) return;
+    this.#unsubscribe(threadId);
+    const subscription = actor.follow(after, this.session.sinkFor(threadId));
+    this.session.subscriptions.set(threadId, { actor, subscription });
+    // The position the subscription starts from; it may name the end of a message (offset
+    // 9007199254740991), which is a valid cursor to resume from.
+    const cursor = formatStreamCursor(subscription.position.seq, subscription.position.offset);
+    this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
+  }
+
+  #unsubscribe(threadId: string): void {
+    const current = this.session.subscriptions.get(threadId);
+    if (!current) return;
+    current.actor.unfollow(current.subscription);
+    this.session.subscriptions.delete(threadId);
+  }
+
+  async #send(frame: Extract<ClientFrame, { type: "send" }>): Promise<void> {
+    const { type: _type, thread_id: threadId, ...body } = frame;
+    const sendBody = body as SendBody;
+    const actor = await this.#actor(threadId);
+    const ticket = await actor.send({
+      body: sendBody,
+      content: normalizeContent(sendBody.content),
+      requestId: sendBody.request_id ?? null,
+      fingerprint: sendFingerprint(sendBody),
+    });
+    this.session.sendFrame({
+      type: "ack",
+      request_id: sendBody.request_id ?? null,
+      thread_id: threadId,
+      user_seq: ticket.userSeq,
+      assistant_seq: ticket.assistantSeq,
+    });
+    if (!this.session.subscriptions.has(threadId) && !this.session.closed) {
+      const subscription = actor.follow(endOf(ticket.userSeq - 1), this.session.sinkFor(threadId));
+      this.session.subscriptions.set(threadId, { actor, subscription });
+    }
+  }
+}
