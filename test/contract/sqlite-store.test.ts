@@ -150,6 +150,40 @@ describe("SQLite store specifics", () => {
     }
   });
 
+  test("four processes on one file: every write lands, newest version and first setting win", async () => {
+    const temp = await tempDb();
+    try {
+      const thread = threadRecord();
+      await new SqliteThreadStore(temp.db).createThread(thread);
+      const script = join(import.meta.dir, "sqlite-writer-process.ts");
+      const children = [0, 1, 2, 3].map((i) =>
+        Bun.spawn(
+          [process.execPath, script, temp.path, thread.id, thread.tenant_id].concat([
+            String(2 + i * 100),
+            String(101 + i * 100),
+            String(i + 2),
+          ]),
+          { stdout: "pipe", stderr: "inherit" },
+        ),
+      );
+      const settings = await Promise.all(children.map((c) => new Response(c.stdout).text()));
+      expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0, 0]);
+      expect(new Set(settings.map((value) => value.trim())).size).toBe(1);
+      const store = new SqliteThreadStore(temp.db);
+      expect(await store.lastSeq(thread.id)).toBe(401);
+      const page = { threadId: thread.id, limit: 200, order: "asc", includeTools: true } as const;
+      const seqs = [
+        ...(await store.listMessages(page)),
+        ...(await store.listMessages({ ...page, afterSeq: 200 })),
+        ...(await store.listMessages({ ...page, afterSeq: 400 })),
+      ].map((m) => m.seq);
+      expect(seqs).toEqual(Array.from({ length: 401 }, (_, i) => i + 1));
+      expect((await store.getMessage(thread.id, 1))?.rev).toBe(5);
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
   test("two handles on one file: conditional upserts and settings agree", async () => {
     const temp = await tempDb();
     const second = await openSqlite(temp.path);
