@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqlite, type SqliteDb } from "../../src/adapters/sqlite/database.ts";
+import { openSqlite, type SqliteDb, type SqlValue } from "../../src/adapters/sqlite/database.ts";
 import {
   migrateSqlite,
   SQLITE_STORE_SCHEMA_VERSION,
@@ -51,12 +51,44 @@ tenantStoreContract("sqlite", async () => {
 });
 
 /** The plan's detail lines, joined: "SEARCH messages USING INDEX … (thread_id=? AND seq>?)". */
-function plan(db: SqliteDb, sql: string, ...params: (string | number)[]): string {
+function plan(db: SqliteDb, sql: string, params: SqlValue[]): string {
   return db
     .prepare(`EXPLAIN QUERY PLAN ${sql}`)
     .all(...params)
     .map((row) => String(row.detail))
     .join(" | ");
+}
+
+interface Executed {
+  sql: string;
+  params: SqlValue[];
+}
+
+/** A handle that remembers the reads the store runs, so their real SQL can be explained. */
+function recording(db: SqliteDb, reads: Executed[]): SqliteDb {
+  return {
+    ...db,
+    prepare(sql) {
+      const statement = db.prepare(sql);
+      return {
+        run: (...params) => statement.run(...params),
+        all: (...params) => {
+          reads.push({ sql, params });
+          return statement.all(...params);
+        },
+        get: (...params) => statement.get(...params),
+      };
+    },
+  };
+}
+
+/** Runs `read` through the store and returns the plan of the query it executed. */
+async function planOf(db: SqliteDb, read: (store: SqliteThreadStore) => Promise<unknown>) {
+  const reads: Executed[] = [];
+  await read(new SqliteThreadStore(recording(db, reads)));
+  const executed = reads.at(-1);
+  if (!executed) throw new Error("the store ran no query");
+  return plan(db, executed.sql, executed.params);
 }
 
 /** The rowid table's primary key is its autoindex; either name means the key is used. */
@@ -71,16 +103,15 @@ describe("SQLite store specifics", () => {
       await store.createThread(thread);
       await store.upsertMessages(messageRange(thread, 6000, 7));
       temp.db.exec("ANALYZE");
-      for (const order of ["ASC", "DESC"]) {
-        for (const toolFilter of ["", " AND role <> 'tool'"]) {
-          const comparison = order === "ASC" ? ">" : "<";
-          const sql =
-            `SELECT * FROM messages WHERE thread_id = ? AND seq ${comparison} ?${toolFilter} ` +
-            `ORDER BY seq ${order} LIMIT ?`;
-          const detail = plan(temp.db, sql, thread.id, 3000, 50);
-          expect(detail).toMatch(USES_MESSAGE_KEY);
-          expect(detail).toContain("thread_id=? AND seq");
-          expect(detail).not.toContain("TEMP B-TREE");
+      for (const order of ["asc", "desc"] as const) {
+        for (const includeTools of [true, false]) {
+          for (const afterSeq of [undefined, 3000]) {
+            const query = { threadId: thread.id, limit: 50, order, includeTools, afterSeq };
+            const detail = await planOf(temp.db, (s) => s.listMessages(query));
+            expect(detail).toMatch(USES_MESSAGE_KEY);
+            expect(detail).toContain("thread_id=? AND seq");
+            expect(detail).not.toContain("TEMP B-TREE");
+          }
         }
       }
     } finally {
@@ -91,25 +122,14 @@ describe("SQLite store specifics", () => {
   test("thread list pages walk the activity indexes with no sort step", async () => {
     const temp = await tempDb();
     try {
-      const keyset = "AND (last_active_at, id) < (?, ?) ORDER BY last_active_at DESC, id DESC";
-      const byTenant = plan(
-        temp.db,
-        `SELECT * FROM threads WHERE tenant_id = ? ${keyset} LIMIT ?`,
-        "ten_1",
-        1,
-        "thr_1",
-        50,
+      const after = { lastActiveAt: 1, id: "thr_1" };
+      const byTenant = await planOf(temp.db, (s) =>
+        s.listThreads({ tenantId: "ten_1", limit: 50, after }),
       );
       expect(byTenant).toContain("USING INDEX threads_by_activity");
       expect(byTenant).not.toContain("TEMP B-TREE");
-      const byUser = plan(
-        temp.db,
-        `SELECT * FROM threads WHERE tenant_id = ? AND end_user_id = ? ${keyset} LIMIT ?`,
-        "ten_1",
-        "user_1",
-        1,
-        "thr_1",
-        50,
+      const byUser = await planOf(temp.db, (s) =>
+        s.listThreads({ tenantId: "ten_1", endUserId: "user_1", limit: 50, after }),
       );
       expect(byUser).toContain("USING INDEX threads_by_end_user_activity");
       expect(byUser).not.toContain("TEMP B-TREE");
@@ -125,6 +145,40 @@ describe("SQLite store specifics", () => {
       migrateSqlite(temp.db);
       expect(storeVersion(temp.db)).toBe(SQLITE_STORE_SCHEMA_VERSION);
       expect(SQLITE_STORE_SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  test("four processes on one file: every write lands, newest version and first setting win", async () => {
+    const temp = await tempDb();
+    try {
+      const thread = threadRecord();
+      await new SqliteThreadStore(temp.db).createThread(thread);
+      const script = join(import.meta.dir, "sqlite-writer-process.ts");
+      const children = [0, 1, 2, 3].map((i) =>
+        Bun.spawn(
+          [process.execPath, script, temp.path, thread.id, thread.tenant_id].concat([
+            String(2 + i * 100),
+            String(101 + i * 100),
+            String(i + 2),
+          ]),
+          { stdout: "pipe", stderr: "inherit" },
+        ),
+      );
+      const settings = await Promise.all(children.map((c) => new Response(c.stdout).text()));
+      expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0, 0]);
+      expect(new Set(settings.map((value) => value.trim())).size).toBe(1);
+      const store = new SqliteThreadStore(temp.db);
+      expect(await store.lastSeq(thread.id)).toBe(401);
+      const page = { threadId: thread.id, limit: 200, order: "asc", includeTools: true } as const;
+      const seqs = [
+        ...(await store.listMessages(page)),
+        ...(await store.listMessages({ ...page, afterSeq: 200 })),
+        ...(await store.listMessages({ ...page, afterSeq: 400 })),
+      ].map((m) => m.seq);
+      expect(seqs).toEqual(Array.from({ length: 401 }, (_, i) => i + 1));
+      expect((await store.getMessage(thread.id, 1))?.rev).toBe(5);
     } finally {
       await temp.cleanup();
     }

@@ -95,6 +95,18 @@ export function tenantStoreContract(
       expect(await store.getOrCreateSetting("other", () => "other-value")).toBe("other-value");
     });
 
+    kit.test("a writer landing between the read and the write wins", async (store) => {
+      // The second call starts inside the first one's `create`, i.e. after the first found no
+      // value and before it writes: the other process of a cross-process race, made certain.
+      let inner: Promise<string> | undefined;
+      const outer = await store.getOrCreateSetting("race", () => {
+        inner = store.getOrCreateSetting("race", () => "inner-value");
+        return "outer-value";
+      });
+      expect(await inner).toBe(outer);
+      expect(await store.getOrCreateSetting("race", () => "late-value")).toBe(outer);
+    });
+
     kit.test("concurrent getOrCreateSetting calls all agree on one value", async (store) => {
       const values = await Promise.all(
         Array.from({ length: 20 }, (_, i) => store.getOrCreateSetting("shared", () => `v${i}`)),

@@ -10,6 +10,9 @@ import { freshId, messageRange, messageRecord, threadRecord } from "../support/r
 import type { ContractKit } from "./contract-kit.ts";
 import { roundTripCases } from "./thread-store-round-trip.cases.ts";
 
+/** More messages than any case stores: a walk past it has looped. */
+const MAX_WALK_ITEMS = 10_000;
+
 export async function seedThread(store: ThreadStore): Promise<ThreadRecord> {
   const thread = threadRecord();
   await store.createThread(thread);
@@ -28,6 +31,8 @@ export async function walkMessages(
     seqs.push(...page.map((message) => message.seq));
     const last = page.at(-1);
     if (page.length < query.limit || !last) return seqs;
+    // A keyset that does not advance would loop forever; fail instead.
+    if (seqs.length > MAX_WALK_ITEMS) throw new Error("listMessages keyset did not advance");
     afterSeq = last.seq;
   }
 }

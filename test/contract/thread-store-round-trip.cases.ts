@@ -12,7 +12,7 @@ import type { ContractKit } from "./contract-kit.ts";
 const PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 
-const RICH_CONTENT: MessageRecord["content"] = [
+export const RICH_CONTENT: MessageRecord["content"] = [
   { type: "text", text: "Here is the chart — ünïcödé ✓ 😀\nline two\u0000after nul" },
   { type: "image", source: { type: "base64", media_type: "image/png", data: PNG_BASE64 } },
   { type: "image", source: { type: "url", url: "https://example.com/a.png?x=1&y=2" } },

@@ -14,6 +14,9 @@ import {
 } from "../support/records.ts";
 import type { ContractKit } from "./contract-kit.ts";
 
+/** More threads than any case creates: a walk past it has looped. */
+const MAX_WALK_ITEMS = 1000;
+
 async function seed(store: ThreadStore, threads: ThreadRecord[]): Promise<void> {
   for (const thread of threads) await store.createThread(thread);
 }
@@ -37,6 +40,8 @@ async function walkThreads(
     ids.push(...page.map((thread) => thread.id));
     const last = page.at(-1);
     if (page.length < query.limit || !last) return ids;
+    // A keyset that does not advance would loop forever; fail instead.
+    if (ids.length > MAX_WALK_ITEMS) throw new Error("listThreads keyset did not advance");
     after = { lastActiveAt: last.last_active_at, id: last.id };
   }
 }
