@@ -1,0 +1,68 @@
+/**
+ * ProviderRegistry: the configured model providers by name; resolves a send's `model` string and
+ * lists models for GET /v1/models. Built by deps.ts, read by the routes and the actor. Imports
+ * only the port (no SDK). `provider/name` splits at the first `/` (model names may contain more
+ * slashes); a bare name resolves only when it is a well-known family of a registered provider.
+ */
+import type { ModelProvider } from "../../ports/llm.ts";
+
+export interface ResolvedModel {
+  provider: ModelProvider;
+  /** The provider's own model name, without the `provider/` prefix. */
+  model: string;
+}
+
+export interface ModelListEntry {
+  id: string;
+  provider: string;
+  object: "model";
+}
+
+/** Bare model names that unambiguously belong to one provider. */
+const WELL_KNOWN: ReadonlyArray<{ pattern: RegExp; provider: string }> = [
+  { pattern: /^claude-/, provider: "anthropic" },
+  { pattern: /^(gpt-|o1|o3|o4)/, provider: "openai" },
+  { pattern: /^(mistral-|magistral-|codestral-|ministral-)/, provider: "mistral" },
+];
+
+export class ProviderRegistry {
+  readonly #providers = new Map<string, ModelProvider>();
+
+  constructor(providers: Iterable<ModelProvider> = []) {
+    for (const p of providers) this.register(p);
+  }
+
+  register(provider: ModelProvider): void {
+    if (this.#providers.has(provider.name)) {
+      throw new Error(`model provider "${provider.name}" is registered twice`);
+    }
+    this.#providers.set(provider.name, provider);
+  }
+
+  get(name: string): ModelProvider | null {
+    return this.#providers.get(name) ?? null;
+  }
+
+  names(): string[] {
+    return [...this.#providers.keys()];
+  }
+
+  /** `provider/name` or a well-known bare name → the provider and its model name; else null. */
+  resolve(model: string): ResolvedModel | null {
+    const slash = model.indexOf("/");
+    if (slash >= 0) {
+      const provider = this.#providers.get(model.slice(0, slash));
+      const name = model.slice(slash + 1);
+      return provider && name ? { provider, model: name } : null;
+    }
+    const known = WELL_KNOWN.find((k) => k.pattern.test(model));
+    const provider = known ? this.#providers.get(known.provider) : undefined;
+    return provider ? { provider, model } : null;
+  }
+
+  list(): ModelListEntry[] {
+    return [...this.#providers.values()].flatMap((p) =>
+      p.models().map((m) => ({ id: `${p.name}/${m}`, provider: p.name, object: "model" as const })),
+    );
+  }
+}
