@@ -143,6 +143,9 @@ function respond(
   });
 }
 
+/** 30 ms: enough for loopback writes to drain, short enough to keep tests quick. */
+const DISCONNECT_FLUSH_MS = 30;
+
 function playback(actions: Action[], paceMs: number): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let next = 0;
@@ -154,6 +157,8 @@ function playback(actions: Action[], paceMs: number): ReadableStream<Uint8Array>
         const action = actions[next++]!;
         if ("sleepMs" in action) await Bun.sleep(action.sleepMs);
         else if ("disconnect" in action) {
+          // Let the frames already written leave the socket; the reset would discard them.
+          await Bun.sleep(DISCONNECT_FLUSH_MS);
           controller.error(); // no argument: Bun resets the socket without logging an error
           return;
         } else {
