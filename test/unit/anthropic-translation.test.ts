@@ -53,6 +53,20 @@ describe("toAnthropicRequest", () => {
     ]);
   });
 
+  test("a user message sent while a call was pending comes after the results", () => {
+    const body = request([
+      { role: "user", content: [{ type: "text", text: "weather?" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "weather", input: {} }] },
+      { role: "user", content: [{ type: "text", text: "still there?" }] },
+      { role: "tool", content: [{ type: "tool_result", tool_use_id: "t1", content: "rain" }] },
+    ]);
+    expect(body.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(body.messages[2]?.content).toEqual([
+      { type: "tool_result", tool_use_id: "t1", content: "rain" },
+      { type: "text", text: "still there?" },
+    ]);
+  });
+
   test("foreign ids are rewritten the same way in tool_use and tool_result", () => {
     const foreign = "call.with:chars/anthropic-refuses";
     const body = request([

@@ -59,17 +59,9 @@ export function toAnthropicMessages(
     role: m.role === "assistant" ? "assistant" : "user",
     content: m.content.flatMap((b) => toAnthropicBlock(b, ids)),
   }));
-  return mergeSameRole(wire)
-    .filter((m) => m.content.length > 0)
-    .map((m) => (m.role === "user" ? { role: m.role, content: resultsFirst(m.content) } : m));
-}
-
-/** The API requires tool_result blocks to open the user message that answers the calls. */
-function resultsFirst(content: ContentBlockParam[]): ContentBlockParam[] {
-  const results = content.filter((b) => b.type === "tool_result");
-  return results.length === 0
-    ? content
-    : [...results, ...content.filter((b) => b.type !== "tool_result")];
+  // prepareThread puts each tool message right after its assistant message, so a merged user
+  // message always opens with the tool_result blocks, as the API requires.
+  return mergeSameRole(wire).filter((m) => m.content.length > 0);
 }
 
 function toAnthropicBlock(block: Block, ids: ToolIdMapper): ContentBlockParam[] {
