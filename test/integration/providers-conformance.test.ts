@@ -18,6 +18,7 @@ import {
   stop,
   streamError,
   text,
+  textReply,
   toolCall,
   type UpstreamProvider,
   usage,
@@ -29,6 +30,8 @@ interface Case {
   make(fake: FakeUpstream): ModelProvider;
   /** A model of this provider that takes no images, if there is one to test. */
   textOnlyModel: string | null;
+  /** Where the wire body carries the output token limit. */
+  maxTokensField: string;
 }
 
 const cases: Case[] = [
@@ -37,18 +40,35 @@ const cases: Case[] = [
     model: "claude-sonnet-4-6",
     make: (f) => new AnthropicProvider({ apiKey: "sk-ant-test", baseUrl: f.urls.anthropic }),
     textOnlyModel: null,
+    maxTokensField: "max_tokens",
   },
   {
     upstream: "openai",
     model: "gpt-5.1",
     make: (f) => new OpenAIProvider({ apiKey: "sk-test", baseUrl: f.urls.openai }),
     textOnlyModel: "gpt-3.5-turbo",
+    maxTokensField: "max_completion_tokens",
+  },
+  {
+    // An OpenAI-compatible endpoint (Ollama, vLLM): the same class under another name.
+    upstream: "openai",
+    model: "llama3.3",
+    make: (f) =>
+      new OpenAIProvider({
+        name: "ollama",
+        apiKey: "none",
+        baseUrl: f.urls.openai,
+        models: ["llama3.3"],
+      }),
+    textOnlyModel: null,
+    maxTokensField: "max_tokens",
   },
   {
     upstream: "mistral",
     model: "mistral-large-latest",
     make: (f) => new MistralProvider({ apiKey: "mistral-test", baseUrl: f.urls.mistral }),
     textOnlyModel: "codestral-latest",
+    maxTokensField: "max_tokens",
   },
 ];
 
@@ -75,7 +95,7 @@ function request(model: string, extra: Partial<ModelRequest> = {}): ModelRequest
   };
 }
 
-describe.each(cases)("$upstream adapter via its SDK", (c) => {
+describe.each(cases)("$upstream wire, model $model, via the SDK", (c) => {
   test("streams text, usage and end_turn", async () => {
     fake.enqueue(c.upstream, [text("Hel"), text("lo, "), text("world"), usage(12, 3), stop()]);
     const provider = c.make(fake);
@@ -88,6 +108,15 @@ describe.each(cases)("$upstream adapter via its SDK", (c) => {
     const sent = fake.requests(c.upstream).at(-1)?.body;
     expect(sent?.model).toBe(c.model);
     expect(sent?.stream).toBe(true);
+    expect(sent?.[c.maxTokensField]).toBe(100);
+  });
+
+  test("a long reply arrives whole, across many network reads", async () => {
+    fake.enqueue(c.upstream, textReply(400, "ab "));
+    const out = await drain(c.make(fake).stream(request(c.model)));
+    expect(out.error).toBeNull();
+    expect(out.blocks).toEqual([{ type: "text", text: "ab ".repeat(400) }]);
+    expect(out.stop).toBe("end_turn");
   });
 
   test("assembles a tool call from streamed arguments", async () => {

@@ -70,6 +70,12 @@ export const httpError = (status: number, retryAfter?: string): Step =>
 export const streamError = (type: string): Step => ({ kind: "stream_error", type });
 export const stall = (ms: number): Step => ({ kind: "stall", ms });
 export const disconnect = (): Step => ({ kind: "disconnect" });
+/** A long plain reply, for benchmarks: `count` text chunks of `piece`, then usage and end_turn. */
+export const textReply = (count: number, piece = "lorem "): Step[] => [
+  ...Array.from({ length: count }, () => text(piece)),
+  usage(count, count),
+  stop(),
+];
 
 const ROUTES: Record<string, UpstreamProvider> = {
   "/anthropic/v1/messages": "anthropic",

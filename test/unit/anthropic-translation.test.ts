@@ -126,6 +126,19 @@ describe("toAnthropicRequest", () => {
     ]);
   });
 
+  test("history with tool blocks but no tools offered: tools declared, calling them forbidden", () => {
+    const body = request([
+      { role: "user", content: [{ type: "text", text: "q" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "weather", input: {} }] },
+      { role: "tool", content: [{ type: "tool_result", tool_use_id: "t1", content: "sun" }] },
+    ]);
+    expect(body.tools).toEqual([{ name: "weather", input_schema: { type: "object" } }]);
+    expect(body.tool_choice).toEqual({ type: "none" });
+    const plain = request([{ role: "user", content: [{ type: "text", text: "q" }] }]);
+    expect(plain.tools).toBeUndefined();
+    expect(plain.tool_choice).toBeUndefined();
+  });
+
   test("tools keep their JSON Schema as input_schema", () => {
     const schema = {
       type: "object" as const,

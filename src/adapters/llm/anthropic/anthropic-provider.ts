@@ -41,6 +41,7 @@ export class AnthropicProvider implements ModelProvider {
   constructor(config: AnthropicProviderConfig) {
     this.#client = new Anthropic({
       apiKey: config.apiKey,
+      webhookKey: null,
       baseURL: config.baseUrl ?? ANTHROPIC_BASE_URL,
       maxRetries: 0,
       logLevel: "warn",

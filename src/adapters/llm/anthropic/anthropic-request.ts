@@ -20,6 +20,7 @@ import {
   mergeSameRole,
   prepareThread,
   type ThreadMessage,
+  toolUses,
 } from "../../../domain/provider-thread.ts";
 import { ANTHROPIC_TOOL_IDS, ToolIdMapper } from "../../../domain/tool-ids.ts";
 import type { ModelRequest } from "../../../ports/llm.ts";
@@ -48,7 +49,26 @@ export function toAnthropicRequest(
   };
   if (request.system) body.system = request.system;
   if (request.tools.length > 0) body.tools = request.tools.map(toAnthropicTool);
+  else if (hasToolBlocks(thread)) {
+    // "Requests which include tool_use or tool_result blocks must define tools": declare the
+    // tools the history used, and forbid calling them.
+    body.tools = historyToolNames(thread).map((name) => ({
+      name,
+      input_schema: { type: "object" },
+    }));
+    body.tool_choice = { type: "none" };
+  }
   return body;
+}
+
+function hasToolBlocks(thread: readonly ThreadMessage[]): boolean {
+  return thread.some((m) =>
+    m.content.some((b) => b.type === "tool_use" || b.type === "tool_result"),
+  );
+}
+
+function historyToolNames(thread: readonly ThreadMessage[]): string[] {
+  return [...new Set(thread.flatMap((m) => toolUses(m.content).map((b) => b.name)))];
 }
 
 export function toAnthropicMessages(
