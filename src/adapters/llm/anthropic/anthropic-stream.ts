@@ -1,0 +1,185 @@
+/**
+ * Anthropic stream events → model port stream parts (pure; used by AnthropicProvider and its unit
+ * tests). Block indexes are renumbered so that blocks Spool does not keep (server tools, redacted
+ * thinking) leave no gap. A thinking block is held back until its `content_block_stop`: its
+ * signature arrives last, as `signature_delta`, and the port can only carry it on `block_start`.
+ */
+import type {
+  ContentBlock,
+  RawContentBlockDelta,
+  RawMessageStreamEvent,
+  StopReason,
+} from "@anthropic-ai/sdk/resources/messages";
+import {
+  ModelProviderError,
+  type ModelStopReason,
+  type ModelStreamPart,
+} from "../../../ports/llm.ts";
+
+type Tracked =
+  | { kind: "text" | "tool_use"; index: number }
+  | { kind: "thinking"; pieces: string[]; signature: string };
+
+export class AnthropicStreamTranslator {
+  readonly #provider: string;
+  readonly #blocks = new Map<number, Tracked>();
+  #nextIndex = 0;
+  #stopReason: ModelStopReason = "end_turn";
+  #stopped = false;
+
+  constructor(provider: string) {
+    this.#provider = provider;
+  }
+
+  push(event: RawMessageStreamEvent): ModelStreamPart[] {
+    switch (event.type) {
+      case "message_start": {
+        const u = event.message.usage;
+        const input =
+          u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+        return [{ type: "usage", input_tokens: input, output_tokens: u.output_tokens }];
+      }
+      case "content_block_start":
+        return this.#start(event.index, event.content_block);
+      case "content_block_delta":
+        return this.#delta(event.index, event.delta);
+      case "content_block_stop":
+        return this.#stop(event.index);
+      case "message_delta": {
+        if (event.delta.stop_reason) this.#stopReason = mapStopReason(event.delta.stop_reason);
+        const part: ModelStreamPart = { type: "usage", output_tokens: event.usage.output_tokens };
+        if (typeof event.usage.input_tokens === "number") {
+          part.input_tokens =
+            event.usage.input_tokens +
+            (event.usage.cache_creation_input_tokens ?? 0) +
+            (event.usage.cache_read_input_tokens ?? 0);
+        }
+        return [part];
+      }
+      case "message_stop":
+        this.#stopped = true;
+        return [{ type: "stop", reason: this.#stopReason }];
+      default:
+        return [];
+    }
+  }
+
+  /** After the SDK's stream ended: a stream that never reached `message_stop` was cut off. */
+  end(): ModelStreamPart[] {
+    if (!this.#stopped) {
+      throw new ModelProviderError(
+        "unavailable",
+        `${this.#provider}: stream ended before message_stop`,
+      );
+    }
+    return [];
+  }
+
+  #start(upstreamIndex: number, block: ContentBlock): ModelStreamPart[] {
+    switch (block.type) {
+      case "text": {
+        const index = this.#track(upstreamIndex, "text");
+        const parts: ModelStreamPart[] = [
+          { type: "block_start", index, block: { type: "text", text: "" } },
+        ];
+        if (block.text) {
+          parts.push({
+            type: "block_delta",
+            index,
+            delta: { type: "text_delta", text: block.text },
+          });
+        }
+        return parts;
+      }
+      case "tool_use": {
+        const index = this.#track(upstreamIndex, "tool_use");
+        const parts: ModelStreamPart[] = [
+          {
+            type: "block_start",
+            index,
+            block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+          },
+        ];
+        const input = block.input;
+        if (input && typeof input === "object" && Object.keys(input).length > 0) {
+          const partial_json = JSON.stringify(input);
+          parts.push({
+            type: "block_delta",
+            index,
+            delta: { type: "input_json_delta", partial_json },
+          });
+        }
+        return parts;
+      }
+      case "thinking":
+        this.#blocks.set(upstreamIndex, {
+          kind: "thinking",
+          pieces: block.thinking ? [block.thinking] : [],
+          signature: block.signature ?? "",
+        });
+        return [];
+      default:
+        return [];
+    }
+  }
+
+  #delta(upstreamIndex: number, delta: RawContentBlockDelta): ModelStreamPart[] {
+    const tracked = this.#blocks.get(upstreamIndex);
+    if (!tracked) return [];
+    if (tracked.kind === "thinking") {
+      if (delta.type === "thinking_delta") tracked.pieces.push(delta.thinking);
+      else if (delta.type === "signature_delta") tracked.signature += delta.signature;
+      return [];
+    }
+    const index = tracked.index;
+    if (delta.type === "text_delta" && delta.text) {
+      return [{ type: "block_delta", index, delta: { type: "text_delta", text: delta.text } }];
+    }
+    if (delta.type === "input_json_delta" && delta.partial_json) {
+      const partial_json = delta.partial_json;
+      return [{ type: "block_delta", index, delta: { type: "input_json_delta", partial_json } }];
+    }
+    return [];
+  }
+
+  #stop(upstreamIndex: number): ModelStreamPart[] {
+    const tracked = this.#blocks.get(upstreamIndex);
+    this.#blocks.delete(upstreamIndex);
+    if (!tracked) return [];
+    if (tracked.kind !== "thinking") return [{ type: "block_stop", index: tracked.index }];
+    return this.#emitThinking(tracked.pieces, tracked.signature);
+  }
+
+  #emitThinking(pieces: string[], signature: string): ModelStreamPart[] {
+    const index = this.#nextIndex++;
+    const block = signature
+      ? { type: "thinking" as const, thinking: "", signature, provider: this.#provider }
+      : { type: "thinking" as const, thinking: "", provider: this.#provider };
+    const parts: ModelStreamPart[] = [{ type: "block_start", index, block }];
+    for (const thinking of pieces) {
+      if (thinking)
+        parts.push({ type: "block_delta", index, delta: { type: "thinking_delta", thinking } });
+    }
+    parts.push({ type: "block_stop", index });
+    return parts;
+  }
+
+  #track(upstreamIndex: number, kind: "text" | "tool_use"): number {
+    const index = this.#nextIndex++;
+    this.#blocks.set(upstreamIndex, { kind, index });
+    return index;
+  }
+}
+
+export function mapStopReason(reason: StopReason): ModelStopReason {
+  switch (reason) {
+    case "tool_use":
+      return "tool_use";
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "max_tokens";
+    default:
+      // end_turn, stop_sequence, refusal, pause_turn: the turn is over as far as Spool is concerned.
+      return "end_turn";
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * OpenAI SDK errors → ModelProviderError (used by OpenAIProvider, for OpenAI and compatible
+ * endpoints). HTTP errors carry a status; an error object inside an open stream arrives as an
+ * APIError without one, so its `type` decides. Anything else thrown while streaming (socket reset,
+ * malformed frame) is the upstream failing: `unavailable`.
+ */
+import { APIError } from "openai";
+import { ModelProviderError } from "../../../ports/llm.ts";
+import { abortReason, describe, toProviderError } from "../shared/provider-errors.ts";
+
+export function fromOpenAIError(error: unknown, provider: string, signal: AbortSignal): unknown {
+  if (signal.aborted) return abortReason(signal);
+  if (error instanceof ModelProviderError) return error;
+  if (error instanceof APIError) {
+    return toProviderError({
+      provider,
+      status: typeof error.status === "number" ? error.status : null,
+      headers: error.headers ?? null,
+      type: error.type ?? null,
+      message: error.message,
+      cause: error,
+    });
+  }
+  return new ModelProviderError("unavailable", `${provider}: ${describe(error)}`, { cause: error });
+}
