@@ -50,6 +50,8 @@ export class Int8VectorMatrix {
   readonly #dots: DotsFn;
   readonly #queryBytes: number;
   #capacity = 0;
+  /** Views of the memory, made again after it grows (growing detaches the old buffer). */
+  #bytes = new Int8Array(0);
   #scales = new Float32Array(0);
   #scores = new Float32Array(0);
 
@@ -88,6 +90,7 @@ export class Int8VectorMatrix {
     const pages =
       Math.ceil(needed / WASM_PAGE_BYTES) - this.#memory.buffer.byteLength / WASM_PAGE_BYTES;
     if (pages > 0) this.#memory.grow(pages);
+    this.#bytes = new Int8Array(this.#memory.buffer);
     const scales = new Float32Array(capacity);
     scales.set(this.#scales);
     this.#scales = scales;
@@ -106,9 +109,11 @@ export class Int8VectorMatrix {
       max = Math.max(max, Math.abs(x));
       norm += x * x;
     }
-    const scale = max > 0 ? max / 127 : 1;
-    const target = new Int8Array(this.#memory.buffer, this.#matrixOffset(row), this.stride);
-    for (let d = 0; d < this.dims; d++) target[d] = Math.round(vector[d]! / scale);
+    const inverse = max > 0 ? 127 / max : 1;
+    const bytes = this.#bytes;
+    const at = this.#matrixOffset(row);
+    for (let d = 0; d < this.dims; d++) bytes[at + d] = Math.round(vector[d]! * inverse);
+    const scale = 1 / inverse;
     // Cosine, not raw dot: divide by the norm once here rather than per query.
     this.#scales[row] = norm > 0 ? scale / Math.sqrt(norm) : 0;
   }
@@ -116,7 +121,7 @@ export class Int8VectorMatrix {
   /** Copies row `from` over row `to` (compaction). */
   moveRow(from: number, to: number): void {
     const at = this.#matrixOffset(from);
-    new Uint8Array(this.#memory.buffer).copyWithin(this.#matrixOffset(to), at, at + this.stride);
+    this.#bytes.copyWithin(this.#matrixOffset(to), at, at + this.stride);
     this.#scales[to] = this.#scales[from]!;
   }
 
