@@ -23,6 +23,8 @@ export interface OpenAiEmbedderOptions {
   model: string | null;
   /** Required for models not listed above. */
   dimensions?: number;
+  /** SDK retries of a failed request (default 2, the SDK's); the embed worker retries too. */
+  maxRetries?: number;
 }
 
 export class OpenAiEmbedder implements Embedder {
@@ -41,7 +43,11 @@ export class OpenAiEmbedder implements Embedder {
     this.#sendDimensions =
       options.dimensions !== undefined && this.#model.startsWith("text-embedding-3");
     this.name = `openai/${this.#model}/${dimensions}`;
-    this.#client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl ?? undefined });
+    this.#client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl ?? undefined,
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    });
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
