@@ -1,0 +1,96 @@
+/**
+ * Search snippets: a window of about SNIPPET_CHARS around the best match, matched words wrapped in
+ * `<mark>…</mark>`. Used by both search adapters so hits look the same whatever the backend.
+ * The text around the marks is HTML-escaped: a snippet is safe to insert as HTML, so a message
+ * that contains markup cannot inject it into a client's result list.
+ */
+import { lightStem, queryStems, type WordSpan, wordSpans } from "./search-text.ts";
+
+/** ~160 chars: two lines of a result list, the length search engines show. */
+export const SNIPPET_CHARS = 160;
+/** Context kept before the first match so it does not open the snippet cold. */
+const LEAD_CHARS = 40;
+const ELLIPSIS = "…";
+
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** Spans of `text` whose stem is one of the query's stems. */
+export function matchedSpans(text: string, query: string): WordSpan[] {
+  const stems = new Set(queryStems(query));
+  if (stems.size === 0) return [];
+  return wordSpans(text).filter((span) => stems.has(lightStem(span.word)));
+}
+
+/** Start offset of the window with the most distinct matched stems (earliest on ties). */
+function bestWindowStart(matches: WordSpan[]): number {
+  let best = { start: 0, distinct: -1, count: -1 };
+  for (let i = 0; i < matches.length; i++) {
+    const first = matches[i]!;
+    const seen = new Set<string>();
+    let count = 0;
+    for (let j = i; j < matches.length; j++) {
+      const m = matches[j]!;
+      if (m.end - first.start > SNIPPET_CHARS - LEAD_CHARS) break;
+      seen.add(lightStem(m.word));
+      count++;
+    }
+    if (seen.size > best.distinct || (seen.size === best.distinct && count > best.count)) {
+      best = { start: first.start, distinct: seen.size, count };
+    }
+  }
+  return best.start;
+}
+
+/** Moves `offset` back to the start of the word it falls in. */
+function toWordStart(text: string, offset: number): number {
+  let i = offset;
+  while (i > 0 && /[\p{L}\p{N}]/u.test(text[i - 1] ?? "")) i--;
+  return i;
+}
+
+/** Moves `offset` back to the end of the previous word when it falls inside one. */
+function toWordEnd(text: string, offset: number): number {
+  if (offset >= text.length) return text.length;
+  let i = offset;
+  while (i > 0 && /[\p{L}\p{N}]/u.test(text[i] ?? "")) i--;
+  return i > 0 ? i : offset;
+}
+
+function window(text: string, matches: WordSpan[]): { start: number; end: number } {
+  if (text.length <= SNIPPET_CHARS) return { start: 0, end: text.length };
+  const anchor = matches.length > 0 ? bestWindowStart(matches) : 0;
+  let start = toWordStart(text, Math.max(0, anchor - LEAD_CHARS));
+  const end = toWordEnd(text, Math.min(text.length, start + SNIPPET_CHARS));
+  if (end - start < SNIPPET_CHARS && end === text.length) {
+    start = toWordStart(text, Math.max(0, end - SNIPPET_CHARS));
+  }
+  return { start, end };
+}
+
+const tidy = (piece: string) => escapeHtml(piece.replace(/\s+/g, " "));
+
+/** The snippet of `text` for `query`; the start of the text when nothing matches. */
+export function highlightSnippet(text: string, query: string): string {
+  const matches = matchedSpans(text, query);
+  const { start, end } = window(text, matches);
+  let out = start > 0 ? ELLIPSIS : "";
+  let cursor = start;
+  for (const m of matches) {
+    if (m.start < start || m.end > end) continue;
+    out +=
+      tidy(text.slice(cursor, m.start)) + "<mark>" + tidy(text.slice(m.start, m.end)) + "</mark>";
+    cursor = m.end;
+  }
+  out += tidy(text.slice(cursor, end));
+  return (out + (end < text.length ? ELLIPSIS : "")).trim();
+}
