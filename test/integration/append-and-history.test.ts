@@ -17,18 +17,21 @@ async function newThread(endUser = "u1"): Promise<string> {
 
 type Msg = { seq: number; content: { text: string }[]; request_id: string | null };
 
-async function allMessages(threadId: string, order: "asc" | "desc", limit = 50, between?: () => Promise<void>) {
+async function allMessages(
+  threadId: string,
+  order: "asc" | "desc",
+  limit = 50,
+  between?: () => Promise<void>,
+) {
   const seen: Msg[] = [];
   let cursor: string | null = null;
   do {
-    const query = `limit=${limit}&order=${order}${cursor ? `&cursor=${cursor}` : ""}`;
-    const { status, body } = await spool.json<{ data: Msg[]; next_cursor: string | null; has_more: boolean }>(
-      "GET",
-      `/v1/threads/${threadId}/messages?${query}`,
-    );
-    expect(status).toBe(200);
-    seen.push(...body.data);
-    cursor = body.next_cursor;
+    const query: string = `limit=${limit}&order=${order}${cursor ? `&cursor=${cursor}` : ""}`;
+    const page: { status: number; body: { data: Msg[]; next_cursor: string | null } } =
+      await spool.json("GET", `/v1/threads/${threadId}/messages?${query}`);
+    expect(page.status).toBe(200);
+    seen.push(...page.body.data);
+    cursor = page.body.next_cursor;
     if (between) await between();
   } while (cursor);
   return seen;
@@ -38,7 +41,9 @@ describe("append", () => {
   test("200 concurrent appends to one thread get seq 1..200 with no gap or duplicate", async () => {
     const threadId = await newThread();
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => spool.json("POST", `/v1/threads/${threadId}/messages`, { content: `m${i}` })),
+      Array.from({ length: 200 }, (_, i) =>
+        spool.json("POST", `/v1/threads/${threadId}/messages`, { content: `m${i}` }),
+      ),
     );
     expect(responses.every((r) => r.status === 201)).toBe(true);
     const seqs = responses.map((r) => (r.body.user_message as Msg).seq).sort((a, b) => a - b);
@@ -53,7 +58,9 @@ describe("append", () => {
     const threadId = await newThread();
     const body = { content: "pay the invoice", request_id: "req-1" };
     const responses = await Promise.all(
-      Array.from({ length: 1000 }, () => spool.json("POST", `/v1/threads/${threadId}/messages`, body)),
+      Array.from({ length: 1000 }, () =>
+        spool.json("POST", `/v1/threads/${threadId}/messages`, body),
+      ),
     );
     const ids = new Set(responses.map((r) => (r.body.user_message as { id: string }).id));
     expect(responses.every((r) => r.status === 201)).toBe(true);
@@ -65,10 +72,19 @@ describe("append", () => {
 
   test("Idempotency-Key header is the same as request_id", async () => {
     const threadId = await newThread();
-    const first = await spool.call("POST", `/v1/threads/${threadId}/messages`, { content: "x" }, undefined, {
-      "idempotency-key": "hdr-1",
+    const first = await spool.call(
+      "POST",
+      `/v1/threads/${threadId}/messages`,
+      { content: "x" },
+      undefined,
+      {
+        "idempotency-key": "hdr-1",
+      },
+    );
+    const second = await spool.json("POST", `/v1/threads/${threadId}/messages`, {
+      content: "x",
+      request_id: "hdr-1",
     });
-    const second = await spool.json("POST", `/v1/threads/${threadId}/messages`, { content: "x", request_id: "hdr-1" });
     expect(((await first.json()) as { user_message: Msg }).user_message.seq).toBe(1);
     expect((second.body.user_message as Msg).seq).toBe(1);
   });
@@ -76,7 +92,10 @@ describe("append", () => {
   test("the same request_id with a different body is 422 idempotency_key_mismatch", async () => {
     const threadId = await newThread();
     await spool.json("POST", `/v1/threads/${threadId}/messages`, { content: "a", request_id: "r" });
-    const { status, body } = await spool.json("POST", `/v1/threads/${threadId}/messages`, { content: "b", request_id: "r" });
+    const { status, body } = await spool.json("POST", `/v1/threads/${threadId}/messages`, {
+      content: "b",
+      request_id: "r",
+    });
     expect(status).toBe(422);
     expect((body.error as { code: string }).code).toBe("idempotency_key_mismatch");
     expect((await allMessages(threadId, "asc")).length).toBe(1);
@@ -84,9 +103,15 @@ describe("append", () => {
 
   test("if_last_seq appends only when the thread has not moved on", async () => {
     const threadId = await newThread();
-    const ok = await spool.json("POST", `/v1/threads/${threadId}/messages`, { content: "a", if_last_seq: 0 });
+    const ok = await spool.json("POST", `/v1/threads/${threadId}/messages`, {
+      content: "a",
+      if_last_seq: 0,
+    });
     expect(ok.status).toBe(201);
-    const conflict = await spool.json("POST", `/v1/threads/${threadId}/messages`, { content: "b", if_last_seq: 0 });
+    const conflict = await spool.json("POST", `/v1/threads/${threadId}/messages`, {
+      content: "b",
+      if_last_seq: 0,
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: "seq_conflict", last_seq: 1 });
   });
@@ -97,9 +122,16 @@ describe("append", () => {
     const read = await spool.json("GET", `/v1/threads/${threadId}/messages/1`);
     expect(read.body.id).toBe((sent.body.user_message as { id: string }).id);
     const deadline = Date.now() + 5000;
-    while (!(await spool.runtime.services.store.getMessage(threadId, 1)) && Date.now() < deadline) await Bun.sleep(20);
-    expect((await spool.runtime.services.store.getMessage(threadId, 1))?.content).toEqual([{ type: "text", text: "now" }]);
-    while ((await spool.runtime.services.checkpoint.readTail(threadId)).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+    while (!(await spool.runtime.services.store.getMessage(threadId, 1)) && Date.now() < deadline)
+      await Bun.sleep(20);
+    expect((await spool.runtime.services.store.getMessage(threadId, 1))?.content).toEqual([
+      { type: "text", text: "now" },
+    ]);
+    while (
+      (await spool.runtime.services.checkpoint.readTail(threadId)).length > 0 &&
+      Date.now() < deadline
+    )
+      await Bun.sleep(20);
     expect(await spool.runtime.services.checkpoint.readTail(threadId)).toEqual([]);
   });
 });
@@ -110,7 +142,9 @@ describe("history", () => {
     threadId = await newThread();
     for (let i = 0; i < 6000; i += 200) {
       await Promise.all(
-        Array.from({ length: 200 }, (_, j) => spool.json("POST", `/v1/threads/${threadId}/messages`, { content: `m${i + j}` })),
+        Array.from({ length: 200 }, (_, j) =>
+          spool.json("POST", `/v1/threads/${threadId}/messages`, { content: `m${i + j}` }),
+        ),
       );
     }
   }, 120_000);
@@ -124,7 +158,8 @@ describe("history", () => {
 
   test("paging stays exact while messages are appended between pages", async () => {
     const busy = await newThread();
-    for (let i = 0; i < 300; i++) await spool.json("POST", `/v1/threads/${busy}/messages`, { content: `m${i}` });
+    for (let i = 0; i < 300; i++)
+      await spool.json("POST", `/v1/threads/${busy}/messages`, { content: `m${i}` });
     let added = 0;
     const seen = await allMessages(busy, "asc", 50, async () => {
       await spool.json("POST", `/v1/threads/${busy}/messages`, { content: `late${added++}` });
@@ -147,15 +182,29 @@ describe("history", () => {
     const page = await spool.json("GET", `/v1/threads/${threadId}/messages?limit=5`);
     const cursor = page.body.next_cursor as string;
     const [payload, mac] = cursor.split(".") as [string, string];
-    const forged = Buffer.from(JSON.stringify({ s: 4000, _k: "messages:asc:" })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ s: 4000, _k: "messages:asc:" })).toString(
+      "base64url",
+    );
     const other = await newThread();
-    const otherCursor = (await spool.json("GET", `/v1/threads/${other}/messages?limit=1`)).body.next_cursor;
+    const otherCursor = (await spool.json("GET", `/v1/threads/${other}/messages?limit=1`)).body
+      .next_cursor;
     expect(otherCursor).toBeNull();
-    for (let i = 0; i < 3; i++) await spool.json("POST", `/v1/threads/${other}/messages`, { content: "x" });
-    const foreign = (await spool.json("GET", `/v1/threads/${other}/messages?limit=1`)).body.next_cursor as string;
-    const descCursor = (await spool.json("GET", `/v1/threads/${threadId}/messages?limit=1&order=desc`)).body
+    for (let i = 0; i < 3; i++)
+      await spool.json("POST", `/v1/threads/${other}/messages`, { content: "x" });
+    const foreign = (await spool.json("GET", `/v1/threads/${other}/messages?limit=1`)).body
       .next_cursor as string;
-    const bad = ["garbage", `${payload}.`, `${forged}.${mac}`, `${payload}x.${mac}`, foreign, descCursor, "a".repeat(2000)];
+    const descCursor = (
+      await spool.json("GET", `/v1/threads/${threadId}/messages?limit=1&order=desc`)
+    ).body.next_cursor as string;
+    const bad = [
+      "garbage",
+      `${payload}.`,
+      `${forged}.${mac}`,
+      `${payload}x.${mac}`,
+      foreign,
+      descCursor,
+      "a".repeat(2000),
+    ];
     for (const candidate of bad) {
       const { status, body } = await spool.json(
         "GET",

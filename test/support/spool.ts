@@ -20,8 +20,19 @@ export interface TestSpool {
   dataDir: string;
   prefix: string;
   /** JSON request with the given credential (default: the first tenant's secret key). */
-  call(method: string, path: string, body?: unknown, key?: string, headers?: Record<string, string>): Promise<Response>;
-  json<T = Record<string, unknown>>(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: T }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  json<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: T }>;
   createTenant(name?: string): Promise<string>;
   listen(): Promise<BunServer>;
   close(): Promise<void>;
@@ -48,7 +59,9 @@ export async function startSpool(env: Record<string, string> = {}): Promise<Test
       new Request(`http://localhost${path}`, {
         method,
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
-        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+        ...(body === undefined
+          ? {}
+          : { body: typeof body === "string" ? body : JSON.stringify(body) }),
       }),
     );
   return {
