@@ -2,8 +2,8 @@
  * Wiring: picks each port's adapter from the configuration and assembles the services. The only
  * module that knows which backend sits behind which port; actors, workers and routes see ports.
  */
+
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
@@ -11,17 +11,12 @@ import { HistoryReader } from "../actors/history-reader.ts";
 import { jobHandlers } from "../workers/handlers.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
 import { startWorkers, type WorkerSet } from "./adapters/bullmq/worker-runner.ts";
-import { ProviderRegistry } from "./adapters/llm/provider-registry.ts";
-import { ScriptedProvider } from "./adapters/llm/scripted/scripted-provider.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
 import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
-import { openSqlite } from "./adapters/sqlite/database.ts";
-import { migrateSqlite } from "./adapters/sqlite/schema.ts";
-import { SqliteTenantStore } from "./adapters/sqlite/sqlite-tenant-store.ts";
-import { SqliteThreadStore } from "./adapters/sqlite/sqlite-thread-store.ts";
+import { modelCatalog, openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
 import { newId, randomToken } from "./domain/ids.ts";
@@ -33,7 +28,6 @@ import { renderMetrics } from "./metrics.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
-import type { ThreadStore } from "./ports/thread-store.ts";
 import { Readiness } from "./readiness.ts";
 
 export interface Runtime {
@@ -46,28 +40,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function openStores(
-  config: Config,
-): Promise<{ store: ThreadStore; tenants: TenantStore; close(): void }> {
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = await openSqlite(join(config.dataDir, "spool.db"));
-  migrateSqlite(db);
-  return {
-    store: new SqliteThreadStore(db),
-    tenants: new SqliteTenantStore(db),
-    close: () => db.close(),
-  };
-}
-
 async function firstTenant(tenants: TenantStore, tokens: TokenService): Promise<string | null> {
   if ((await tenants.countTenants()) > 0) return null;
   const tenant = { id: newId("ten"), name: "default", created_at: Date.now() };
   await tenants.createTenant(tenant);
   return (await tokens.createSecretKey(tenant.id)).key;
-}
-
-function modelCatalog(): ProviderRegistry {
-  return new ProviderRegistry([new ScriptedProvider()]);
 }
 
 export async function createRuntime(
@@ -91,7 +68,8 @@ export async function createRuntime(
     return connection;
   };
 
-  const { store, tenants, close: closeStores } = await openStores(config);
+  const stores = await openStores(config);
+  const { store, tenants } = stores;
   const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
   const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
   const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
@@ -100,7 +78,7 @@ export async function createRuntime(
   const checkpoint = new RedisCheckpointStore(redis, keys);
   const leases = new RedisLeaseStore(redis, keys);
   const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), []);
-  const catalog = modelCatalog();
+  const catalog = modelCatalog(config);
   let host: ActorHost | null = null;
   const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
   const actorDeps: ActorDeps = {
@@ -147,7 +125,7 @@ export async function createRuntime(
     tokens,
     catalog,
     connections: connectionRegistry,
-    search: null,
+    search: stores.search,
     readiness,
     logger,
     metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),
@@ -171,7 +149,7 @@ export async function createRuntime(
       await workers?.close();
       await jobs.close();
       for (const connection of connections) connection.disconnect();
-      closeStores();
+      await stores.close();
       await embedded?.stop();
     },
   };
