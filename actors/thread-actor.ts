@@ -166,7 +166,7 @@ export class ThreadActor {
     sink: StreamSink,
     onDelivered: ((last: EventEntry) => void) | null = null,
   ): Subscription {
-    const from = after ?? this.#defaultStart();
+    const from = after ?? this.startPosition();
     const subscription = new Subscription(sink, from, this.#deps.limits.maxSubscriberBufferBytes);
     subscription.onDelivered = onDelivered;
     subscription.onPause = (paused) => {
@@ -195,7 +195,8 @@ export class ThreadActor {
     this.onStopped?.();
   }
 
-  #defaultStart(): Position {
+  /** Where a subscription without a cursor starts: the running turn, or after the last event. */
+  startPosition(): Position {
     const busy = this.busySeq;
     if (busy !== null) return endOf(busy - 1);
     const last = this.#log.lastDurable;
@@ -204,7 +205,11 @@ export class ThreadActor {
 
   #catchUp(subscription: Subscription): void {
     subscription.state = "catching_up";
-    const fromRing = this.#log.ring.readAfter(subscription.position);
+    // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
+    const fromRing =
+      subscription.position.seq > this.lastSeq
+        ? ({ kind: "miss" } as const)
+        : this.#log.ring.readAfter(subscription.position);
     this.#log.subscribers.add(subscription);
     if (fromRing.kind === "events") {
       subscription.finishCatchUp(fromRing.events);
