@@ -50,12 +50,14 @@ export class WsCommands {
     const actor = await this.#actor(threadId);
     if (this.session.closed) return;
     this.#unsubscribe(threadId);
-    const subscription = actor.follow(after, this.session.sinkFor(threadId));
-    this.session.subscriptions.set(threadId, { actor, subscription });
-    // The position the subscription starts from; it may name the end of a message (offset
+    // `subscribed` goes out before any replayed event (follow may deliver synchronously from the
+    // ring) and names where the subscription starts; that may be the end of a message (offset
     // 9007199254740991), which is a valid cursor to resume from.
-    const cursor = formatStreamCursor(subscription.position.seq, subscription.position.offset);
+    const from = after ?? actor.startPosition();
+    const cursor = formatStreamCursor(from.seq, from.offset);
     this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
+    const subscription = actor.follow(from, this.session.sinkFor(threadId));
+    this.session.subscriptions.set(threadId, { actor, subscription });
   }
 
   #unsubscribe(threadId: string): void {
