@@ -220,7 +220,10 @@ export class ThreadActor {
       message: (t: string, s: number) => this.#deps.history.message(t, s),
     };
     replayAfter(source, this.thread.id, subscription.position, this.lastSeq).then(
-      (entries) => subscription.finishCatchUp(entries),
+      ({ entries, complete }) => {
+        if (complete) subscription.finishCatchUp(entries);
+        else if (subscription.continueCatchUp(entries)) this.#catchUp(subscription);
+      },
       (error) => {
         this.#deps.logger.warn("replay failed", { thread: this.thread.id, error });
         subscription.close("reconnect");

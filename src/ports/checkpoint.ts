@@ -64,8 +64,13 @@ export interface CheckpointStore {
 
   /** Appends all batches in one round trip; all or none. */
   appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced>;
-  /** Events of message `seq` from `fromOffset` on; null when the log does not exist. */
-  readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null>;
+  /** Events of message `seq` from `fromOffset` on (at most `limit`); null when the log does not exist. */
+  readEvents(
+    threadId: string,
+    seq: number,
+    fromOffset: number,
+    limit?: number,
+  ): Promise<string[] | null>;
   /** Length of the event log of message `seq` (0 when missing). */
   eventCount(threadId: string, seq: number): Promise<number>;
   /** Lets a finished message's log expire. */

@@ -145,12 +145,18 @@ export class RedisCheckpointStore implements CheckpointStore {
     return OK;
   }
 
-  async readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null> {
+  async readEvents(
+    threadId: string,
+    seq: number,
+    fromOffset: number,
+    limit?: number,
+  ): Promise<string[] | null> {
     const key = this.keys.events(threadId, seq);
+    const last = limit === undefined ? -1 : fromOffset + limit - 1;
     const [[, exists], [, events]] = (await this.redis
       .multi()
       .exists(key)
-      .lrange(key, fromOffset, -1)
+      .lrange(key, fromOffset, last)
       .exec()) as [[unknown, number], [unknown, string[]]];
     return exists === 1 ? events : null;
   }
