@@ -18,12 +18,15 @@ interface SocketData {
 
 export interface BunServer {
   port: number;
+  /** Bytes queued in this server's WebSocket send buffers, all sockets (memory-bound checks). */
+  wsBufferedBytes(): number;
   stop(): Promise<void>;
 }
 
 export function serveBun(runtime: Runtime, port = runtime.config.port): BunServer {
   const { services, app } = runtime;
   const sessions = new Set<WsSession>();
+  const sockets = new Set<ServerWebSocket<SocketData>>();
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: runtime.config.host,
     port,
@@ -44,6 +47,7 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
       sendPings: true,
       open(ws: ServerWebSocket<SocketData>) {
         if (!ws.data.auth) return ws.close(CLOSE_CODES.unauthorized, "unauthorized");
+        sockets.add(ws);
         const session = new WsSession(services, bunSocket(ws), ws.data.auth);
         ws.data.session = session;
         sessions.add(session);
@@ -56,6 +60,7 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
         ws.data.session?.handleDrain();
       },
       close(ws) {
+        sockets.delete(ws);
         const session = ws.data.session;
         if (!session) return;
         session.handleClose();
@@ -65,6 +70,11 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
   });
   return {
     port: server.port ?? port,
+    wsBufferedBytes() {
+      let total = 0;
+      for (const ws of sockets) total += ws.getBufferedAmount();
+      return total;
+    },
     async stop() {
       for (const session of sessions) session.close(CLOSE_CODES.restarting, "server restarting");
       await server.stop();
