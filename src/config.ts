@@ -42,6 +42,8 @@ export interface Config {
     maxSubscriberBufferBytes: number;
     dedupTtlMs: number;
     toolWaitTimeoutMs: number;
+    /** Per HTTP attempt of a tenant tool call. */
+    toolCallTimeoutMs: number;
   };
   logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -170,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       dedupTtlMs: r.int("DEDUP_TTL_MS", 24 * 3600 * 1000, 60_000, 30 * 24 * 3600 * 1000),
       toolWaitTimeoutMs: r.int("TOOL_WAIT_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 3600 * 1000),
+      // 30 s: a tool doing real work (a search, an API call) fits; a hung one does not hold a turn.
+      toolCallTimeoutMs: r.int("TOOL_CALL_TIMEOUT_MS", 30_000, 50, 10 * 60 * 1000),
     },
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };

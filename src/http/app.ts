@@ -12,6 +12,7 @@ import { healthRoutes } from "./health.ts";
 import { messageRoutes } from "./messages.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
+import { toolRoutes } from "./tools.ts";
 
 export interface AppOptions {
   /** Called when a key is revoked here, to close its sockets on every node. */
@@ -35,6 +36,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
+    .use(toolRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;

@@ -12,6 +12,7 @@ import type { Logger } from "../ports/logger.ts";
 import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
+import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
 
@@ -24,6 +25,7 @@ export interface Services {
   config: Config;
   store: ThreadStore;
   tenants: TenantStore;
+  tools: ToolRegistry;
   checkpoint: CheckpointStore;
   host: ActorHost;
   history: HistoryReader;

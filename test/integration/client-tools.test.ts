@@ -49,7 +49,7 @@ async function waitForStatus(threadId: string, seq: number, status: string): Pro
   throw new Error(`message ${seq} never became ${status}`);
 }
 
-function sendStream(threadId: string, content: string, tools = [WEATHER]) {
+function sendStream(threadId: string, content: string, tools: object[] = [WEATHER]) {
   return spool.call("POST", `/v1/threads/${threadId}/messages`, {
     content,
     model: "spool/echo",
