@@ -67,7 +67,11 @@ class PartMapper {
         break;
       case "block_stop":
         this.open.delete(part.index);
-        emit({ type: "block.stop", seq, index: part.index });
+        emit(
+          part.signature
+            ? { type: "block.stop", seq, index: part.index, signature: part.signature }
+            : { type: "block.stop", seq, index: part.index },
+        );
         break;
       case "usage":
         if (part.input_tokens !== undefined) this.usage.input = part.input_tokens;
