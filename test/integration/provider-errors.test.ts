@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 const MODELS: Record<"anthropic" | "openai", string> = {
-  anthropic: "anthropic/claude-sonnet-4-5",
+  anthropic: "anthropic/claude-sonnet-4-6",
   openai: "openai/gpt-4.1-mini",
 };
 

@@ -38,7 +38,7 @@ test("thinking streams live and its signature is stored and sent back", async ()
   const events = await readSse(
     await spool.call("POST", path, {
       content: "q",
-      model: "anthropic/claude-sonnet-4-5",
+      model: "anthropic/claude-sonnet-4-6",
       stream: true,
     }),
   );
@@ -55,7 +55,7 @@ test("thinking streams live and its signature is stored and sent back", async ()
     provider: "anthropic",
   });
   fake.enqueue("anthropic", [text("ok"), usage(9, 1), stop()]);
-  await spool.json("POST", path, { content: "again", model: "anthropic/claude-sonnet-4-5" });
+  await spool.json("POST", path, { content: "again", model: "anthropic/claude-sonnet-4-6" });
   const sent = fake.requests("anthropic").at(-1)!.body.messages as { content: unknown }[];
   expect(JSON.stringify(sent)).toContain('"signature":"sig-42"');
 });
