@@ -10,6 +10,18 @@ import { RegisterToolBodySchema, type WireTool } from "../protocol/tools.ts";
 import { authenticate, requireSecretKey } from "./auth.ts";
 import type { Services } from "./services.ts";
 
+/** How Spool calls a registered tool; shown on the OpenAPI page. */
+const CALL_CONTRACT = [
+  'In a send with `tools_mode: "tenant"`, Spool POSTs each call to the tool\'s `url` with JSON',
+  "`{id, name, input, thread_id, seq, end_user_id}` and headers `Spool-Signature: t=<unix s>,",
+  'v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` and `Idempotency-Key: <thread_id>:<seq>:<id>`',
+  "(the same on every retry: dedupe on it). Verify the signature over the raw body in constant",
+  "time and refuse a `t` older than 300 s. Answer 2xx with `{content, is_error?}` (or any text).",
+  "Connection errors, 5xx and 429 are retried (3 attempts, Retry-After honoured up to 5 s); a",
+  "timeout (TOOL_CALL_TIMEOUT_MS, default 30 s) is not. Failures reach the model, and the",
+  "thread, as `is_error: true` tool results. A turn makes at most 8 model calls.",
+].join(" ");
+
 export function toWireTool(tool: ToolRecord): WireTool {
   return {
     object: "tool",
@@ -47,7 +59,10 @@ export function toolRoutes(services: Services) {
         });
         return toWireTool(stored);
       },
-      { body: RegisterToolBodySchema, detail: { summary: "Register (or replace) a tenant tool" } },
+      {
+        body: RegisterToolBodySchema,
+        detail: { summary: "Register (or replace) a tenant tool", description: CALL_CONTRACT },
+      },
     )
     .get(
       "/",
