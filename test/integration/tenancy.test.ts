@@ -14,12 +14,20 @@ beforeAll(async () => {
   threadA = (await spool.json("POST", "/v1/threads", { end_user_id: "u1" })).body.id as string;
   threadA2 = (await spool.json("POST", "/v1/threads", { end_user_id: "u2" })).body.id as string;
   await spool.json("POST", `/v1/threads/${threadA}/messages`, { content: "secret plans" });
-  await spool.json("POST", `/v1/threads/${threadA}/messages`, { content: "hi", model: "spool/echo" });
+  await spool.json("POST", `/v1/threads/${threadA}/messages`, {
+    content: "hi",
+    model: "spool/echo",
+  });
 });
 afterAll(() => spool.close());
 
 async function endUserToken(endUser: string, key = spool.secretKey): Promise<string> {
-  const { status, body } = await spool.json("POST", "/v1/end_user_tokens", { end_user_id: endUser }, key);
+  const { status, body } = await spool.json(
+    "POST",
+    "/v1/end_user_tokens",
+    { end_user_id: endUser },
+    key,
+  );
   expect(status).toBe(201);
   return body.token as string;
 }
@@ -83,7 +91,12 @@ describe("isolation", () => {
     for (let i = 0; i < 3; i++) await spool.json("POST", "/v1/threads", { end_user_id: "pager" });
     const page = await spool.json("GET", "/v1/threads?end_user_id=pager&limit=1");
     const cursor = page.body.next_cursor as string;
-    const foreign = await spool.json("GET", `/v1/threads?end_user_id=pager&limit=1&cursor=${cursor}`, undefined, otherKey);
+    const foreign = await spool.json(
+      "GET",
+      `/v1/threads?end_user_id=pager&limit=1&cursor=${cursor}`,
+      undefined,
+      otherKey,
+    );
     expect(foreign.status).toBe(400);
     expect((foreign.body.error as { code: string }).code).toBe("invalid_cursor");
   });
@@ -102,13 +115,19 @@ describe("credentials", () => {
     const [payload, mac] = token.slice(4).split(".") as [string, string];
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     const forged = Buffer.from(JSON.stringify({ ...claims, u: "u2" })).toString("base64url");
-    expect((await spool.call("GET", "/v1/threads", undefined, `eut_${forged}.${mac}`)).status).toBe(401);
+    expect((await spool.call("GET", "/v1/threads", undefined, `eut_${forged}.${mac}`)).status).toBe(
+      401,
+    );
   });
 
   test("admin routes need the admin key", async () => {
     expect((await spool.call("POST", "/v1/admin/tenants", { name: "x" })).status).toBe(401);
-    expect((await spool.call("POST", "/v1/admin/tenants", { name: "x" }, "wrong")).status).toBe(401);
-    expect((await spool.call("POST", "/v1/admin/tenants", { name: "x" }, ADMIN_KEY)).status).toBe(201);
+    expect((await spool.call("POST", "/v1/admin/tenants", { name: "x" }, "wrong")).status).toBe(
+      401,
+    );
+    expect((await spool.call("POST", "/v1/admin/tenants", { name: "x" }, ADMIN_KEY)).status).toBe(
+      201,
+    );
   });
 
   test("revoking a key stops it, its end-user tokens and its open streams at once", async () => {
@@ -116,14 +135,23 @@ describe("credentials", () => {
     const key = created.body.secret_key as string;
     const tenant = (created.body.tenant as { id: string }).id;
     const keyId = (created.body.key as { id: string }).id;
-    const thread = (await spool.json("POST", "/v1/threads", { end_user_id: "r" }, key)).body.id as string;
+    const thread = (await spool.json("POST", "/v1/threads", { end_user_id: "r" }, key)).body
+      .id as string;
     const token = await endUserToken("r", key);
     const stream = await spool.call("GET", `/v1/threads/${thread}/stream`, undefined, token);
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
-    const revoke = await spool.call("DELETE", `/v1/admin/tenants/${tenant}/keys/${keyId}`, undefined, ADMIN_KEY);
+    const revoke = await spool.call(
+      "DELETE",
+      `/v1/admin/tenants/${tenant}/keys/${keyId}`,
+      undefined,
+      ADMIN_KEY,
+    );
     expect(revoke.status).toBe(200);
-    const ended = await Promise.race([reader.read().then((r) => r.done), Bun.sleep(2000).then(() => "timeout")]);
+    const ended = await Promise.race([
+      reader.read().then((r) => r.done),
+      Bun.sleep(2000).then(() => "timeout"),
+    ]);
     expect(ended).toBe(true);
     expect((await spool.call("GET", "/v1/threads", undefined, key)).status).toBe(401);
     expect((await spool.call("GET", "/v1/threads", undefined, token)).status).toBe(401);
@@ -146,7 +174,11 @@ describe("bad input", () => {
       { content: "x", unknown_field: true },
     ];
     for (const body of cases) {
-      const { status, body: answer } = await spool.json("POST", `/v1/threads/${threadA}/messages`, body);
+      const { status, body: answer } = await spool.json(
+        "POST",
+        `/v1/threads/${threadA}/messages`,
+        body,
+      );
       expect({ body, status }).toEqual({ body, status: 422 });
       expect((answer.error as { code: string }).code).toBe("validation_failed");
     }
@@ -158,7 +190,10 @@ describe("bad input", () => {
 
   test("an unknown model is 422 and appends nothing", async () => {
     const before = (await spool.json("GET", `/v1/threads/${threadA}`)).body.last_seq;
-    const { status, body } = await spool.json("POST", `/v1/threads/${threadA}/messages`, { content: "x", model: "nope/x" });
+    const { status, body } = await spool.json("POST", `/v1/threads/${threadA}/messages`, {
+      content: "x",
+      model: "nope/x",
+    });
     expect(status).toBe(422);
     expect((body.error as { param: string }).param).toBe("model");
     expect((await spool.json("GET", `/v1/threads/${threadA}`)).body.last_seq).toBe(before);
