@@ -10,6 +10,7 @@ import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { messageRoutes } from "./messages.ts";
+import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
 
@@ -35,6 +36,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
+    .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;

@@ -103,7 +103,7 @@ export function threadRoutes(services: Services) {
         await actor.stop("done");
         await services.checkpoint.deleteThread(thread.id);
         await services.store.deleteThread(auth.tenantId, thread.id);
-        await services.search?.deleteThread(auth.tenantId, thread.id);
+        await services.search.deleteThread(auth.tenantId, thread.id);
         return { id: thread.id, object: "thread", deleted: true };
       },
       { detail: { summary: "Delete a thread with its messages and search entries" } },
