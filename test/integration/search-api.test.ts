@@ -8,6 +8,7 @@ import { startSpool, type TestSpool } from "../support/spool.ts";
 let spool: TestSpool;
 const keys: Record<string, string> = {};
 const threads: Record<string, string> = {};
+const threadOf = (name: string): string => threads[name] ?? "missing";
 
 async function indexThread(threadId: string): Promise<void> {
   const { search, embedder, history } = spool.runtime.services;
@@ -62,7 +63,7 @@ describe("search api", () => {
           expect(status).toBe(200);
           expect(body.data.length).toBe(12);
           expect(new Set(body.data.map((h) => h.thread_id))).toEqual(
-            new Set([threads[`${tenant}${user}`]]),
+            new Set([threadOf(`${tenant}${user}`)]),
           );
         }
         const tenantWide = await search("q=zebra&limit=100&semantic_ratio=0", keys[tenant]!);
