@@ -191,6 +191,7 @@ export class ThreadActor {
     this.#stopped = true;
     this.#runner.running?.controller.abort();
     await this.#log.writer.flushed();
+    await this.#writer.persistQueued();
     this.#log.subscribers.closeAll(reason);
     this.onStopped?.();
   }
