@@ -97,7 +97,7 @@ export class ThreadActor {
         "model",
       );
     }
-    const busy = this.busySeq !== null || this.#mailbox.depth > 0;
+    const busy = this.busySeq !== null;
     if (busy && command.body.on_busy === "reject")
       throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
     if (busy && command.body.on_busy === "interrupt") this.#interrupt();
