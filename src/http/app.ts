@@ -6,6 +6,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
@@ -43,3 +44,8 @@ export function buildApp(services: Services, options: AppOptions) {
 }
 
 export type SpoolApp = ReturnType<typeof buildApp>;
+
+/** What the entry files serve: CORS preflights, then the app, with CORS headers on every answer. */
+export async function handleHttp(app: SpoolApp, request: Request): Promise<Response> {
+  return preflight(request) ?? withCors(await app.fetch(request));
+}
