@@ -34,13 +34,18 @@ function ensureDependencies() {
   }
 }
 
+let aptUpdated = false;
+function aptUpdate() {
+  if (!aptUpdated) aptUpdated = run("apt-get", ["update", "-qq"]);
+  return aptUpdated;
+}
+
 function ensureRedis() {
   if (has("redis-server")) return;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && has("apt-get")) {
     say("installing redis-server with apt-get…");
-    const ok =
-      run("apt-get", ["update", "-qq"]) && run("apt-get", ["install", "-y", "-qq", "redis-server"]);
+    const ok = aptUpdate() && run("apt-get", ["install", "-y", "-qq", "redis-server"]);
     if (ok && has("redis-server")) return;
   }
   say("redis-server is required and is not installed.");
@@ -59,7 +64,7 @@ function ensureChromium() {
     return;
   }
   say("installing chromium for the browser tests (apt-get)…");
-  if (!run("apt-get", ["install", "-y", "-qq", "chromium"]))
+  if (!aptUpdate() || !run("apt-get", ["install", "-y", "-qq", "chromium"]))
     say("chromium install failed: browser tests will be skipped");
 }
 
