@@ -148,10 +148,10 @@ describe("credentials", () => {
       ADMIN_KEY,
     );
     expect(revoke.status).toBe(200);
-    const ended = await Promise.race([
-      reader.read().then((r) => r.done),
-      Bun.sleep(2000).then(() => "timeout"),
-    ]);
+    const readToEnd = async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    };
+    const ended = await Promise.race([readToEnd(), Bun.sleep(2000).then(() => "timeout")]);
     expect(ended).toBe(true);
     expect((await spool.call("GET", "/v1/threads", undefined, key)).status).toBe(401);
     expect((await spool.call("GET", "/v1/threads", undefined, token)).status).toBe(401);
