@@ -99,7 +99,7 @@ export class ThreadActor {
       );
     }
     const tools = await resolveTurnTools(this.#deps.tools, this.thread.tenant_id, command.body);
-    const busy = this.busySeq !== null || this.#mailbox.depth > 0;
+    const busy = this.busySeq !== null;
     if (busy && command.body.on_busy === "reject")
       throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
     if (busy && command.body.on_busy === "interrupt") this.#interrupt();
@@ -193,6 +193,7 @@ export class ThreadActor {
     this.#stopped = true;
     this.#runner.running?.controller.abort();
     await this.#log.writer.flushed();
+    await this.#writer.persistQueued();
     this.#log.subscribers.closeAll(reason);
     this.onStopped?.();
   }

@@ -3,7 +3,7 @@
  * lists every violation in one error, and derives the values other modules need (renew interval
  * from the lease TTL, …). Slices of the result are passed to constructors.
  */
-import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
@@ -136,7 +136,9 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
     adminKey: r.str("ADMIN_KEY"),
-    nodeId: r.str("NODE_ID") ?? `node_${randomUUID().slice(0, 8)}`,
+    // Host and port name one listening process: a node restarted after a crash has the same id
+    // and takes its threads' leases back at once (with new epochs) instead of waiting out the TTL.
+    nodeId: r.str("NODE_ID") ?? `${hostname()}-${port}`,
     advertiseUrl:
       r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },

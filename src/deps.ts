@@ -130,6 +130,7 @@ export async function createRuntime(
     catalog,
     connections: connectionRegistry,
     search: stores.search,
+    embedder: stores.embedder,
     readiness,
     logger,
     metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),

@@ -7,6 +7,7 @@ import type { HistoryReader } from "../../actors/history-reader.ts";
 import type { Config } from "../config.ts";
 import type { CursorCodec } from "../domain/cursor.ts";
 import type { CheckpointStore } from "../ports/checkpoint.ts";
+import type { Embedder } from "../ports/embedder.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { SearchIndex } from "../ports/search.ts";
@@ -33,7 +34,8 @@ export interface Services {
   tokens: TokenService;
   catalog: ModelCatalog;
   connections: ConnectionRegistry;
-  search: SearchIndex | null;
+  search: SearchIndex;
+  embedder: Embedder;
   readiness: Readiness;
   logger: Logger;
   /** Extra plugins (admin queue page) mounted by deps.ts. */

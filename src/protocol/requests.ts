@@ -1,12 +1,6 @@
 /** Request bodies and query strings of API.md, as TypeBox schemas that the routes validate. */
 import { type Static, Type as t } from "@sinclair/typebox";
-import {
-  ContentInputSchema,
-  ImageBlockSchema,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TEXT_CHARS,
-  TextBlockSchema,
-} from "./blocks.ts";
+import { ContentInputSchema, ToolResultContentSchema } from "./blocks.ts";
 import { EndUserIdSchema, MetadataSchema } from "./objects.ts";
 
 export const HISTORY_LIMIT_MAX = 200;
@@ -84,10 +78,7 @@ export type SendBody = Static<typeof SendBodySchema>;
 export const ToolResultBodySchema = t.Object(
   {
     tool_use_id: t.String({ minLength: 1, maxLength: 128 }),
-    content: t.Union([
-      t.String({ maxLength: MAX_TEXT_CHARS }),
-      t.Array(t.Union([TextBlockSchema, ImageBlockSchema]), { maxItems: MAX_BLOCKS_PER_MESSAGE }),
-    ]),
+    content: ToolResultContentSchema,
     is_error: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },
