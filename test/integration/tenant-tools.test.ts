@@ -214,6 +214,24 @@ describe("tools_mode: tenant", () => {
     expect(messages.at(-1)).toMatchObject({ role: "assistant", status: "completed" });
   });
 
+  test("cancelling while a tool runs ends the message incomplete / cancelled", async () => {
+    await register("slow", "/slow");
+    const { body: thread } = await spool.json("POST", "/v1/threads", { end_user_id: "u1" });
+    const path = `/v1/threads/${thread.id}/messages`;
+    const sending = spool.json("POST", path, {
+      content: "[tool:slow {}]",
+      model: "spool/echo",
+      tools_mode: "tenant",
+    });
+    const before = hits.filter((h) => h.path === "/slow").length;
+    while (hits.filter((h) => h.path === "/slow").length === before) await Bun.sleep(10);
+    const cancelled = await spool.json("POST", `${path}/2/cancel`);
+    expect(cancelled.body).toMatchObject({ status: "incomplete", stop_reason: "cancelled" });
+    expect((await sending).status).toBe(200);
+    const { body } = await spool.json("GET", `${path}?include=tools`);
+    expect((body as { data: Msg[] }).data.map((m) => m.role)).toEqual(["user", "assistant"]);
+  });
+
   test("a model that keeps calling tools stops at the step bound", async () => {
     await register("get_weather", "/weather");
     const { messages } = await tenantTurn('[tool_loop] [tool:get_weather {"city":"Bergen"}]', [
