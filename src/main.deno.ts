@@ -6,6 +6,7 @@
  */
 import { ConfigError, describeConfig, loadConfig } from "./config.ts";
 import { createRuntime, type Runtime } from "./deps.ts";
+import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
 import { WsSession, type WsSocket } from "./http/ws-session.ts";
 import { consoleLogger } from "./ports/logger.ts";
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
         }
         return handleWs(runtime, request, sessions);
       }
-      return runtime.app.fetch(request);
+      return handleHttp(runtime.app, request);
     },
   );
   logger.info("spool listening (deno)", {
