@@ -124,7 +124,7 @@ async function run(
     if (f.type === "message.completed" && ++done === n) finish();
   });
   const t0 = performance.now();
-  sockets.forEach((ws, i) => start(ws, i));
+  for (const [i, ws] of sockets.entries()) start(ws, i);
   await all;
   const seconds = (performance.now() - t0) / 1000;
   for (const ws of sockets) ws.close();
