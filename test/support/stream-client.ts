@@ -97,6 +97,7 @@ export function parseSse(text: string): SseEvent[] {
       else if (line.startsWith("id: ")) id = line.slice(4);
       else if (line.startsWith("data: ")) data += line.slice(6);
     }
+    if (!data) continue; // a `retry:` or comment block carries no event
     out.push({ event, id, data: JSON.parse(data) as Frame });
   }
   return out;
