@@ -84,8 +84,10 @@ export class MessageWriter {
     }
     this.lastSeq += records.length;
     for (const record of records) this.#announce(record);
-    const settled = records.filter((r) => r.status !== "in_progress");
-    await this.deps.jobs.enqueuePersist(settled.map((r) => this.#ref(r)));
+    const settled = records.filter((r) => r.status !== "in_progress").map((r) => this.#ref(r));
+    await this.deps.jobs.enqueuePersist(settled);
+    // User and tool messages are final from the start: they get counted and indexed too.
+    if (settled.length > 0) await this.deps.jobs.enqueueFinished(this.thread.tenant_id, settled);
     return result;
   }
 

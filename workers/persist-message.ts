@@ -2,12 +2,14 @@
  * persist-message: copies settled messages of a thread from the Redis tail into the store, then
  * trims them from the tail. It takes every settled entry of the thread at once, so messages that
  * pile up are written in one batch and later jobs of the same thread find nothing to do. Store
- * writes are conditional on (epoch, rev): running it twice, or late, changes nothing.
+ * writes are conditional on (epoch, rev): running it twice, or late, changes nothing. Covers every
+ * settled version: user and tool messages, finished assistant messages with their usage, and
+ * later status changes (each a higher rev, or a higher epoch after a takeover).
  */
-import { Value } from "@sinclair/typebox/value";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
+import { parsePayload } from "./job-payloads.ts";
 
 export interface PersistDeps {
   checkpoint: CheckpointStore;
@@ -15,8 +17,7 @@ export interface PersistDeps {
 }
 
 export function parsePersistPayload(data: unknown): PersistPayload {
-  if (!Value.Check(PersistPayloadSchema, data)) throw new Error("invalid persist-message payload");
-  return data;
+  return parsePayload(PersistPayloadSchema, data, "persist-message");
 }
 
 export async function persistMessage(

@@ -12,6 +12,7 @@ import { healthRoutes } from "./health.ts";
 import { messageRoutes } from "./messages.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
+import { usageRoutes } from "./usage.ts";
 
 export interface AppOptions {
   /** Called when a key is revoked here, to close its sockets on every node. */
@@ -35,7 +36,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
-    .use(accountRoutes(services, options.onKeyRevoked));
+    .use(accountRoutes(services, options.onKeyRevoked))
+    .use(usageRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }
