@@ -5,6 +5,8 @@ import type { JobQueue } from "../src/ports/job-queue.ts";
 import type { ModelCatalog } from "../src/ports/llm.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { ToolExecutor } from "../src/ports/tool-executor.ts";
+import type { ToolRegistry } from "../src/ports/tool-registry.ts";
 import type { HistoryReader } from "./history-reader.ts";
 
 export interface ActorLimits {
@@ -19,6 +21,9 @@ export interface ActorDeps {
   store: ThreadStore;
   jobs: JobQueue;
   catalog: ModelCatalog;
+  /** Tenant tools (`tools_mode: "tenant"`) and how they are called. */
+  tools: ToolRegistry;
+  toolExecutor: ToolExecutor;
   clock: Clock;
   history: HistoryReader;
   logger: Logger;

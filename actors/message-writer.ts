@@ -17,6 +17,7 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { JobBatcher } from "./job-batcher.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface NewMessage {
@@ -38,6 +39,7 @@ export class MessageWriter {
   /** Messages this node created and that are not settled yet, by seq. */
   readonly open = new Map<number, MessageRecord>();
   lastSeq: number;
+  readonly #persist: JobBatcher;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
 
   constructor(
@@ -49,6 +51,12 @@ export class MessageWriter {
     private readonly onFenced: () => void,
   ) {
     this.lastSeq = lastSeq;
+    this.#persist = new JobBatcher(deps.jobs, deps.logger);
+  }
+
+  /** Resolves when every persist job of this writer was handed to the queue. */
+  persistQueued(): Promise<void> {
+    return this.#persist.drained();
   }
 
   /** Appends messages atomically; returns the raw outcome for duplicates, throws API errors. */
@@ -84,10 +92,9 @@ export class MessageWriter {
     }
     this.lastSeq += records.length;
     for (const record of records) this.#announce(record);
-    const settled = records.filter((r) => r.status !== "in_progress").map((r) => this.#ref(r));
-    await this.deps.jobs.enqueuePersist(settled);
-    // User and tool messages are final from the start: they get counted and indexed too.
-    if (settled.length > 0) await this.deps.jobs.enqueueFinished(this.thread.tenant_id, settled);
+    const settled = records.filter((r) => r.status !== "in_progress");
+    // Their finished jobs (backfill, embed) are enqueued by the persist worker.
+    this.#persist.push(settled.map((r) => this.#ref(r)));
     return result;
   }
 
@@ -130,7 +137,7 @@ export class MessageWriter {
     this.log.forget(seq);
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
-    await this.deps.jobs.enqueuePersist([this.#ref(record)]);
+    this.#persist.push([this.#ref(record)]);
     await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(record)]);
     return record;
   }

@@ -24,6 +24,7 @@ import { replayAfter } from "./replay.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { SubscriberSet } from "./subscriber-set.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";
+import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
 import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
 import { TurnRunner } from "./turn-runner.ts";
@@ -57,7 +58,7 @@ export class ThreadActor {
     this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
       this.#fail("fenced"),
     );
-    this.#runner = new TurnRunner(deps, thread.id, this.#writer, this.#log);
+    this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log);
   }
 
   get stopped(): boolean {
@@ -97,7 +98,8 @@ export class ThreadActor {
         "model",
       );
     }
-    const busy = this.busySeq !== null || this.#mailbox.depth > 0;
+    const tools = await resolveTurnTools(this.#deps.tools, this.thread.tenant_id, command.body);
+    const busy = this.busySeq !== null;
     if (busy && command.body.on_busy === "reject")
       throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
     if (busy && command.body.on_busy === "interrupt") this.#interrupt();
@@ -133,7 +135,7 @@ export class ThreadActor {
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
-      await this.#runner.run(command, resolved.provider, resolved.model, assistantSeq, () =>
+      await this.#runner.run(command, tools, resolved.provider, resolved.model, assistantSeq, () =>
         settled.resolve(),
       );
     });
@@ -191,6 +193,7 @@ export class ThreadActor {
     this.#stopped = true;
     this.#runner.running?.controller.abort();
     await this.#log.writer.flushed();
+    await this.#writer.persistQueued();
     this.#log.subscribers.closeAll(reason);
     this.onStopped?.();
   }

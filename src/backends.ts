@@ -12,20 +12,24 @@ import { MeiliSearchIndex } from "./adapters/meili/meili-search-index.ts";
 import { connectMongo } from "./adapters/mongo/connect.ts";
 import { MongoTenantStore } from "./adapters/mongo/mongo-tenant-store.ts";
 import { MongoThreadStore } from "./adapters/mongo/mongo-thread-store.ts";
+import { MongoToolRegistry } from "./adapters/mongo/mongo-tool-registry.ts";
 import { openSqlite, type SqliteDb } from "./adapters/sqlite/database.ts";
 import { migrateSqlite } from "./adapters/sqlite/schema.ts";
 import { SqliteSearchIndex } from "./adapters/sqlite/sqlite-search-index.ts";
 import { SqliteTenantStore } from "./adapters/sqlite/sqlite-tenant-store.ts";
 import { SqliteThreadStore } from "./adapters/sqlite/sqlite-thread-store.ts";
+import { SqliteToolRegistry } from "./adapters/sqlite/sqlite-tool-registry.ts";
 import type { Config } from "./config.ts";
 import type { Embedder } from "./ports/embedder.ts";
 import type { SearchIndex } from "./ports/search.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import type { ThreadStore } from "./ports/thread-store.ts";
+import type { ToolRegistry } from "./ports/tool-registry.ts";
 
 export interface Stores {
   store: ThreadStore;
   tenants: TenantStore;
+  tools: ToolRegistry;
   search: SearchIndex;
   embedder: Embedder;
   close(): Promise<void>;
@@ -70,6 +74,7 @@ export async function openStores(config: Config): Promise<Stores> {
     return {
       store: new MongoThreadStore(mongo.db),
       tenants: new MongoTenantStore(mongo.db),
+      tools: new MongoToolRegistry(mongo.db),
       search,
       embedder,
       close: async () => {
@@ -84,6 +89,7 @@ export async function openStores(config: Config): Promise<Stores> {
   return {
     store: new SqliteThreadStore(db),
     tenants: new SqliteTenantStore(db),
+    tools: new SqliteToolRegistry(db),
     search,
     embedder,
     close: async () => {

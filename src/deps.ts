@@ -11,6 +11,7 @@ import { HistoryReader } from "../actors/history-reader.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
@@ -72,7 +73,7 @@ export async function createRuntime(
   };
 
   const stores = await openStores(config);
-  const { store, tenants } = stores;
+  const { store, tenants, tools } = stores;
   const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
   const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
   const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
@@ -90,6 +91,8 @@ export async function createRuntime(
     store,
     jobs,
     catalog,
+    tools,
+    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
     clock: systemClock,
     history,
     logger,
@@ -130,6 +133,7 @@ export async function createRuntime(
     config,
     store,
     tenants,
+    tools,
     checkpoint,
     host,
     history,
@@ -138,6 +142,7 @@ export async function createRuntime(
     catalog,
     connections: connectionRegistry,
     search: stores.search,
+    embedder: stores.embedder,
     readiness,
     logger,
     metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),

@@ -6,6 +6,7 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Runtime } from "./deps.ts";
+import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
 import type { AuthContext } from "./http/tokens.ts";
 import { WsSession } from "./http/ws-session.ts";
@@ -37,7 +38,7 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
         if (srv.upgrade(request, { data: { auth, session: null } })) return undefined;
         return new Response("expected a websocket upgrade", { status: 426 });
       }
-      return app.fetch(request);
+      return handleHttp(app, request);
     },
     websocket: {
       maxPayloadLength: runtime.config.limits.maxWsFrameBytes,

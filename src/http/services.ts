@@ -7,11 +7,13 @@ import type { HistoryReader } from "../../actors/history-reader.ts";
 import type { Config } from "../config.ts";
 import type { CursorCodec } from "../domain/cursor.ts";
 import type { CheckpointStore } from "../ports/checkpoint.ts";
+import type { Embedder } from "../ports/embedder.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
+import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
 
@@ -24,6 +26,7 @@ export interface Services {
   config: Config;
   store: ThreadStore;
   tenants: TenantStore;
+  tools: ToolRegistry;
   checkpoint: CheckpointStore;
   host: ActorHost;
   history: HistoryReader;
@@ -31,7 +34,8 @@ export interface Services {
   tokens: TokenService;
   catalog: ModelCatalog;
   connections: ConnectionRegistry;
-  search: SearchIndex | null;
+  search: SearchIndex;
+  embedder: Embedder;
   readiness: Readiness;
   logger: Logger;
   /** Extra plugins (admin queue page) mounted by deps.ts. */

@@ -65,7 +65,8 @@ export interface CheckpointStore {
   putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced>;
   readTail(threadId: string): Promise<MessageRecord[]>;
   readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
-  trimTail(threadId: string, seq: number, rev: number): Promise<boolean>;
+  /** Removes each entry still at (or below) the given rev; returns how many were removed. */
+  trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number>;
 
   /** Appends all batches in one round trip; all or none. */
   appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced>;

@@ -117,10 +117,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     return json === null ? null : (JSON.parse(json) as MessageRecord);
   }
 
-  async trimTail(threadId: string, seq: number, rev: number): Promise<boolean> {
-    return (
-      (await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], [seq, rev])) === 1
-    );
+  async trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const args = entries.flatMap((e) => [e.seq, e.rev]);
+    return Number(await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], args));
   }
 
   async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {
