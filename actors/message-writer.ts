@@ -45,7 +45,7 @@ export class MessageWriter {
   constructor(
     private readonly deps: ActorDeps,
     private readonly thread: ThreadRecord,
-    private readonly epoch: number,
+    readonly epoch: number,
     private readonly log: ThreadLog,
     lastSeq: number,
     private readonly onFenced: () => void,
@@ -66,6 +66,10 @@ export class MessageWriter {
   ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
     const now = new Date(this.deps.clock.now()).toISOString();
     const records = messages.map((m, i) => this.#record(m, this.lastSeq + 1 + i, now));
+    // Indexed before the append, so a crash in between leaves an extra entry, never a missing one.
+    if (records.some((r) => r.status === "in_progress")) {
+      await this.deps.checkpoint.trackInProgress(this.thread.id);
+    }
     const result = await this.deps.checkpoint.appendMessages({
       threadId: this.thread.id,
       epoch: this.epoch,
@@ -89,6 +93,7 @@ export class MessageWriter {
     this.lastSeq += records.length;
     for (const record of records) this.#announce(record);
     const settled = records.filter((r) => r.status !== "in_progress");
+    // Their finished jobs (backfill, embed) are enqueued by the persist worker.
     this.#persist.push(settled.map((r) => this.#ref(r)));
     return result;
   }
@@ -115,6 +120,12 @@ export class MessageWriter {
       last_offset: this.log.lastOffset(seq) + 1,
     };
     this.log.emit(seq, { type: `message.${outcome.status}`, message: toWireMessage(record) });
+    return this.commitSettled(record);
+  }
+
+  /** Records a settled version whose final event was emitted: durably, then queues its jobs. */
+  async commitSettled(record: MessageRecord): Promise<MessageRecord> {
+    const seq = record.seq;
     await this.log.writer.flushed();
     if (this.log.writer.failed) throw new UnavailableError("This thread moved to another node.");
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
@@ -146,9 +157,9 @@ export class MessageWriter {
     this.open.set(record.seq, { ...record, epoch: this.epoch });
   }
 
-  /** Records a version settled by a previous owner whose tail update was lost. */
-  async restore(record: MessageRecord): Promise<void> {
-    const current = { ...record, epoch: this.epoch, rev: record.rev + 1 };
+  /** Records a version settled by a previous owner whose tail update was lost (already
+   * carrying this writer's epoch and a new rev: domain/interrupted-message.ts). */
+  async restore(current: MessageRecord): Promise<void> {
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, current);
     if (!put.ok) {
       this.onFenced();

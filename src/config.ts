@@ -34,6 +34,10 @@ export interface Config {
   embedder: { kind: EmbedderKind; model: string | null };
   /** `embedded`: this process runs the BullMQ workers too. `external`: `bun workers/main.ts`. */
   workers: "embedded" | "external";
+  /** How often the orphan reaper runs (a BullMQ job scheduler shared by all worker processes). */
+  reaper: { everyMs: number };
+  /** A job whose worker stops renewing its lock for this long is run again (crashed worker). */
+  jobLockMs: number;
   lease: { ttlMs: number; renewEveryMs: number };
   limits: {
     maxBodyBytes: number;
@@ -161,6 +165,10 @@ export function loadConfig(env: Env = process.env): Config {
       model: r.str("EMBEDDING_MODEL"),
     },
     workers: r.oneOf("WORKERS", ["embedded", "external"] as const, "embedded"),
+    // 5 s: an orphaned stream is finalized within lease TTL + ~5 s; a run costs a few reads.
+    reaper: { everyMs: r.int("REAP_INTERVAL_MS", 5000, 100, 3_600_000) },
+    // 30 s (BullMQ's default): a GC pause or a slow store call never looks like a crash.
+    jobLockMs: r.int("JOB_LOCK_MS", 30_000, 1000, 600_000),
     // Renew at a third of the TTL: two renewals can fail before the lease is lost.
     lease: { ttlMs: leaseTtlMs, renewEveryMs: Math.floor(leaseTtlMs / 3) },
     limits: {

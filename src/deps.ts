@@ -8,28 +8,31 @@ import type { Redis } from "ioredis";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
 import { HistoryReader } from "../actors/history-reader.ts";
-import { jobHandlers } from "../workers/handlers.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
-import { startWorkers, type WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { queueBoard } from "./adapters/bullmq/queue-board.ts";
+import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
 import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
-import { modelCatalog, openStores } from "./backends.ts";
+import { openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
 import { newId, randomToken } from "./domain/ids.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
+import { isAdminKey } from "./http/auth.ts";
 import { ConnectionRegistry } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
 import { renderMetrics } from "./metrics.ts";
+import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
+import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
   config: Config;
@@ -78,7 +81,7 @@ export async function createRuntime(
 
   const checkpoint = new RedisCheckpointStore(redis, keys);
   const leases = new RedisLeaseStore(redis, keys);
-  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), []);
+  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
   const catalog = modelCatalog(config);
   let host: ActorHost | null = null;
   const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
@@ -104,7 +107,16 @@ export async function createRuntime(
 
   const workers: WorkerSet | null =
     config.workers === "embedded"
-      ? startWorkers(bullConnection, keys.bullPrefix(), jobHandlers({ checkpoint, store }), logger)
+      ? await startJobWorkers({
+          config,
+          logger,
+          stores,
+          checkpoint,
+          leases,
+          jobs,
+          prefix: keys.bullPrefix(),
+          bullConnection,
+        })
       : null;
 
   const connectionRegistry = new ConnectionRegistry();
@@ -135,7 +147,9 @@ export async function createRuntime(
     logger,
     metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),
   };
+  const board = await queueBoard(jobs.allQueues(), (given) => isAdminKey(config.adminKey, given));
   const app = buildApp(services, {
+    plugins: [board],
     onKeyRevoked: (keyId) => {
       connectionRegistry.revokeKey(keyId);
       void redis.publish(revocationChannel, keyId);

@@ -3,21 +3,27 @@
  * trims them from the tail. A job persists every settled entry of its thread at once, so messages
  * that pile up are written in one batch, and the jobs of the messages already carried by an
  * earlier batch see their version gone from the tail and return after one read. Store writes are
- * conditional on (epoch, rev): running a job twice, or late, changes nothing.
+ * conditional on (epoch, rev): running a job twice, or late, changes nothing. Covers every settled
+ * version: user and tool messages, finished assistant messages with their usage, status changes.
+ * Messages created settled (user, tool) get their finished jobs (backfill, embed) here, before the
+ * trim, so a crash in between re-enqueues them on retry; the actor enqueues those of the messages
+ * it settles itself, which keeps the append path free of extra round trips.
  */
-import { Value } from "@sinclair/typebox/value";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { JobQueue } from "../src/ports/job-queue.ts";
+import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
+import { parsePayload } from "./job-payloads.ts";
 
 export interface PersistDeps {
   checkpoint: CheckpointStore;
   store: ThreadStore;
+  jobs: JobQueue;
 }
 
 export function parsePersistPayload(data: unknown): PersistPayload {
-  if (!Value.Check(PersistPayloadSchema, data)) throw new Error("invalid persist-message payload");
-  return data;
+  return parsePayload(PersistPayloadSchema, data, "persist-message");
 }
 
 export async function persistMessage(
@@ -38,9 +44,19 @@ export async function persistMessage(
     0,
   );
   await deps.store.touchThread(payload.thread_id, lastSeq, lastActiveAt);
+  await enqueueCreatedSettled(deps, settled);
   const trimmed = await deps.checkpoint.trimTail(
     payload.thread_id,
     settled.map((r) => ({ seq: r.seq, rev: r.rev })),
   );
   return { written, trimmed };
+}
+
+/** Finished jobs of user / tool messages (ids per version: a repeat while queued is a no-op). */
+async function enqueueCreatedSettled(deps: PersistDeps, settled: MessageRecord[]): Promise<void> {
+  const created = settled.filter((r) => r.role !== "assistant");
+  const first = created[0];
+  if (!first) return;
+  const refs = created.map((r) => ({ threadId: r.thread_id, seq: r.seq, rev: r.rev }));
+  await deps.jobs.enqueueFinished(first.tenant_id, refs);
 }

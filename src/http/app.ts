@@ -15,6 +15,7 @@ import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
 import { toolRoutes } from "./tools.ts";
+import { usageRoutes } from "./usage.ts";
 
 export interface AppOptions {
   /** Called when a key is revoked here, to close its sockets on every node. */
@@ -40,7 +41,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(messageRoutes(services))
     .use(toolRoutes(services))
     .use(searchRoutes(services))
-    .use(accountRoutes(services, options.onKeyRevoked));
+    .use(accountRoutes(services, options.onKeyRevoked))
+    .use(usageRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }

@@ -183,6 +183,35 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.#deleteMatching(this.keys.requestPattern(threadId));
   }
 
+  async trackInProgress(threadId: string, at = Date.now()): Promise<void> {
+    await this.redis.zadd(this.keys.inProgress(), at, threadId);
+  }
+
+  async listInProgress(
+    before: number,
+    limit: number,
+  ): Promise<{ threadId: string; since: number }[]> {
+    const flat = await this.redis.zrangebyscore(
+      this.keys.inProgress(),
+      "-inf",
+      before,
+      "WITHSCORES",
+      "LIMIT",
+      0,
+      limit,
+    );
+    const out: { threadId: string; since: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      out.push({ threadId: flat[i]!, since: Number(flat[i + 1]) });
+    }
+    return out;
+  }
+
+  async untrackInProgress(threadId: string, since: number): Promise<boolean> {
+    const keys = [this.keys.inProgress()];
+    return (await runScript(this.redis, "untrack-thread-1", keys, [threadId, since])) === 1;
+  }
+
   async #deleteMatching(pattern: string): Promise<void> {
     let cursor = "0";
     do {
