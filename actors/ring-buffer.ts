@@ -12,7 +12,8 @@ export type RingRead = { kind: "events"; events: EventEntry[] } | { kind: "miss"
 
 export class RingBuffer {
   readonly #capacity: number;
-  readonly #items: (EventEntry | undefined)[];
+  /** Grows up to `capacity` (most threads never fill it), then wraps. */
+  readonly #items: EventEntry[] = [];
   #start = 0;
   #size = 0;
   #floor: Position;
@@ -20,7 +21,6 @@ export class RingBuffer {
   /** `floor`: every event after this position will pass through the buffer. */
   constructor(floor: Position, capacity = RING_MAX_EVENTS) {
     this.#capacity = capacity;
-    this.#items = new Array(capacity);
     this.#floor = floor;
   }
 
@@ -33,6 +33,11 @@ export class RingBuffer {
   }
 
   push(entry: EventEntry): void {
+    if (this.#items.length < this.#capacity) {
+      this.#items.push(entry);
+      this.#size++;
+      return;
+    }
     if (this.#size === this.#capacity) {
       const evicted = this.#at(0)!;
       this.#floor = { seq: evicted.seq, offset: evicted.offset };

@@ -12,7 +12,8 @@ import type { ModelProvider, ModelRequest, ModelStreamPart } from "../../src/por
 import { startSpool } from "../support/spool.ts";
 
 const STREAMS_A = 1000;
-const CHUNKS_A = 50;
+// 500 chunks: a typical answer; a turn's setup (append, lease, context read) is paid once per stream.
+const CHUNKS_A = 500;
 const STREAMS_B = 100;
 const CHUNKS_B = 100;
 /** Gaps between stamped chunks: 5 ms (a fast model) and 20 ms (typical), to tell the per-chunk
@@ -134,7 +135,12 @@ async function run(
 async function main(): Promise<void> {
   const raw = rawServer();
   const rawUrl = `ws://127.0.0.1:${raw.port}`;
-  const spool = await startSpool({ MAX_SUBSCRIBER_BUFFER_BYTES: String(16 * 1024 * 1024) });
+  // The relay alone: workers (persist, tokens, embeddings) run as separate processes at scale
+  // (WORKERS=external) and would otherwise share this process's CPU with the relay.
+  const spool = await startSpool({
+    MAX_SUBSCRIBER_BUFFER_BYTES: String(16 * 1024 * 1024),
+    WORKERS: "external",
+  });
   // deps.ts builds the catalog as a ProviderRegistry; the bench adds its stamping model to it.
   (spool.runtime.services.catalog as ProviderRegistry).register(new StampProvider());
   const server = await spool.listen();
