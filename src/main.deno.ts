@@ -4,12 +4,13 @@
  * WebSocket has no drain event and no frame limit, so this file polls `bufferedAmount` for drain
  * and closes oversized frames with 1009 itself. tsc checks it against src/deno-globals.d.ts.
  */
-import { ConfigError, describeConfig, loadConfig } from "./config.ts";
+import { describeConfig } from "./config.ts";
 import { createRuntime, type Runtime } from "./deps.ts";
 import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
 import { WsSession, type WsSocket } from "./http/ws-session.ts";
 import { consoleLogger } from "./ports/logger.ts";
+import { loadConfigOrExit } from "./process-lifecycle.ts";
 import { CLOSE_CODES } from "./protocol/ws-frames.ts";
 
 /** 5 ms: drain is noticed within a frame time without spinning on idle sockets. */
@@ -84,16 +85,7 @@ function handleWs(runtime: Runtime, request: Request, sessions: Set<WsSession>):
 }
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      Deno.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = consoleLogger(config.logLevel);
   const runtime = await createRuntime(config, logger);
   if (runtime.firstSecretKey) console.log(`secret key: ${runtime.firstSecretKey}`);
