@@ -1,16 +1,19 @@
 /**
  * The thread actors of this process: one per active thread, created on first use after this node
  * takes the thread's lease (and its fencing epoch), evicted when idle (lease released), all stopped
- * on shutdown. While another live node holds a lease this host waits for it to lapse; routing
- * commands to that node instead is the sharding layer's job.
+ * on shutdown (leases released, awaited, so another node can take over at once). While another
+ * node holds a lease this host waits for it to lapse; forwarding to a live owner instead is
+ * thread-router.ts's job. An actor's checkpoint writes go through a lease guard (self-fencing).
  */
 
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { TimerHandle } from "../src/ports/clock.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
 import type { ThreadRecord } from "../src/ports/records.ts";
 import { UnavailableError } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { guardCheckpoint } from "./lease-guard.ts";
 import { type LeaseTiming, Ownership } from "./ownership.ts";
 import { ThreadActor } from "./thread-actor.ts";
 
@@ -23,6 +26,7 @@ const LEASE_POLL_MS = 100;
 export class ActorHost {
   readonly #actors = new Map<string, ThreadActor>();
   readonly #activating = new Map<string, Promise<ThreadActor>>();
+  readonly #releases = new Set<Promise<void>>();
   #sweepTimer: TimerHandle | null = null;
   #closing = false;
 
@@ -68,13 +72,15 @@ export class ActorHost {
   async stopAll(): Promise<void> {
     this.#closing = true;
     if (this.#sweepTimer !== null) this.deps.clock.clearTimeout(this.#sweepTimer);
+    await Promise.allSettled([...this.#activating.values()]);
     await Promise.all([...this.#actors.values()].map((actor) => actor.stop("reconnect")));
+    await Promise.all(this.#releases);
   }
 
   async #activate(thread: ThreadRecord): Promise<ThreadActor> {
+    const requestedAt = this.deps.clock.now();
     const epoch = await this.#acquire(thread.id);
-    const lastSeq = await this.#lastSeq(thread.id, epoch);
-    const actor = new ThreadActor(this.deps, thread, epoch, lastSeq);
+    let actor: ThreadActor | null = null;
     const ownership = new Ownership(
       thread.id,
       this.deps.nodeId,
@@ -82,17 +88,37 @@ export class ActorHost {
       this.leases,
       this.deps.clock,
       this.timing,
-      () => {
-        void actor.stop("reconnect");
-      },
+      () => void actor?.stop("reconnect"),
+      requestedAt,
     );
-    actor.onStopped = () => {
-      if (this.#actors.get(thread.id) === actor) this.#actors.delete(thread.id);
-      void ownership.release();
+    const deps = {
+      ...this.deps,
+      checkpoint: guardCheckpoint(this.deps.checkpoint, () => ownership.held),
     };
-    this.#actors.set(thread.id, actor);
-    await actor.activate();
-    return actor;
+    try {
+      const lastSeq = await this.#lastSeq(thread.id, epoch, deps.checkpoint);
+      actor = new ThreadActor(deps, thread, epoch, lastSeq);
+    } catch (error) {
+      this.#track(ownership.release());
+      throw error;
+    }
+    const created = actor;
+    created.onStopped = () => {
+      if (this.#actors.get(thread.id) === created) this.#actors.delete(thread.id);
+      this.#track(ownership.release());
+    };
+    this.#actors.set(thread.id, created);
+    await created.activate();
+    return created;
+  }
+
+  #track(release: Promise<void>): void {
+    const tracked = release.catch((error) => {
+      // The lease then lapses by its TTL instead of at once; nothing else is at stake.
+      this.deps.logger.warn("lease release failed", { error });
+    });
+    this.#releases.add(tracked);
+    void tracked.finally(() => this.#releases.delete(tracked));
   }
 
   async #acquire(threadId: string): Promise<number> {
@@ -110,12 +136,12 @@ export class ActorHost {
   }
 
   /** The seq counter from the hot tier, or restored from the store when the hot tier lost it. */
-  async #lastSeq(threadId: string, epoch: number): Promise<number> {
-    const hot = await this.deps.checkpoint.lastSeq(threadId);
+  async #lastSeq(threadId: string, epoch: number, checkpoint: CheckpointStore): Promise<number> {
+    const hot = await checkpoint.lastSeq(threadId);
     if (hot !== null) return hot;
     const stored = await this.deps.store.lastSeq(threadId);
-    await this.deps.checkpoint.initLastSeq(threadId, epoch, stored);
-    return (await this.deps.checkpoint.lastSeq(threadId)) ?? stored;
+    await checkpoint.initLastSeq(threadId, epoch, stored);
+    return (await checkpoint.lastSeq(threadId)) ?? stored;
   }
 
   async #evictIdle(): Promise<void> {

@@ -9,6 +9,7 @@ import { accountRoutes } from "./accounts.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
+import { internalRoutes } from "./internal.ts";
 import { messageRoutes } from "./messages.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
@@ -35,7 +36,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
-    .use(accountRoutes(services, options.onKeyRevoked));
+    .use(accountRoutes(services, options.onKeyRevoked))
+    .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }

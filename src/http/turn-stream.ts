@@ -1,9 +1,10 @@
 /**
- * Streams of the send route and of `GET …/stream`: an SSE sink following the thread's actor,
+ * Streams of the send route and of `GET …/stream`: an SSE sink following the thread (through its
+ * gateway: the local actor, or the checkpoint and live bus when another node owns it),
  * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
  */
 import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
-import type { ThreadActor } from "../../actors/thread-actor.ts";
+import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { Services } from "./services.ts";
 import { SseSink, sseResponse } from "./sse-sink.ts";
 import type { AuthContext } from "./tokens.ts";
@@ -20,13 +21,13 @@ export function endsTurn(entry: EventEntry, assistantSeq: number): boolean {
   return final && !entry.json.includes('"stop_reason":"tool_use"');
 }
 
-export function streamResponse(
+export async function streamResponse(
   services: Services,
   auth: AuthContext,
-  actor: ThreadActor,
+  gateway: ThreadGateway,
   after: Position | null,
   untilAssistantSeq: number | null,
-): Response {
+): Promise<Response> {
   const sink = new SseSink();
   const onDelivered =
     untilAssistantSeq === null
@@ -34,12 +35,12 @@ export function streamResponse(
       : (last: EventEntry) => {
           if (endsTurn(last, untilAssistantSeq)) queueMicrotask(() => subscription.close("done"));
         };
-  const subscription = actor.follow(after, sink, onDelivered);
+  const subscription = await gateway.follow(after, sink, onDelivered);
   const unregister = services.connections.add(auth.keyId, {
     revoke: () => subscription.close("revoked"),
   });
   sink.onCancel = () => {
-    actor.unfollow(subscription);
+    gateway.unfollow(subscription);
     unregister();
   };
   return sseResponse(sink);
