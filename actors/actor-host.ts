@@ -22,10 +22,15 @@ export const ACTOR_IDLE_MS = 60_000;
 const SWEEP_EVERY_MS = 10_000;
 /** How often to look again at a lease held by another node. */
 const LEASE_POLL_MS = 100;
+/**
+ * The grant is counted from a little before the acquire answered (the lease started when Redis
+ * ran the script): 50 ms covers a slow round trip, so `held` never overstates the lease.
+ */
+const LEASE_GRANT_SLACK_MS = 50;
 
 export class ActorHost {
   readonly #actors = new Map<string, ThreadActor>();
-  readonly #activating = new Map<string, Promise<ThreadActor>>();
+  readonly #activating = new Map<string, Promise<ThreadActor | null>>();
   readonly #releases = new Set<Promise<void>>();
   #sweepTimer: TimerHandle | null = null;
   #closing = false;
@@ -57,13 +62,30 @@ export class ActorHost {
     return this.local(threadId)?.snapshot(seq) ?? null;
   }
 
+  /** The thread's actor, taking its lease; waits (up to a TTL) for another holder's lease to lapse. */
   async actorFor(thread: ThreadRecord): Promise<ThreadActor> {
     if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    // A no-wait attempt in flight may come back empty; then wait in a second activation.
+    const actor = (await this.#activation(thread, true)) ?? (await this.#activation(thread, true));
+    if (!actor) throw new UnavailableError("Another node holds this thread; retry shortly.");
+    return actor;
+  }
+
+  /** The thread's actor if this node holds or can take the lease now; null if another node holds it. */
+  async tryActorFor(thread: ThreadRecord): Promise<ThreadActor | null> {
+    if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    return this.#activation(thread, false);
+  }
+
+  /** One activation per thread at a time, registered synchronously so two never race for a lease. */
+  #activation(thread: ThreadRecord, wait: boolean): Promise<ThreadActor | null> {
     const existing = this.local(thread.id);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
     let activation = this.#activating.get(thread.id);
     if (!activation) {
-      activation = this.#activate(thread).finally(() => this.#activating.delete(thread.id));
+      activation = this.#acquire(thread.id, wait)
+        .then((epoch) => (epoch === null ? null : this.#activate(thread, epoch)))
+        .finally(() => this.#activating.delete(thread.id));
       this.#activating.set(thread.id, activation);
     }
     return activation;
@@ -77,9 +99,8 @@ export class ActorHost {
     await Promise.all(this.#releases);
   }
 
-  async #activate(thread: ThreadRecord): Promise<ThreadActor> {
-    const requestedAt = this.deps.clock.now();
-    const epoch = await this.#acquire(thread.id);
+  async #activate(thread: ThreadRecord, epoch: number): Promise<ThreadActor> {
+    const requestedAt = this.deps.clock.now() - LEASE_GRANT_SLACK_MS;
     let actor: ThreadActor | null = null;
     const ownership = new Ownership(
       thread.id,
@@ -121,11 +142,12 @@ export class ActorHost {
     void tracked.finally(() => this.#releases.delete(tracked));
   }
 
-  async #acquire(threadId: string): Promise<number> {
+  async #acquire(threadId: string, wait: boolean): Promise<number | null> {
     const deadline = this.deps.clock.now() + this.timing.ttlMs + 1000;
     for (;;) {
       const result = await this.leases.acquire(threadId, this.deps.nodeId, this.timing.ttlMs);
       if (result.ok) return result.epoch;
+      if (!wait) return null;
       if (this.deps.clock.now() > deadline) {
         throw new UnavailableError("Another node holds this thread; retry shortly.");
       }

@@ -46,9 +46,7 @@ export class ThreadRouter {
   async ownedActor(thread: ThreadRecord): Promise<ThreadActor | null> {
     const local = this.deps.host.local(thread.id);
     if (local) return local;
-    const owner = await this.deps.leases.owner(thread.id);
-    if (owner && owner.nodeId !== this.deps.nodeId) return null;
-    return this.deps.host.actorFor(thread);
+    return this.deps.host.tryActorFor(thread);
   }
 
   /** Takes a followed thread over when its lease has lapsed (its owner died or left). */
@@ -67,7 +65,15 @@ export class ThreadRouter {
       owner && owner.nodeId !== this.deps.nodeId && !avoid.has(owner.nodeId) && hops < MAX_FORWARDS
         ? await this.deps.registry.lookup(owner.nodeId)
         : null;
-    if (!remote || !this.#feeds) return new LocalGateway(await this.deps.host.actorFor(thread));
+    if (!remote || !this.#feeds) {
+      if (hops >= MAX_FORWARDS || (owner && avoid.has(owner.nodeId))) {
+        return new LocalGateway(await this.deps.host.actorFor(thread));
+      }
+      // The lease looked free (or ours): take it now, or, if another node just did, route to it.
+      const actor = await this.deps.host.tryActorFor(thread);
+      if (actor) return new LocalGateway(actor);
+      return this.#route(thread, avoid, hops + 1);
+    }
     return new RemoteGateway(thread, remote, this.deps.client, this.#feeds, (failed) => {
       if (failed === "unreachable") avoid.add(remote.nodeId);
       return this.#route(thread, avoid, hops + 1);

@@ -133,6 +133,7 @@ export async function createRuntime(
   });
   router.attachFeeds(feeds);
   let presence: NodePresence | null = null;
+  let announced: Promise<void> = Promise.resolve();
 
   const workers: WorkerSet | null =
     config.workers === "embedded"
@@ -181,7 +182,8 @@ export async function createRuntime(
     app,
     firstSecretKey,
     redisUrl,
-    async announce(port) {
+    announce(port) {
+      if (presence) return announced; // once per runtime; later calls wait for the first
       const url = new URL(config.advertiseUrl);
       if (config.port === 0) url.port = String(port);
       presence = new NodePresence(
@@ -192,7 +194,8 @@ export async function createRuntime(
         config.lease.renewEveryMs,
         logger,
       );
-      await presence.start();
+      announced = presence.start();
+      return announced;
     },
     async close() {
       // Leave the registry first so no command is forwarded here any more, then hand the

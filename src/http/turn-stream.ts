@@ -4,6 +4,7 @@
  * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
  */
 import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
+import type { Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { Services } from "./services.ts";
 import { SseSink, sseResponse } from "./sse-sink.ts";
@@ -29,18 +30,24 @@ export async function streamResponse(
   untilAssistantSeq: number | null,
 ): Promise<Response> {
   const sink = new SseSink();
+  // The turn may end during the replay inside `follow`, before `subscription` is assigned.
+  let subscription: Subscription | null = null;
+  let ended = false;
   const onDelivered =
     untilAssistantSeq === null
       ? null
       : (last: EventEntry) => {
-          if (endsTurn(last, untilAssistantSeq)) queueMicrotask(() => subscription.close("done"));
+          if (!endsTurn(last, untilAssistantSeq)) return;
+          ended = true;
+          queueMicrotask(() => subscription?.close("done"));
         };
-  const subscription = await gateway.follow(after, sink, onDelivered);
+  subscription = await gateway.follow(after, sink, onDelivered);
+  if (ended) subscription.close("done");
   const unregister = services.connections.add(auth.keyId, {
-    revoke: () => subscription.close("revoked"),
+    revoke: () => subscription?.close("revoked"),
   });
   sink.onCancel = () => {
-    gateway.unfollow(subscription);
+    if (subscription) gateway.unfollow(subscription);
     unregister();
   };
   return sseResponse(sink);
