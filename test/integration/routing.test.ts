@@ -90,9 +90,10 @@ describe("routing across three nodes", () => {
     const owner = await ownerIndex(threadId);
     const readers = await Promise.all(
       [0, 1, 2].map(
-        async (i) => new SseReader(await cluster.fetch(i, "GET", `/v1/threads/${threadId}/stream`)),
+        async (i) => new SseReader(cluster.fetch(i, "GET", `/v1/threads/${threadId}/stream`)),
       ),
     );
+    await Bun.sleep(100); // registered; their responses start with the first event
     const sender = (owner + 1) % 3;
     const post = await cluster.fetch(sender, "POST", `/v1/threads/${threadId}/messages`, {
       content: "go [chunks=40][delay_ms=3]",

@@ -11,14 +11,19 @@ export interface SseEvent {
 export class SseReader {
   readonly events: SseEvent[] = [];
   ended = false;
+  status = 0;
   readonly done: Promise<void>;
   #waiters: (() => void)[] = [];
 
-  constructor(response: Response) {
-    this.done = this.#read(response).finally(() => {
-      this.ended = true;
-      this.#wake();
-    });
+  /** Takes the response promise: Bun sends an SSE response's headers with its first event, so
+   * awaiting the fetch of an idle stream before acting would wait for that event. */
+  constructor(response: Response | Promise<Response>) {
+    this.done = Promise.resolve(response)
+      .then((r) => this.#read(r))
+      .finally(() => {
+        this.ended = true;
+        this.#wake();
+      });
   }
 
   /** Resolves when `predicate` holds over the events so far, or the stream ended (then false). */
@@ -42,6 +47,7 @@ export class SseReader {
 
   async #read(response: Response): Promise<void> {
     if (!response.body) return;
+    this.status = response.status;
     const decoder = new TextDecoder();
     let buffer = "";
     try {
