@@ -6,8 +6,11 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import { INTERNAL_SECRET_HEADER } from "../adapters/internal/http-owner-client.ts";
-import type { ForwardedSend, ToolResultInput } from "../ports/owner-client.ts";
+import {
+  type ForwardedSend,
+  INTERNAL_SECRET_HEADER,
+  type ToolResultInput,
+} from "../ports/owner-client.ts";
 import type { ThreadRecord } from "../ports/records.ts";
 import { AppError, NotFoundError } from "../protocol/errors.ts";
 import type { Services } from "./services.ts";

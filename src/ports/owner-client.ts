@@ -12,6 +12,9 @@
 import type { Block } from "../protocol/blocks.ts";
 import type { SendBody } from "../protocol/requests.ts";
 
+/** The header carrying the cluster's internal secret on /internal calls. */
+export const INTERNAL_SECRET_HEADER = "x-spool-internal";
+
 export interface OwnerAddress {
   nodeId: string;
   url: string;

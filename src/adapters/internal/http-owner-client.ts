@@ -3,18 +3,18 @@
  * the cluster's shared internal secret. A send answers NDJSON: the ticket line as soon as the
  * owner assigned seqs, then a `settled` line when the turn settled, so one request carries both.
  */
-import type {
-  Forwarded,
-  ForwardedSend,
-  ForwardedTicket,
-  OwnerAddress,
-  OwnerClient,
-  ThreadRef,
-  ToolResultInput,
+import {
+  type Forwarded,
+  type ForwardedSend,
+  type ForwardedTicket,
+  INTERNAL_SECRET_HEADER,
+  type OwnerAddress,
+  type OwnerClient,
+  type ThreadRef,
+  type ToolResultInput,
 } from "../../ports/owner-client.ts";
 import { AppError, type ErrorCode } from "../../protocol/errors.ts";
 
-export const INTERNAL_SECRET_HEADER = "x-spool-internal";
 /** 30 s for the first answer: longer than a deep mailbox of appends, shorter than a client's patience. */
 const FIRST_ANSWER_TIMEOUT_MS = 30_000;
 
