@@ -19,7 +19,10 @@ export class SseReader {
    * awaiting the fetch of an idle stream before acting would wait for that event. */
   constructor(response: Response | Promise<Response>) {
     this.done = Promise.resolve(response)
-      .then((r) => this.#read(r))
+      .then(
+        (r) => this.#read(r),
+        () => undefined, // refused (node down): an ended stream with no events
+      )
       .finally(() => {
         this.ended = true;
         this.#wake();
