@@ -6,6 +6,8 @@ import type { LiveBus } from "../src/ports/live-bus.ts";
 import type { ModelCatalog } from "../src/ports/llm.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { ToolExecutor } from "../src/ports/tool-executor.ts";
+import type { ToolRegistry } from "../src/ports/tool-registry.ts";
 import type { HistoryReader } from "./history-reader.ts";
 
 export interface ActorLimits {
@@ -20,6 +22,9 @@ export interface ActorDeps {
   store: ThreadStore;
   jobs: JobQueue;
   catalog: ModelCatalog;
+  /** Tenant tools (`tools_mode: "tenant"`) and how they are called. */
+  tools: ToolRegistry;
+  toolExecutor: ToolExecutor;
   clock: Clock;
   history: HistoryReader;
   logger: Logger;

@@ -72,12 +72,18 @@ export class CheckpointWriter {
   }
 }
 
-/** Splits entries (in position order) into one batch per message. */
+/**
+ * 1,000 events per script call: Lua's `unpack` fails past ~8,000 values ("too many results to
+ * unpack"), and a busy stream with no model delay forms batches far larger than that.
+ */
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+/** Splits entries (in position order) into batches of one message each, at most 1,000 events. */
 export function toBatches(entries: EventEntry[], closedLogTtlMs: number): EventBatch[] {
   const batches: EventBatch[] = [];
   let current: EventBatch | null = null;
   for (const entry of entries) {
-    if (!current || current.seq !== entry.seq) {
+    if (!current || current.seq !== entry.seq || current.events.length >= MAX_EVENTS_PER_BATCH) {
       current = { seq: entry.seq, firstOffset: entry.offset, events: [] };
       batches.push(current);
     }

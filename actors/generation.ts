@@ -2,6 +2,9 @@
  * One model call for one assistant message: maps the provider's stream parts to block events,
  * retries a retryable provider error only while nothing has been emitted (never a duplicated chunk
  * or a double charge), closes open blocks on abort or failure, and reports how it ended.
+ * A failure after the first part ends the message `failed` with what was produced kept (the
+ * closed blocks) and `error.code` `provider_<kind>`: `failed`, not `incomplete`, because the
+ * client must know the answer broke off, and `incomplete` reasons name deliberate stops.
  */
 
 import {
@@ -19,6 +22,14 @@ export const MODEL_ATTEMPTS = 3;
 const RETRY_BASE_MS = 250;
 /** Never wait longer than this on a Retry-After before the first chunk. */
 const MAX_RETRY_WAIT_MS = 5_000;
+
+/** What a failed message says first, so an end user's app can show it as is. */
+const FAILURE_TEXT: Record<ModelProviderError["kind"], string> = {
+  rate_limited: "The model provider is rate limiting requests; try again shortly.",
+  unavailable: "The model provider is unavailable or the stream broke off.",
+  rejected: "The model provider refused the request.",
+  auth: "Spool's credentials for the model provider were refused.",
+};
 
 export interface GenerationResult {
   status: "completed" | "incomplete" | "failed";
@@ -56,7 +67,11 @@ class PartMapper {
         break;
       case "block_stop":
         this.open.delete(part.index);
-        emit({ type: "block.stop", seq, index: part.index });
+        emit(
+          part.signature
+            ? { type: "block.stop", seq, index: part.index, signature: part.signature }
+            : { type: "block.stop", seq, index: part.index },
+        );
         break;
       case "usage":
         if (part.input_tokens !== undefined) this.usage.input = part.input_tokens;
@@ -117,7 +132,10 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
       mapper.closeOpenBlocks();
       return {
         ...ended(mapper, "failed", null),
-        error: { code: `provider_${providerError.kind}`, message: providerError.message },
+        error: {
+          code: `provider_${providerError.kind}`,
+          message: `${FAILURE_TEXT[providerError.kind]} ${providerError.message}`,
+        },
       };
     }
   }

@@ -18,12 +18,16 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     putMessage: async (t, epoch, record) => (held() ? inner.putMessage(t, epoch, record) : FENCED),
     readTail: (t) => inner.readTail(t),
     readTailMessage: (t, s) => inner.readTailMessage(t, s),
-    trimTail: (t, s, rev) => inner.trimTail(t, s, rev),
+    trimTail: (t, entries) => inner.trimTail(t, entries),
     appendEvents: async (t, epoch, batches) =>
       held() ? inner.appendEvents(t, epoch, batches) : FENCED,
     readEvents: (t, s, from) => inner.readEvents(t, s, from),
     eventCount: (t, s) => inner.eventCount(t, s),
     expireEvents: (t, s, ttl) => inner.expireEvents(t, s, ttl),
     deleteThread: (t) => inner.deleteThread(t),
+    // The in-progress index is a reaper hint, not fenced state: a stale entry only costs a check.
+    trackInProgress: (t, at) => inner.trackInProgress(t, at),
+    listInProgress: (before, limit) => inner.listInProgress(before, limit),
+    untrackInProgress: (t, since) => inner.untrackInProgress(t, since),
   };
 }

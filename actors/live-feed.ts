@@ -71,7 +71,7 @@ export class LiveFeeds {
     let from: Position;
     try {
       await feed.ready;
-      from = after ?? (await this.#defaultStart(thread.id));
+      from = after ?? (await this.startPosition(thread.id));
     } finally {
       feed.pending--;
     }
@@ -133,7 +133,11 @@ export class LiveFeeds {
       .lastSeq(threadId)
       .then((lastSeq) => replayAfter(source, threadId, subscription.position, lastSeq ?? 0))
       .then(
-        (entries) => subscription.finishCatchUp(entries),
+        ({ entries, complete }) => {
+          // A long backlog comes in windows: deliver this one, then read on from its end.
+          if (complete) subscription.finishCatchUp(entries);
+          else if (subscription.continueCatchUp(entries)) this.#catchUp(feed, subscription);
+        },
         (error) => {
           this.deps.logger.warn("remote replay failed", { thread: threadId, error });
           subscription.close("reconnect");
@@ -158,7 +162,7 @@ export class LiveFeeds {
   }
 
   /** Start of a follow without a cursor: the running turn's start, or the end of the thread. */
-  async #defaultStart(threadId: string): Promise<Position> {
+  async startPosition(threadId: string): Promise<Position> {
     const tail = await this.deps.checkpoint.readTail(threadId);
     const running = tail.filter((r) => r.status === "in_progress").map((r) => r.seq);
     if (running.length > 0) return endOf(Math.min(...running) - 1);

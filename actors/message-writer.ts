@@ -17,6 +17,7 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { JobBatcher } from "./job-batcher.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface NewMessage {
@@ -38,17 +39,24 @@ export class MessageWriter {
   /** Messages this node created and that are not settled yet, by seq. */
   readonly open = new Map<number, MessageRecord>();
   lastSeq: number;
+  readonly #persist: JobBatcher;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
 
   constructor(
     private readonly deps: ActorDeps,
     private readonly thread: ThreadRecord,
-    private readonly epoch: number,
+    readonly epoch: number,
     private readonly log: ThreadLog,
     lastSeq: number,
     private readonly onFenced: () => void,
   ) {
     this.lastSeq = lastSeq;
+    this.#persist = new JobBatcher(deps.jobs, deps.logger);
+  }
+
+  /** Resolves when every persist job of this writer was handed to the queue. */
+  persistQueued(): Promise<void> {
+    return this.#persist.drained();
   }
 
   /** Appends messages atomically; returns the raw outcome for duplicates, throws API errors. */
@@ -58,6 +66,10 @@ export class MessageWriter {
   ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
     const now = new Date(this.deps.clock.now()).toISOString();
     const records = messages.map((m, i) => this.#record(m, this.lastSeq + 1 + i, now));
+    // Indexed before the append, so a crash in between leaves an extra entry, never a missing one.
+    if (records.some((r) => r.status === "in_progress")) {
+      await this.deps.checkpoint.trackInProgress(this.thread.id);
+    }
     const result = await this.deps.checkpoint.appendMessages({
       threadId: this.thread.id,
       epoch: this.epoch,
@@ -81,7 +93,8 @@ export class MessageWriter {
     this.lastSeq += records.length;
     for (const record of records) this.#announce(record);
     const settled = records.filter((r) => r.status !== "in_progress");
-    await this.deps.jobs.enqueuePersist(settled.map((r) => this.#ref(r)));
+    // Their finished jobs (backfill, embed) are enqueued by the persist worker.
+    this.#persist.push(settled.map((r) => this.#ref(r)));
     return result;
   }
 
@@ -107,6 +120,12 @@ export class MessageWriter {
       last_offset: this.log.lastOffset(seq) + 1,
     };
     this.log.emit(seq, { type: `message.${outcome.status}`, message: toWireMessage(record) });
+    return this.commitSettled(record);
+  }
+
+  /** Records a settled version whose final event was emitted: durably, then queues its jobs. */
+  async commitSettled(record: MessageRecord): Promise<MessageRecord> {
+    const seq = record.seq;
     await this.log.writer.flushed();
     if (this.log.writer.failed) throw new UnavailableError("This thread moved to another node.");
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
@@ -118,7 +137,7 @@ export class MessageWriter {
     this.log.forget(seq);
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
-    await this.deps.jobs.enqueuePersist([this.#ref(record)]);
+    this.#persist.push([this.#ref(record)]);
     await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(record)]);
     return record;
   }
@@ -138,9 +157,9 @@ export class MessageWriter {
     this.open.set(record.seq, { ...record, epoch: this.epoch });
   }
 
-  /** Records a version settled by a previous owner whose tail update was lost. */
-  async restore(record: MessageRecord): Promise<void> {
-    const current = { ...record, epoch: this.epoch, rev: record.rev + 1 };
+  /** Records a version settled by a previous owner whose tail update was lost (already
+   * carrying this writer's epoch and a new rev: domain/interrupted-message.ts). */
+  async restore(current: MessageRecord): Promise<void> {
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, current);
     if (!put.ok) {
       this.onFenced();

@@ -2,11 +2,13 @@
  * Taking over a thread: whatever the previous owner left in progress is finalized from its
  * checkpointed log as `incomplete` / `interrupted` (with an estimated usage), and settled tail
  * entries are queued for persistence again, since a crash may have come between append and enqueue.
+ * What the final message and its closing events are is decided in domain/interrupted-message.ts,
+ * shared with the orphan reaper; this module only writes it through the actor's own log.
  */
+import { finalizeFromLog } from "../src/domain/interrupted-message.ts";
 import { MessageAssembler } from "../src/domain/message-assembly.ts";
-import { toWireMessage } from "../src/domain/records.ts";
 import type { MessageRecord } from "../src/ports/records.ts";
-import { isFinalEvent, type LogEvent } from "../src/protocol/events.ts";
+import type { LogEvent } from "../src/protocol/events.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import type { MessageWriter } from "./message-writer.ts";
 import type { ThreadLog } from "./thread-log.ts";
@@ -32,24 +34,13 @@ async function finalizeInterrupted(
 ): Promise<void> {
   const raw = (await deps.checkpoint.readEvents(record.thread_id, record.seq, 0)) ?? [];
   const events = raw.map((json) => JSON.parse(json) as LogEvent);
-  const last = events[events.length - 1];
-  if (last && isFinalEvent(last)) {
-    await writer.restore({ ...record, ...last.message, last_offset: events.length - 1 });
-    return;
-  }
+  const outcome = finalizeFromLog(record, events, { epoch: writer.epoch, now: deps.clock.now() });
+  if (outcome.kind === "restored") return writer.restore(outcome.record);
   const assembler = new MessageAssembler();
   for (const event of events) assembler.apply(event);
   writer.adopt(record);
   log.resume(record.seq, events.length, assembler);
-  if (events.length === 0)
-    log.emit(record.seq, { type: "message.created", message: toWireMessage(record) });
-  for (const index of assembler.openBlocks)
-    log.emit(record.seq, { type: "block.stop", seq: record.seq, index });
-  await writer.settle(record.seq, {
-    status: "incomplete",
-    stopReason: "interrupted",
-    usage: null,
-    error: null,
-  });
+  for (const event of outcome.events) log.emit(record.seq, event);
+  await writer.commitSettled(outcome.record);
   deps.logger.info("interrupted message finalized", { thread: record.thread_id, seq: record.seq });
 }

@@ -8,6 +8,7 @@
 import type { Forwarded, OwnerAddress, OwnerClient, ThreadRef } from "../src/ports/owner-client.ts";
 import type { ThreadRecord } from "../src/ports/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
+import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";
 import type { LiveFeeds } from "./live-feed.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
@@ -58,6 +59,14 @@ export class RemoteGateway implements ThreadGateway {
 
   unfollow(subscription: Subscription): void {
     this.feeds.unfollow(this.thread.id, subscription);
+  }
+
+  startPosition(): Promise<Position> {
+    return this.feeds.startPosition(this.thread.id);
+  }
+
+  snapshot(_seq: number): Message | null {
+    return null; // the owner's assembler is on the owner; history reads come from the checkpoint
   }
 
   async stop(): Promise<void> {

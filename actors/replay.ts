@@ -34,24 +34,37 @@ export function resetEntry(record: MessageRecord, reason: StreamResetEvent["reas
   };
 }
 
-/** Durable events after `after`, up to message `lastSeq`. */
+/**
+ * 2,000 events per replay read (~300 KB): a slow subscriber catching up a long message re-reads a
+ * window at a time instead of the whole rest of the message after every pause.
+ */
+export const REPLAY_WINDOW_EVENTS = 2000;
+
+export interface Replayed {
+  entries: EventEntry[];
+  /** False when the window filled: read again after the last entry. */
+  complete: boolean;
+}
+
+/** Durable events after `after`, up to message `lastSeq`, at most about `window` of them. */
 export async function replayAfter(
   source: ReplaySource,
   threadId: string,
   after: Position,
   lastSeq: number,
-): Promise<EventEntry[]> {
+  window = REPLAY_WINDOW_EVENTS,
+): Promise<Replayed> {
   const out: EventEntry[] = [];
   if (after.seq > lastSeq) {
     // A cursor from the future (another thread's, or a lost hot tier): show where we really are.
     const latest = lastSeq > 0 ? await source.message(threadId, lastSeq) : null;
-    return latest ? [resetEntry(latest, "unknown_cursor")] : [];
+    return { entries: latest ? [resetEntry(latest, "unknown_cursor")] : [], complete: true };
   }
   const firstSeq = Math.max(after.seq, 1);
   for (let seq = firstSeq; seq <= lastSeq; seq++) {
     const from = seq === after.seq ? after.offset + 1 : 0;
     if (from > Number.MAX_SAFE_INTEGER - 1) continue;
-    const events = await source.checkpoint.readEvents(threadId, seq, from);
+    const events = await source.checkpoint.readEvents(threadId, seq, from, window);
     if (events !== null && events.length === 0 && seq === after.seq && from > 0) {
       const length = await source.checkpoint.eventCount(threadId, seq);
       const record = length < from ? await source.message(threadId, seq) : null;
@@ -62,6 +75,7 @@ export async function replayAfter(
       events.forEach((json, i) => {
         out.push({ seq, offset: from + i, json, final: FINAL_EVENT_TYPES.has(eventType(json)) });
       });
+      if (events.length >= window) return { entries: out, complete: false };
       continue;
     }
     const record = await source.message(threadId, seq);
@@ -69,5 +83,5 @@ export async function replayAfter(
       out.push(resetEntry(record, "expired"));
     }
   }
-  return out;
+  return { entries: out, complete: true };
 }

@@ -43,7 +43,10 @@ export class RingBuffer {
     this.#size++;
   }
 
-  /** Events strictly after `after`, or a miss when some of them were evicted. */
+  /**
+   * Events strictly after `after`, or a miss when some of them were evicted, or when `after` names
+   * an event past the end of its message (the checkpoint replay then answers with stream.reset).
+   */
   readAfter(after: Position): RingRead {
     if (compare(after, this.#floor) < 0) return { kind: "miss" };
     let lo = 0;
@@ -53,6 +56,7 @@ export class RingBuffer {
       if (compare(this.#at(mid)!, after) <= 0) lo = mid + 1;
       else hi = mid;
     }
+    if (lo > 0 && namesMissingEvent(this.#at(lo - 1)!, after)) return { kind: "miss" };
     const events: EventEntry[] = new Array(this.#size - lo);
     for (let i = lo; i < this.#size; i++) events[i - lo] = this.#at(i)!;
     return { kind: "events", events };
@@ -61,4 +65,11 @@ export class RingBuffer {
   #at(i: number): EventEntry | undefined {
     return this.#items[(this.#start + i) % this.#capacity];
   }
+}
+
+/** `prev` is the last buffered event at or before `after`: same message, but shorter. */
+function namesMissingEvent(prev: EventEntry, after: Position): boolean {
+  return (
+    after.offset !== Number.MAX_SAFE_INTEGER && prev.seq === after.seq && prev.offset < after.offset
+  );
 }

@@ -4,7 +4,7 @@
  * paused because its socket is not draining. Delivery skips anything at or before the position,
  * so replay and live overlap harmlessly and nothing is sent twice.
  */
-import { compare, type EventEntry, type Position } from "./event-entry.ts";
+import { compare, type EventEntry, eventType, type Position } from "./event-entry.ts";
 
 export interface StreamSink {
   /** Queues the events for the client (one coalesced write per call where the transport allows). */
@@ -16,6 +16,20 @@ export interface StreamSink {
   /** Ends the stream: `reconnect` tells the client to come back with its cursor. */
   close(reason: "done" | "reconnect" | "revoked"): void;
   readonly closed: boolean;
+}
+
+/** 64 KiB per write at most: a few hundred events, one coalesced socket write. */
+const MAX_SLICE_BYTES = 64 * 1024;
+
+/** End (exclusive) of the slice from `start` holding up to `maxBytes` of JSON (at least one event). */
+function sliceEnd(entries: EventEntry[], start: number, maxBytes: number): number {
+  let bytes = 0;
+  let end = start;
+  while (end < entries.length && (end === start || bytes + entries[end]!.json.length <= maxBytes)) {
+    bytes += entries[end]!.json.length;
+    end++;
+  }
+  return end;
 }
 
 export type SubscriptionState = "catching_up" | "live" | "paused" | "closed";
@@ -53,8 +67,25 @@ export class Subscription {
     const held = this.#held;
     this.#held = [];
     this.state = "live";
+    // A reset answers a cursor the server cannot honour (often one past it): deliver it anyway.
+    const first = replayed[0];
+    if (first && eventType(first.json) === "stream.reset" && compare(first, this.position) <= 0) {
+      this.position = { seq: first.seq, offset: first.offset - 1 };
+    }
     this.#deliver(replayed);
     if (this.state === "live") this.#deliver(held);
+  }
+
+  /**
+   * One window of a longer replay: delivered at once, the subscription stays catching up (live
+   * events still held) unless the bound paused it. True when the caller should read on.
+   */
+  continueCatchUp(replayed: EventEntry[]): boolean {
+    if (this.state !== "catching_up") return false;
+    // Held live events are durable, so the next read returns them: no need to keep them.
+    this.#held = [];
+    this.#deliver(replayed);
+    return this.state === "catching_up";
   }
 
   close(reason: "done" | "reconnect" | "revoked"): void {
@@ -71,17 +102,30 @@ export class Subscription {
     }
     let first = 0;
     while (first < entries.length && compare(entries[first]!, this.position) <= 0) first++;
-    if (first === entries.length) return;
-    const fresh = first === 0 ? entries : entries.slice(first);
+    // In slices, checking the bound after each: a catch-up of thousands of events must not land in
+    // the socket's buffer in one piece. Once paused, the rest is re-read from position on drain.
+    while (first < entries.length && this.#flowing() && !this.#sink.closed) {
+      const end = sliceEnd(entries, first, Math.min(this.#maxBufferedBytes, MAX_SLICE_BYTES));
+      this.#sendSlice(first === 0 && end === entries.length ? entries : entries.slice(first, end));
+      first = end;
+    }
+  }
+
+  #sendSlice(fresh: EventEntry[]): void {
     this.#sink.send(fresh);
     const last = fresh[fresh.length - 1]!;
     this.position = { seq: last.seq, offset: last.offset };
     this.onDelivered?.(last);
-    if (this.state === "live" && this.#sink.bufferedBytes() > this.#maxBufferedBytes) this.#pause();
+    if (this.#flowing() && this.#sink.bufferedBytes() > this.#maxBufferedBytes) this.#pause();
+  }
+
+  #flowing(): boolean {
+    return this.state === "live" || this.state === "catching_up";
   }
 
   #pause(): void {
     this.state = "paused";
+    this.#held = []; // re-read from the position on drain
     this.onPause?.(this);
   }
 }

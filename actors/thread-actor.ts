@@ -24,6 +24,7 @@ import { replayAfter } from "./replay.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { SubscriberSet } from "./subscriber-set.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";
+import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
 import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
 import { TurnRunner } from "./turn-runner.ts";
@@ -60,7 +61,7 @@ export class ThreadActor {
     this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
       this.#fail("fenced"),
     );
-    this.#runner = new TurnRunner(deps, thread.id, this.#writer, this.#log);
+    this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log);
   }
 
   get stopped(): boolean {
@@ -100,7 +101,8 @@ export class ThreadActor {
         "model",
       );
     }
-    const busy = this.busySeq !== null || this.#mailbox.depth > 0;
+    const tools = await resolveTurnTools(this.#deps.tools, this.thread.tenant_id, command.body);
+    const busy = this.busySeq !== null;
     if (busy && command.body.on_busy === "reject")
       throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
     if (busy && command.body.on_busy === "interrupt") this.#interrupt();
@@ -136,7 +138,7 @@ export class ThreadActor {
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
-      await this.#runner.run(command, resolved.provider, resolved.model, assistantSeq, () =>
+      await this.#runner.run(command, tools, resolved.provider, resolved.model, assistantSeq, () =>
         settled.resolve(),
       );
     });
@@ -169,7 +171,7 @@ export class ThreadActor {
     sink: StreamSink,
     onDelivered: ((last: EventEntry) => void) | null = null,
   ): Subscription {
-    const from = after ?? this.#defaultStart();
+    const from = after ?? this.startPosition();
     const subscription = new Subscription(sink, from, this.#deps.limits.maxSubscriberBufferBytes);
     subscription.onDelivered = onDelivered;
     subscription.onPause = (paused) => {
@@ -194,11 +196,13 @@ export class ThreadActor {
     this.#stopped = true;
     this.#runner.running?.controller.abort();
     await this.#log.writer.flushed();
+    await this.#writer.persistQueued();
     this.#log.subscribers.closeAll(reason);
     this.onStopped?.();
   }
 
-  #defaultStart(): Position {
+  /** Where a subscription without a cursor starts: the running turn, or after the last event. */
+  startPosition(): Position {
     const busy = this.busySeq;
     if (busy !== null) return endOf(busy - 1);
     const last = this.#log.lastDurable;
@@ -207,7 +211,11 @@ export class ThreadActor {
 
   #catchUp(subscription: Subscription): void {
     subscription.state = "catching_up";
-    const fromRing = this.#log.ring.readAfter(subscription.position);
+    // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
+    const fromRing =
+      subscription.position.seq > this.lastSeq
+        ? ({ kind: "miss" } as const)
+        : this.#log.ring.readAfter(subscription.position);
     this.#log.subscribers.add(subscription);
     if (fromRing.kind === "events") {
       subscription.finishCatchUp(fromRing.events);
@@ -218,7 +226,10 @@ export class ThreadActor {
       message: (t: string, s: number) => this.#deps.history.message(t, s),
     };
     replayAfter(source, this.thread.id, subscription.position, this.lastSeq).then(
-      (entries) => subscription.finishCatchUp(entries),
+      ({ entries, complete }) => {
+        if (complete) subscription.finishCatchUp(entries);
+        else if (subscription.continueCatchUp(entries)) this.#catchUp(subscription);
+      },
       (error) => {
         this.#deps.logger.warn("replay failed", { thread: this.thread.id, error });
         subscription.close("reconnect");

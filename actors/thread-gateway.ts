@@ -5,6 +5,7 @@
  */
 import type { ThreadRecord } from "../src/ports/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
+import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
 import type { ThreadActor } from "./thread-actor.ts";
@@ -25,6 +26,10 @@ export interface ThreadGateway {
     onDelivered?: ((last: EventEntry) => void) | null,
   ): Promise<Subscription>;
   unfollow(subscription: Subscription): void;
+  /** Where a follow without a cursor starts: the running turn's start, or the thread's end. */
+  startPosition(): Promise<Position>;
+  /** The in-progress state of message `seq` where this node writes it; null otherwise. */
+  snapshot(seq: number): Message | null;
   /** Stops the thread's actor (before a delete); its lease is released. */
   stop(): Promise<void>;
 }
@@ -60,6 +65,14 @@ export class LocalGateway implements ThreadGateway {
 
   unfollow(subscription: Subscription): void {
     this.actor.unfollow(subscription);
+  }
+
+  async startPosition(): Promise<Position> {
+    return this.actor.startPosition();
+  }
+
+  snapshot(seq: number): Message | null {
+    return this.actor.snapshot(seq);
   }
 
   stop(): Promise<void> {

@@ -1,14 +1,18 @@
 /**
- * Runs the generation part of a turn: the model call for the assistant message, then, with
- * client tools, the wait for tool results (`tool.waiting`), the `tool` message and the next
- * assistant message, up to MAX_TOOL_STEPS. Each assistant message is settled from its own log.
+ * Runs the generation part of a turn: the model call for the assistant message, then the tool
+ * calls it made — client tools (`tool.waiting`, wait for results) or tenant tools (Spool calls
+ * them) — the `tool` message and the next assistant message, up to MAX_TOOL_STEPS model calls.
+ * Each assistant message is settled from its own log. At the bound the last message is completed
+ * with stop_reason `tool_use` and its calls stay unanswered.
  */
 import { toModelMessages } from "../src/domain/model-context.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
-import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
+import type { ThreadRecord } from "../src/ports/records.ts";
+import type { ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { runGeneration } from "./generation.ts";
 import type { MessageWriter } from "./message-writer.ts";
+import { executeTenantTools, type TurnTools } from "./tenant-tools.ts";
 import type { ThreadLog } from "./thread-log.ts";
 import { deferred, type PendingToolCall, type SendCommand } from "./turn.ts";
 
@@ -17,9 +21,17 @@ export const MAX_TOOL_STEPS = 8;
 /** Default output budget when the send names none. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
+type Usage = Parameters<MessageWriter["settle"]>[1]["usage"];
+
 export interface RunningGeneration {
   seq: number;
   controller: AbortController;
+}
+
+/** An assistant message that stopped to call tools; it is settled once they are answered. */
+interface ToolStop {
+  toolUses: ToolUseBlock[];
+  usage: Usage;
 }
 
 export class TurnRunner {
@@ -28,7 +40,7 @@ export class TurnRunner {
 
   constructor(
     private readonly deps: ActorDeps,
-    private readonly threadId: string,
+    private readonly thread: ThreadRecord,
     private readonly writer: MessageWriter,
     private readonly log: ThreadLog,
   ) {}
@@ -36,6 +48,7 @@ export class TurnRunner {
   /** Runs the turn from its first assistant message; `onSettled` fires when the caller may answer. */
   async run(
     command: SendCommand,
+    tools: TurnTools,
     provider: ModelProvider,
     model: string,
     firstSeq: number,
@@ -44,21 +57,16 @@ export class TurnRunner {
     let seq = firstSeq;
     try {
       for (let step = 1; ; step++) {
-        const toolUses = await this.#generate(command, provider, model, seq);
-        if (toolUses === null) return;
-        if (command.body.tools_mode === "tenant" || step >= MAX_TOOL_STEPS) {
-          // Tenant tools run through the tool executor (not configured here): stop at the call.
-          await this.writer.settle(seq, {
-            status: "completed",
-            stopReason: "tool_use",
-            usage: null,
-            error: null,
-          });
-          return;
-        }
-        const next = await this.#awaitClientTools(command, seq, toolUses, onSettled);
-        if (next === null) return;
-        seq = next;
+        const last = step >= MAX_TOOL_STEPS;
+        const stop = await this.#generate(command, tools, provider, model, seq, last);
+        if (stop === null) return;
+        if (last) return await this.#settleToolUse(seq, stop.usage);
+        const results =
+          tools.mode === "tenant"
+            ? await this.#runTenantTools(tools, seq, stop)
+            : await this.#awaitClientTools(seq, stop, onSettled);
+        if (results === null) return;
+        seq = await this.#continueWith(command, results);
       }
     } finally {
       this.running = null;
@@ -82,13 +90,15 @@ export class TurnRunner {
   /** Generates one assistant message. Returns its tool calls when it stopped to call tools. */
   async #generate(
     command: SendCommand,
+    tools: TurnTools,
     provider: ModelProvider,
     model: string,
     seq: number,
-  ): Promise<ToolUseBlock[] | null> {
+    last: boolean,
+  ): Promise<ToolStop | null> {
     const controller = new AbortController();
     this.running = { seq, controller };
-    const context = await this.deps.history.all(this.threadId);
+    const context = await this.deps.history.all(this.thread.id);
     const result = await runGeneration({
       provider,
       seq,
@@ -99,7 +109,7 @@ export class TurnRunner {
         model,
         system: command.body.system ?? null,
         messages: toModelMessages(context.filter((r) => r.seq < seq)),
-        tools: command.body.tools ?? [],
+        tools: tools.definitions,
         maxTokens: command.body.max_tokens ?? DEFAULT_MAX_TOKENS,
         temperature: command.body.temperature ?? null,
       },
@@ -109,14 +119,13 @@ export class TurnRunner {
     const toolUses = (this.log.snapshot(seq)?.content ?? []).filter(
       (b): b is ToolUseBlock => b.type === "tool_use",
     );
-    const mode = command.body.tools_mode ?? (command.body.tools?.length ? "client" : "none");
-    if (result.stopReason === "tool_use" && toolUses.length > 0 && mode !== "none") {
-      if (mode === "tenant") return toolUses;
-      for (const toolUse of toolUses)
-        this.log.emit(seq, { type: "tool.waiting", seq, tool_use: toolUse });
-      await this.log.writer.flushed();
-      this.#pendingUsage.set(seq, result.usage);
-      return toolUses;
+    if (result.stopReason === "tool_use" && toolUses.length > 0 && tools.mode !== "none") {
+      if (tools.mode === "client" && !last) {
+        for (const toolUse of toolUses)
+          this.log.emit(seq, { type: "tool.waiting", seq, tool_use: toolUse });
+        await this.log.writer.flushed();
+      }
+      return { toolUses, usage: result.usage };
     }
     await this.writer.settle(seq, {
       status: result.status,
@@ -127,19 +136,51 @@ export class TurnRunner {
     return null;
   }
 
-  readonly #pendingUsage = new Map<number, Parameters<MessageWriter["settle"]>[1]["usage"]>();
+  async #settleToolUse(seq: number, usage: Usage): Promise<void> {
+    await this.writer.settle(seq, {
+      status: "completed",
+      stopReason: "tool_use",
+      usage,
+      error: null,
+    });
+  }
 
-  /** Waits for the client's tool results; on answer appends them and opens the next message. */
-  async #awaitClientTools(
-    command: SendCommand,
+  /** Calls the tenant's tools; the message stays in progress (and cancellable) meanwhile. */
+  async #runTenantTools(
+    tools: TurnTools,
     seq: number,
-    toolUses: ToolUseBlock[],
+    stop: ToolStop,
+  ): Promise<ToolResultBlock[] | null> {
+    const controller = new AbortController();
+    this.running = { seq, controller };
+    const context = { threadId: this.thread.id, seq, endUserId: this.thread.end_user_id };
+    const results = await executeTenantTools(
+      this.deps.toolExecutor,
+      tools,
+      stop.toolUses,
+      context,
+      controller.signal,
+    );
+    this.running = null;
+    if (controller.signal.aborted) {
+      const settled = { status: "incomplete", stopReason: "cancelled", error: null } as const;
+      await this.writer.settle(seq, { ...settled, usage: stop.usage });
+      return null;
+    }
+    await this.#settleToolUse(seq, stop.usage);
+    return results;
+  }
+
+  /** Waits for the client's tool results; null when the wait ended otherwise. */
+  async #awaitClientTools(
+    seq: number,
+    stop: ToolStop,
     onSettled: () => void,
-  ): Promise<number | null> {
+  ): Promise<ToolResultBlock[] | null> {
     const outcome = deferred<"answered" | "timeout" | "cancelled">();
     const pending: PendingToolCall = {
       seq,
-      toolUses,
+      toolUses: stop.toolUses,
       results: new Map(),
       resolve: outcome.resolve,
     };
@@ -152,28 +193,30 @@ export class TurnRunner {
     const result = await outcome.promise;
     this.deps.clock.clearTimeout(timer);
     this.waiting = null;
-    const usage = this.#pendingUsage.get(seq) ?? null;
-    this.#pendingUsage.delete(seq);
     if (result !== "answered") {
       const stopReason = result === "timeout" ? "tool_wait_timeout" : "cancelled";
-      await this.writer.settle(seq, { status: "incomplete", stopReason, usage, error: null });
+      await this.writer.settle(seq, {
+        status: "incomplete",
+        stopReason,
+        usage: stop.usage,
+        error: null,
+      });
       return null;
     }
-    await this.writer.settle(seq, {
-      status: "completed",
-      stopReason: "tool_use",
-      usage,
-      error: null,
-    });
-    const results: Block[] = toolUses.map((toolUse) => {
+    await this.#settleToolUse(seq, stop.usage);
+    return stop.toolUses.map((toolUse) => {
       const answer = pending.results.get(toolUse.id)!;
       return {
         type: "tool_result",
         tool_use_id: toolUse.id,
-        content: answer.content as string,
+        content: answer.content as ToolResultBlock["content"],
         is_error: answer.is_error,
       };
     });
+  }
+
+  /** Appends the `tool` message and opens the next assistant message; returns its seq. */
+  async #continueWith(command: SendCommand, results: ToolResultBlock[]): Promise<number> {
     const model = command.body.model ?? null;
     const appended = await this.writer.append(
       [

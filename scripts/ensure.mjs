@@ -34,13 +34,18 @@ function ensureDependencies() {
   }
 }
 
+let aptUpdated = false;
+function aptUpdate() {
+  if (!aptUpdated) aptUpdated = run("apt-get", ["update", "-qq"]);
+  return aptUpdated;
+}
+
 function ensureRedis() {
   if (has("redis-server")) return;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && has("apt-get")) {
     say("installing redis-server with apt-get…");
-    const ok =
-      run("apt-get", ["update", "-qq"]) && run("apt-get", ["install", "-y", "-qq", "redis-server"]);
+    const ok = aptUpdate() && run("apt-get", ["install", "-y", "-qq", "redis-server"]);
     if (ok && has("redis-server")) return;
   }
   say("redis-server is required and is not installed.");
@@ -50,7 +55,21 @@ function ensureRedis() {
   process.exit(1);
 }
 
+/** Browser tests use Debian's Chromium (never a downloaded build); without it they are skipped. */
+function ensureChromium() {
+  if (existsSync("/usr/bin/chromium")) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !has("apt-get")) {
+    say("chromium not found: browser tests will be skipped (apt-get install -y chromium)");
+    return;
+  }
+  say("installing chromium for the browser tests (apt-get)…");
+  if (!aptUpdate() || !run("apt-get", ["install", "-y", "-qq", "chromium"]))
+    say("chromium install failed: browser tests will be skipped");
+}
+
 ensureDependencies();
 const task = process.env.npm_lifecycle_event ?? "";
 // `npm start` with REDIS_URL set needs no local server; tests always start their own.
 if (task !== "prestart" || !process.env.REDIS_URL) ensureRedis();
+if (task === "pretest") ensureChromium();

@@ -3,7 +3,7 @@
  * lists every violation in one error, and derives the values other modules need (renew interval
  * from the lease TTL, …). Slices of the result are passed to constructors.
  */
-import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
@@ -34,6 +34,10 @@ export interface Config {
   embedder: { kind: EmbedderKind; model: string | null };
   /** `embedded`: this process runs the BullMQ workers too. `external`: `bun workers/main.ts`. */
   workers: "embedded" | "external";
+  /** How often the orphan reaper runs (a BullMQ job scheduler shared by all worker processes). */
+  reaper: { everyMs: number };
+  /** A job whose worker stops renewing its lock for this long is run again (crashed worker). */
+  jobLockMs: number;
   lease: { ttlMs: number; renewEveryMs: number };
   limits: {
     maxBodyBytes: number;
@@ -42,6 +46,8 @@ export interface Config {
     maxSubscriberBufferBytes: number;
     dedupTtlMs: number;
     toolWaitTimeoutMs: number;
+    /** Per HTTP attempt of a tenant tool call. */
+    toolCallTimeoutMs: number;
   };
   logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -134,7 +140,9 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
     adminKey: r.str("ADMIN_KEY"),
-    nodeId: r.str("NODE_ID") ?? `node_${randomUUID().slice(0, 8)}`,
+    // Host and port name one listening process: a node restarted after a crash has the same id
+    // and takes its threads' leases back at once (with new epochs) instead of waiting out the TTL.
+    nodeId: r.str("NODE_ID") ?? `${hostname()}-${port}`,
     advertiseUrl:
       r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },
@@ -157,6 +165,10 @@ export function loadConfig(env: Env = process.env): Config {
       model: r.str("EMBEDDING_MODEL"),
     },
     workers: r.oneOf("WORKERS", ["embedded", "external"] as const, "embedded"),
+    // 5 s: an orphaned stream is finalized within lease TTL + ~5 s; a run costs a few reads.
+    reaper: { everyMs: r.int("REAP_INTERVAL_MS", 5000, 100, 3_600_000) },
+    // 30 s (BullMQ's default): a GC pause or a slow store call never looks like a crash.
+    jobLockMs: r.int("JOB_LOCK_MS", 30_000, 1000, 600_000),
     // Renew at a third of the TTL: two renewals can fail before the lease is lost.
     lease: { ttlMs: leaseTtlMs, renewEveryMs: Math.floor(leaseTtlMs / 3) },
     limits: {
@@ -170,6 +182,8 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       dedupTtlMs: r.int("DEDUP_TTL_MS", 24 * 3600 * 1000, 60_000, 30 * 24 * 3600 * 1000),
       toolWaitTimeoutMs: r.int("TOOL_WAIT_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 3600 * 1000),
+      // 30 s: a tool doing real work (a search, an API call) fits; a hung one does not hold a turn.
+      toolCallTimeoutMs: r.int("TOOL_CALL_TIMEOUT_MS", 30_000, 50, 10 * 60 * 1000),
     },
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };

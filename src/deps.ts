@@ -11,9 +11,10 @@ import { HistoryReader } from "../actors/history-reader.ts";
 import { LiveFeeds } from "../actors/live-feed.ts";
 import { NodePresence } from "../actors/node-presence.ts";
 import { ThreadRouter } from "../actors/thread-router.ts";
-import { jobHandlers } from "../workers/handlers.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
-import { startWorkers, type WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { queueBoard } from "./adapters/bullmq/queue-board.ts";
+import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
@@ -22,19 +23,22 @@ import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
 import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
 import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
-import { modelCatalog, openStores } from "./backends.ts";
+import { openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
 import { newId, randomToken } from "./domain/ids.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
+import { isAdminKey } from "./http/auth.ts";
 import { ConnectionRegistry } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
 import { renderMetrics } from "./metrics.ts";
+import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
+import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
   config: Config;
@@ -77,7 +81,7 @@ export async function createRuntime(
   };
 
   const stores = await openStores(config);
-  const { store, tenants } = stores;
+  const { store, tenants, tools } = stores;
   const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
   const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
   const internalSecret = await tenants.getOrCreateSetting("internal_secret", () => randomToken(48));
@@ -91,7 +95,7 @@ export async function createRuntime(
   const live = new RedisLiveBus(redis, liveSubscriber, keys, logger);
   // A node is dead for routing once it missed a lease TTL of heartbeats (sent every renewal).
   const registry = new RedisNodeRegistry(redis, keys, config.lease.ttlMs, () => Date.now());
-  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), []);
+  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
   const catalog = modelCatalog(config);
   let host: ActorHost | null = null;
   const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
@@ -101,6 +105,8 @@ export async function createRuntime(
     store,
     jobs,
     catalog,
+    tools,
+    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
     clock: systemClock,
     history,
     logger,
@@ -137,7 +143,16 @@ export async function createRuntime(
 
   const workers: WorkerSet | null =
     config.workers === "embedded"
-      ? startWorkers(bullConnection, keys.bullPrefix(), jobHandlers({ checkpoint, store }), logger)
+      ? await startJobWorkers({
+          config,
+          logger,
+          stores,
+          checkpoint,
+          leases,
+          jobs,
+          prefix: keys.bullPrefix(),
+          bullConnection,
+        })
       : null;
 
   const connectionRegistry = new ConnectionRegistry();
@@ -154,6 +169,7 @@ export async function createRuntime(
     config,
     store,
     tenants,
+    tools,
     checkpoint,
     host,
     router,
@@ -164,11 +180,14 @@ export async function createRuntime(
     catalog,
     connections: connectionRegistry,
     search: stores.search,
+    embedder: stores.embedder,
     readiness,
     logger,
     metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),
   };
+  const board = await queueBoard(jobs.allQueues(), (given) => isAdminKey(config.adminKey, given));
   const app = buildApp(services, {
+    plugins: [board],
     onKeyRevoked: (keyId) => {
       connectionRegistry.revokeKey(keyId);
       void redis.publish(revocationChannel, keyId);

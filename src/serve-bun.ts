@@ -6,6 +6,7 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Runtime } from "./deps.ts";
+import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
 import type { AuthContext } from "./http/tokens.ts";
 import { WsSession } from "./http/ws-session.ts";
@@ -18,12 +19,15 @@ interface SocketData {
 
 export interface BunServer {
   port: number;
+  /** Bytes queued in this server's WebSocket send buffers, all sockets (memory-bound checks). */
+  wsBufferedBytes(): number;
   stop(): Promise<void>;
 }
 
 export function serveBun(runtime: Runtime, port = runtime.config.port): BunServer {
   const { services, app } = runtime;
   const sessions = new Set<WsSession>();
+  const sockets = new Set<ServerWebSocket<SocketData>>();
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: runtime.config.host,
     port,
@@ -37,13 +41,14 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
         if (srv.upgrade(request, { data: { auth, session: null } })) return undefined;
         return new Response("expected a websocket upgrade", { status: 426 });
       }
-      return app.fetch(request);
+      return handleHttp(app, request);
     },
     websocket: {
       maxPayloadLength: runtime.config.limits.maxWsFrameBytes,
       sendPings: true,
       open(ws: ServerWebSocket<SocketData>) {
         if (!ws.data.auth) return ws.close(CLOSE_CODES.unauthorized, "unauthorized");
+        sockets.add(ws);
         const session = new WsSession(services, bunSocket(ws), ws.data.auth);
         ws.data.session = session;
         sessions.add(session);
@@ -56,6 +61,7 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
         ws.data.session?.handleDrain();
       },
       close(ws) {
+        sockets.delete(ws);
         const session = ws.data.session;
         if (!session) return;
         session.handleClose();
@@ -68,6 +74,11 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
     .catch((error) => services.logger.error("node registration failed", { error }));
   return {
     port: server.port ?? port,
+    wsBufferedBytes() {
+      let total = 0;
+      for (const ws of sockets) total += ws.getBufferedAmount();
+      return total;
+    },
     async stop() {
       for (const session of sessions) session.close(CLOSE_CODES.restarting, "server restarting");
       // Stop listening, but do not wait for open SSE streams here: runtime.close() ends them with

@@ -1,12 +1,31 @@
-/** The job handlers by queue, as plain functions of their payload (the BullMQ runner calls them). */
+/**
+ * The job handlers by queue, as plain functions of their payload (the BullMQ runner calls them).
+ * Everything they need arrives as ports in `WorkerDeps`; the wiring (src/worker-runtime.ts) builds
+ * it for the embedded server and for `bun workers/main.ts` alike.
+ */
+import type { Embedder } from "../src/ports/embedder.ts";
+import type { SearchIndex } from "../src/ports/search.ts";
+import type { Tokenizer } from "../src/ports/tokenizer.ts";
 import { QUEUE_NAMES, type QueueName } from "../src/protocol/jobs.ts";
+import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
+import { embedMessage } from "./embed-message.ts";
 import { type PersistDeps, parsePersistPayload, persistMessage } from "./persist-message.ts";
+import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
+
+export interface WorkerDeps extends PersistDeps, ReapDeps {
+  search: SearchIndex;
+  embedder: Embedder;
+  tokenizer: Tokenizer;
+}
 
 export function jobHandlers(
-  deps: PersistDeps,
+  deps: WorkerDeps,
 ): Partial<Record<QueueName, (payload: unknown) => Promise<unknown>>> {
   return {
     [QUEUE_NAMES.persist]: (payload) => persistMessage(deps, parsePersistPayload(payload)),
+    [QUEUE_NAMES.backfill]: (payload) => backfillTokens(deps, parseFinishedPayload(payload)),
+    [QUEUE_NAMES.embed]: (payload) => embedMessage(deps, parseFinishedPayload(payload)),
+    [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.canary]: async () => "ok",
   };
 }

@@ -1,28 +1,39 @@
 /**
  * persist-message: copies settled messages of a thread from the Redis tail into the store, then
- * trims them from the tail. It takes every settled entry of the thread at once, so messages that
- * pile up are written in one batch and later jobs of the same thread find nothing to do. Store
- * writes are conditional on (epoch, rev): running it twice, or late, changes nothing.
+ * trims them from the tail. A job persists every settled entry of its thread at once, so messages
+ * that pile up are written in one batch, and the jobs of the messages already carried by an
+ * earlier batch see their version gone from the tail and return after one read. Store writes are
+ * conditional on (epoch, rev): running a job twice, or late, changes nothing. Covers every settled
+ * version: user and tool messages, finished assistant messages with their usage, status changes.
+ * Messages created settled (user, tool) get their finished jobs (backfill, embed) here, before the
+ * trim, so a crash in between re-enqueues them on retry; the actor enqueues those of the messages
+ * it settles itself, which keeps the append path free of extra round trips.
  */
-import { Value } from "@sinclair/typebox/value";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { JobQueue } from "../src/ports/job-queue.ts";
+import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
+import { parsePayload } from "./job-payloads.ts";
 
 export interface PersistDeps {
   checkpoint: CheckpointStore;
   store: ThreadStore;
+  jobs: JobQueue;
 }
 
 export function parsePersistPayload(data: unknown): PersistPayload {
-  if (!Value.Check(PersistPayloadSchema, data)) throw new Error("invalid persist-message payload");
-  return data;
+  return parsePayload(PersistPayloadSchema, data, "persist-message");
 }
 
 export async function persistMessage(
   deps: PersistDeps,
   payload: PersistPayload,
 ): Promise<{ written: number; trimmed: number }> {
+  const own = await deps.checkpoint.readTailMessage(payload.thread_id, payload.seq);
+  // Gone from the tail (a batch carried it), or superseded (a newer version has its own job).
+  if (!own || own.rev > payload.rev || own.status === "in_progress")
+    return { written: 0, trimmed: 0 };
   const tail = await deps.checkpoint.readTail(payload.thread_id);
   const settled = tail.filter((r) => r.status !== "in_progress");
   if (settled.length === 0) return { written: 0, trimmed: 0 };
@@ -33,9 +44,19 @@ export async function persistMessage(
     0,
   );
   await deps.store.touchThread(payload.thread_id, lastSeq, lastActiveAt);
-  let trimmed = 0;
-  for (const record of settled) {
-    if (await deps.checkpoint.trimTail(payload.thread_id, record.seq, record.rev)) trimmed++;
-  }
+  await enqueueCreatedSettled(deps, settled);
+  const trimmed = await deps.checkpoint.trimTail(
+    payload.thread_id,
+    settled.map((r) => ({ seq: r.seq, rev: r.rev })),
+  );
   return { written, trimmed };
+}
+
+/** Finished jobs of user / tool messages (ids per version: a repeat while queued is a no-op). */
+async function enqueueCreatedSettled(deps: PersistDeps, settled: MessageRecord[]): Promise<void> {
+  const created = settled.filter((r) => r.role !== "assistant");
+  const first = created[0];
+  if (!first) return;
+  const refs = created.map((r) => ({ threadId: r.thread_id, seq: r.seq, rev: r.rev }));
+  await deps.jobs.enqueueFinished(first.tenant_id, refs);
 }

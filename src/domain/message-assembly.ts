@@ -50,7 +50,7 @@ export class MessageAssembler {
         return;
       case "block.stop":
         this.#open.delete(event.index);
-        this.#closeBlock(event.index);
+        this.#closeBlock(event.index, event.signature);
         return;
       case "tool.waiting":
         return;
@@ -73,8 +73,9 @@ export class MessageAssembler {
     }
   }
 
-  #closeBlock(index: number): void {
+  #closeBlock(index: number, signature: string | undefined): void {
     const block = this.#content()[index];
+    if (block?.type === "thinking" && signature) block.signature = signature;
     const json = this.#partialJson.get(index);
     if (block?.type !== "tool_use" || json === undefined) return;
     this.#partialJson.delete(index);

@@ -6,13 +6,17 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { internalRoutes } from "./internal.ts";
 import { messageRoutes } from "./messages.ts";
+import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
+import { toolRoutes } from "./tools.ts";
+import { usageRoutes } from "./usage.ts";
 
 export interface AppOptions {
   /** Called when a key is revoked here, to close its sockets on every node. */
@@ -36,10 +40,18 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
+    .use(toolRoutes(services))
+    .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
+    .use(usageRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }
 
 export type SpoolApp = ReturnType<typeof buildApp>;
+
+/** What the entry files serve: CORS preflights, then the app, with CORS headers on every answer. */
+export async function handleHttp(app: SpoolApp, request: Request): Promise<Response> {
+  return preflight(request) ?? withCors(await app.fetch(request));
+}

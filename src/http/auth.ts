@@ -30,9 +30,15 @@ export function requireAdmin(services: Services, request: Request): void {
   const expected = services.config.adminKey;
   const given = bearer(request, false);
   if (!expected || !given) throw new UnauthorizedError("Admin key required (set ADMIN_KEY).");
+  if (!isAdminKey(expected, given)) throw new UnauthorizedError();
+}
+
+/** Constant-time comparison with the configured admin key (false when none is configured). */
+export function isAdminKey(expected: string | null, given: string): boolean {
+  if (!expected) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new UnauthorizedError();
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function requireSecretKey(auth: AuthContext): void {

@@ -8,11 +8,13 @@ import type { ThreadRouter } from "../../actors/thread-router.ts";
 import type { Config } from "../config.ts";
 import type { CursorCodec } from "../domain/cursor.ts";
 import type { CheckpointStore } from "../ports/checkpoint.ts";
+import type { Embedder } from "../ports/embedder.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
+import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
 
@@ -25,6 +27,7 @@ export interface Services {
   config: Config;
   store: ThreadStore;
   tenants: TenantStore;
+  tools: ToolRegistry;
   checkpoint: CheckpointStore;
   host: ActorHost;
   /** Local actor or forwarding to the owner: what routes use for a thread's commands and streams. */
@@ -36,7 +39,8 @@ export interface Services {
   tokens: TokenService;
   catalog: ModelCatalog;
   connections: ConnectionRegistry;
-  search: SearchIndex | null;
+  search: SearchIndex;
+  embedder: Embedder;
   readiness: Readiness;
   logger: Logger;
   /** Extra plugins (admin queue page) mounted by deps.ts. */

@@ -10,6 +10,8 @@ import type { StreamSink } from "../../actors/subscription.ts";
 
 /** 15 s between pings on an idle stream (API.md). */
 export const PING_INTERVAL_MS = 15_000;
+/** An EventSource reconnects after this: quick after a blip, slow enough not to stampede. */
+export const RECONNECT_RETRY_MS = 1000;
 /** Bytes the stream queues before the client is considered slow. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
@@ -33,6 +35,7 @@ export class SseSink implements StreamSink {
       {
         start: (controller) => {
           this.#controller = controller;
+          controller.enqueue(encoder.encode(`retry: ${RECONNECT_RETRY_MS}\n\n`));
         },
         pull: () => {
           const callbacks = this.#drainCallbacks;

@@ -22,7 +22,7 @@ async function wireThread(services: Services, thread: ThreadRecord) {
 export function threadRoutes(services: Services) {
   return new Elysia({ prefix: "/v1/threads" })
     .post(
-      "/",
+      "",
       async ({ request, body, set }) => {
         const auth = await authenticate(services, request);
         const now = Date.now();
@@ -42,7 +42,7 @@ export function threadRoutes(services: Services) {
       { body: CreateThreadBodySchema, detail: { summary: "Create a thread" } },
     )
     .get(
-      "/",
+      "",
       async ({ request, query }) => {
         const auth = await authenticate(services, request);
         const endUserId = effectiveEndUser(auth, query.end_user_id);
@@ -103,7 +103,7 @@ export function threadRoutes(services: Services) {
         await gateway.stop();
         await services.checkpoint.deleteThread(thread.id);
         await services.store.deleteThread(auth.tenantId, thread.id);
-        await services.search?.deleteThread(auth.tenantId, thread.id);
+        await services.search.deleteThread(auth.tenantId, thread.id);
         return { id: thread.id, object: "thread", deleted: true };
       },
       { detail: { summary: "Delete a thread with its messages and search entries" } },

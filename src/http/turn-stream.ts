@@ -10,11 +10,22 @@ import type { Services } from "./services.ts";
 import { SseSink, sseResponse } from "./sse-sink.ts";
 import type { AuthContext } from "./tokens.ts";
 
-/** Whether `entry` ends a send's stream: the answer is final, or waits for client tools. */
-export function endsTurn(entry: EventEntry, assistantSeq: number): boolean {
+/**
+ * Whether `entry` ends a send's stream: the answer is final, or waits for client tools. A message
+ * with several tool calls emits one `tool.waiting` per call; only the last one ends the stream
+ * (`lastToolUseId`: the id of the message's last tool_use block, null when unknown).
+ */
+export function endsTurn(
+  entry: EventEntry,
+  assistantSeq: number,
+  lastToolUseId: (seq: number) => string | null = () => null,
+): boolean {
   if (entry.seq < assistantSeq) return false;
   const type = eventType(entry.json);
-  if (type === "tool.waiting") return true;
+  if (type === "tool.waiting") {
+    const last = lastToolUseId(entry.seq);
+    return last === null || entry.json.includes(`"id":${JSON.stringify(last)}`);
+  }
   if (type === "stream.reset")
     return entry.final && !entry.json.includes('"stop_reason":"tool_use"');
   const final =
@@ -37,7 +48,7 @@ export async function streamResponse(
     untilAssistantSeq === null
       ? null
       : (last: EventEntry) => {
-          if (!endsTurn(last, untilAssistantSeq)) return;
+          if (!endsTurn(last, untilAssistantSeq, (seq) => lastToolUseOf(gateway, seq))) return;
           ended = true;
           queueMicrotask(() => subscription?.close("done"));
         };
@@ -51,6 +62,13 @@ export async function streamResponse(
     unregister();
   };
   return sseResponse(sink);
+}
+
+/** Null where the gateway has no snapshot (remote owner): the turn then ends at its first tool wait. */
+function lastToolUseOf(gateway: ThreadGateway, seq: number): string | null {
+  const toolUses = gateway.snapshot(seq)?.content.filter((b) => b.type === "tool_use") ?? [];
+  const last = toolUses[toolUses.length - 1];
+  return last?.type === "tool_use" ? last.id : null;
 }
 
 export function turnStart(userSeq: number): Position {

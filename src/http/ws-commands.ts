@@ -50,14 +50,17 @@ export class WsCommands {
     const gateway = await this.#gateway(threadId);
     if (this.session.closed) return;
     this.#unsubscribe(threadId);
-    const subscription = await gateway.follow(after, this.session.sinkFor(threadId));
+    // `subscribed` goes out before any replayed event (follow may deliver synchronously from the
+    // ring) and names where the subscription starts; that may be the end of a message (offset
+    // 9007199254740991), which is a valid cursor to resume from.
+    const from = after ?? (await gateway.startPosition());
+    if (this.session.closed) return;
+    const cursor = formatStreamCursor(from.seq, from.offset);
+    this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
+    const subscription = await gateway.follow(from, this.session.sinkFor(threadId));
     if (this.session.closed) return gateway.unfollow(subscription);
     this.#unsubscribe(threadId);
     this.session.subscriptions.set(threadId, { gateway, subscription });
-    // The position the subscription starts from; it may name the end of a message (offset
-    // 9007199254740991), which is a valid cursor to resume from.
-    const cursor = formatStreamCursor(subscription.position.seq, subscription.position.offset);
-    this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
   }
 
   #unsubscribe(threadId: string): void {

@@ -163,6 +163,9 @@ export class WsSession {
     };
     if (this.#socket.cork) this.#socket.cork(sendAll);
     else sendAll();
+    // A subscription may have paused on outbox bytes alone; if the socket took everything there
+    // will be no drain event from the runtime, so this flush is the drain.
+    if (this.#drainCallbacks.length > 0 && this.#socket.bufferedAmount() === 0) this.handleDrain();
   }
 
   #takeToken(): boolean {

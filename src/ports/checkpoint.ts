@@ -12,6 +12,11 @@
  * - Events travel as serialized JSON strings: serialized once by the writer, sent as-is to every
  *   subscriber.
  * - `trimTail` removes a tail entry only if it is still the version the store has persisted.
+ * - The in-progress index (`trackInProgress` …) is one global set, outside every thread's hash
+ *   tag, so it is written apart from the thread's fenced scripts: a writer tracks a thread
+ *   *before* appending an in-progress message, so a crash between the two leaves an extra entry
+ *   (the reaper drops it), never an untracked orphan. Entries are not removed when a message
+ *   settles; the reaper drops those whose thread has nothing in progress.
  */
 import type { MessageRecord } from "./records.ts";
 
@@ -60,16 +65,29 @@ export interface CheckpointStore {
   putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced>;
   readTail(threadId: string): Promise<MessageRecord[]>;
   readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
-  trimTail(threadId: string, seq: number, rev: number): Promise<boolean>;
+  /** Removes each entry still at (or below) the given rev; returns how many were removed. */
+  trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number>;
 
   /** Appends all batches in one round trip; all or none. */
   appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced>;
-  /** Events of message `seq` from `fromOffset` on; null when the log does not exist. */
-  readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null>;
+  /** Events of message `seq` from `fromOffset` on (at most `limit`); null when the log does not exist. */
+  readEvents(
+    threadId: string,
+    seq: number,
+    fromOffset: number,
+    limit?: number,
+  ): Promise<string[] | null>;
   /** Length of the event log of message `seq` (0 when missing). */
   eventCount(threadId: string, seq: number): Promise<number>;
   /** Lets a finished message's log expire. */
   expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void>;
 
   deleteThread(threadId: string): Promise<void>;
+
+  /** Adds (or refreshes, with `at` as its time) the thread in the in-progress index. */
+  trackInProgress(threadId: string, at?: number): Promise<void>;
+  /** Up to `limit` indexed threads tracked at or before `before` (epoch ms), oldest first. */
+  listInProgress(before: number, limit: number): Promise<{ threadId: string; since: number }[]>;
+  /** Removes the entry only if it was not refreshed since `since`; true when removed. */
+  untrackInProgress(threadId: string, since: number): Promise<boolean>;
 }

@@ -9,6 +9,8 @@
  * - `block_start` carries the block without its streamed part (text "", tool_use input {},
  *   thinking ""); deltas follow; `block_stop` closes it. A tool_use block's complete input is the
  *   concatenation of its `input_json_delta`s (or `{}` when there are none).
+ * - A thinking block's provider signature, which Anthropic sends only after the thinking text,
+ *   rides on its `block_stop` (`signature`), so thinking can stream live and still be signed.
  * - `usage` may come any number of times; the last value of each field wins.
  * - The stream ends with exactly one `stop`, or throws a ModelProviderError.
  * - Aborting `signal` ends the stream promptly (the iterator throws or returns).
@@ -38,7 +40,7 @@ export type ModelStopReason = "end_turn" | "tool_use" | "max_tokens";
 export type ModelStreamPart =
   | { type: "block_start"; index: number; block: Block }
   | { type: "block_delta"; index: number; delta: BlockDelta }
-  | { type: "block_stop"; index: number }
+  | { type: "block_stop"; index: number; signature?: string }
   | { type: "usage"; input_tokens?: number; output_tokens?: number }
   | { type: "stop"; reason: ModelStopReason };
 

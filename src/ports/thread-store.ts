@@ -11,9 +11,15 @@
  * - `(thread_id, seq)` is unique. Messages are never reordered: keyset pages on `seq`.
  * - `touchThread` only moves `last_seq` and `last_active_at` forward.
  * - `deleteThread` removes the thread and all its messages; later upserts for it are dropped.
+ * - `setUsage` fills a stored message's `usage` only where it is null or `estimated: true`; it
+ *   touches neither `epoch` nor `rev`, so it never collides with the owner's next version (a newer
+ *   version written later replaces it, and its own backfill job fills it again).
+ * - The usage ledger (`recordUsage` / `usageTotals`) holds one entry per `(thread_id, seq)`:
+ *   recording again replaces the entry, so a job that runs twice never counts twice. Entries
+ *   outlive `deleteThread` (usage was consumed whether or not the thread is kept).
  * - Callers serialize nothing: the store must be safe under concurrent calls from many processes.
  */
-import type { Metadata } from "../protocol/objects.ts";
+import type { Metadata, Usage } from "../protocol/objects.ts";
 import type { MessageRecord, ThreadRecord } from "./records.ts";
 
 export interface ThreadPageQuery {
@@ -40,6 +46,36 @@ export interface UpsertOutcome {
   written: number;
 }
 
+/** One message's usage in the ledger. */
+export interface UsageEntry {
+  tenant_id: string;
+  end_user_id: string | null;
+  thread_id: string;
+  seq: number;
+  input_tokens: number;
+  output_tokens: number;
+  estimated: boolean;
+  /** Epoch milliseconds the message was created: the time axis of the totals. */
+  at: number;
+}
+
+export interface UsageQuery {
+  tenantId: string;
+  /** Only this end user's entries when set. */
+  endUserId?: string;
+  /** Epoch milliseconds, `from` inclusive, `to` exclusive. */
+  from: number;
+  to: number;
+}
+
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  /** Messages counted, and how many of them carry estimated counts. */
+  messages: number;
+  estimated_messages: number;
+}
+
 export interface ThreadStore {
   createThread(thread: ThreadRecord): Promise<void>;
   getThread(tenantId: string, threadId: string): Promise<ThreadRecord | null>;
@@ -57,6 +93,12 @@ export interface ThreadStore {
   getMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
   /** Highest stored seq of the thread, 0 when it has none. */
   lastSeq(threadId: string): Promise<number>;
+
+  /** Fills usage of a stored message that has none or an estimate; true when a row changed. */
+  setUsage(threadId: string, seq: number, usage: Usage): Promise<boolean>;
+  /** Upserts ledger entries by (thread_id, seq). */
+  recordUsage(entries: UsageEntry[]): Promise<void>;
+  usageTotals(query: UsageQuery): Promise<UsageTotals>;
 
   close(): Promise<void>;
 }

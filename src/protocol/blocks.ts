@@ -55,14 +55,17 @@ export const ToolUseBlockSchema = t.Object(
 );
 export type ToolUseBlock = Static<typeof ToolUseBlockSchema>;
 
+/** What a tool answered: a string, or text and image blocks. */
+export const ToolResultContentSchema = t.Union([
+  t.String({ maxLength: MAX_TEXT_CHARS }),
+  t.Array(t.Union([TextBlockSchema, ImageBlockSchema]), { maxItems: MAX_BLOCKS_PER_MESSAGE }),
+]);
+
 export const ToolResultBlockSchema = t.Object(
   {
     type: t.Literal("tool_result"),
     tool_use_id: t.String({ minLength: 1, maxLength: 128 }),
-    content: t.Union([
-      t.String({ maxLength: MAX_TEXT_CHARS }),
-      t.Array(t.Union([TextBlockSchema, ImageBlockSchema]), { maxItems: MAX_BLOCKS_PER_MESSAGE }),
-    ]),
+    content: ToolResultContentSchema,
     is_error: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },

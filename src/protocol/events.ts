@@ -29,7 +29,16 @@ export type BlockDeltaEvent = EventBase & {
   index: number;
   delta: BlockDelta;
 };
-export type BlockStopEvent = EventBase & { type: "block.stop"; seq: number; index: number };
+/**
+ * `signature`: only on a thinking block that has a provider signature. It is the same value the
+ * final message carries on the block; clients may ignore it (it is opaque).
+ */
+export type BlockStopEvent = EventBase & {
+  type: "block.stop";
+  seq: number;
+  index: number;
+  signature?: string;
+};
 export type ToolWaitingEvent = EventBase & {
   type: "tool.waiting";
   seq: number;

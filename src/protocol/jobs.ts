@@ -33,3 +33,22 @@ export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
 export function jobId(queue: QueueName, threadId: string, seq: number, rev: number): string {
   return `${queue}-${threadId}-${seq}-${rev}`;
 }
+
+/**
+ * A job that can never succeed (malformed payload): thrown by a handler, it is failed at once
+ * instead of retried. Identified by `code`, since errors cross process boundaries.
+ */
+export class PermanentJobError extends Error {
+  readonly code = "permanent_job_error";
+  constructor(message: string) {
+    super(message);
+    this.name = "PermanentJobError";
+  }
+}
+
+export function isPermanentJobError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "permanent_job_error";
+}
+
+/** The reaper's scheduler id: every process upserts the same one, so one schedule exists. */
+export const REAPER_SCHEDULER_ID = "reap-orphans-every";

@@ -1,12 +1,6 @@
 /** Request bodies and query strings of API.md, as TypeBox schemas that the routes validate. */
 import { type Static, Type as t } from "@sinclair/typebox";
-import {
-  ContentInputSchema,
-  ImageBlockSchema,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TEXT_CHARS,
-  TextBlockSchema,
-} from "./blocks.ts";
+import { ContentInputSchema, ToolResultContentSchema } from "./blocks.ts";
 import { EndUserIdSchema, MetadataSchema } from "./objects.ts";
 
 export const HISTORY_LIMIT_MAX = 200;
@@ -35,6 +29,20 @@ export const ToolDefinitionSchema = t.Object(
 );
 export type ToolDefinition = Static<typeof ToolDefinitionSchema>;
 
+/**
+ * A tool offered in a send. `input_schema` may be left out: in `tools_mode: "tenant"` the name
+ * refers to a registered tool (`/v1/tools`) whose schema is used; elsewhere it means `{}` input.
+ */
+export const SendToolSchema = t.Object(
+  {
+    name: ToolDefinitionSchema.properties.name,
+    description: t.Optional(t.String({ maxLength: 4096 })),
+    input_schema: t.Optional(t.Record(t.String(), t.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type SendTool = Static<typeof SendToolSchema>;
+
 export const ToolsModeSchema = t.Union([
   t.Literal("none"),
   t.Literal("client"),
@@ -59,7 +67,7 @@ export const SendBodyFields = {
   system: t.Optional(t.String({ maxLength: 200_000 })),
   max_tokens: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000 })),
   temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
-  tools: t.Optional(t.Array(ToolDefinitionSchema, { maxItems: 128 })),
+  tools: t.Optional(t.Array(SendToolSchema, { maxItems: 128 })),
   tools_mode: t.Optional(ToolsModeSchema),
   if_last_seq: t.Optional(t.Integer({ minimum: 0 })),
   on_busy: t.Optional(OnBusySchema),
@@ -70,10 +78,7 @@ export type SendBody = Static<typeof SendBodySchema>;
 export const ToolResultBodySchema = t.Object(
   {
     tool_use_id: t.String({ minLength: 1, maxLength: 128 }),
-    content: t.Union([
-      t.String({ maxLength: MAX_TEXT_CHARS }),
-      t.Array(t.Union([TextBlockSchema, ImageBlockSchema]), { maxItems: MAX_BLOCKS_PER_MESSAGE }),
-    ]),
+    content: ToolResultContentSchema,
     is_error: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },

@@ -1,11 +1,6 @@
 /** WebSocket frames of API.md, client → server (validated) and the close codes. */
 import { type Static, Type as t } from "@sinclair/typebox";
-import {
-  ImageBlockSchema,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TEXT_CHARS,
-  TextBlockSchema,
-} from "./blocks.ts";
+import { ToolResultContentSchema } from "./blocks.ts";
 import { SendBodyFields } from "./requests.ts";
 
 const ThreadId = t.String({ minLength: 1, maxLength: 128 });
@@ -32,10 +27,7 @@ export const ToolResultFrameSchema = t.Object({
   type: t.Literal("tool_result"),
   thread_id: ThreadId,
   tool_use_id: t.String({ minLength: 1, maxLength: 128 }),
-  content: t.Union([
-    t.String({ maxLength: MAX_TEXT_CHARS }),
-    t.Array(t.Union([TextBlockSchema, ImageBlockSchema]), { maxItems: MAX_BLOCKS_PER_MESSAGE }),
-  ]),
+  content: ToolResultContentSchema,
   is_error: t.Optional(t.Boolean()),
 });
 export const PingFrameSchema = t.Object({ type: t.Literal("ping") });

@@ -8,6 +8,7 @@ import type { ThreadStore } from "../../src/ports/thread-store.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 import { messageCases } from "./thread-store-messages.cases.ts";
 import { threadCases } from "./thread-store-threads.cases.ts";
+import { usageCases } from "./thread-store-usage.cases.ts";
 
 export function threadStoreContract(
   name: string,
@@ -18,6 +19,7 @@ export function threadStoreContract(
     const kit = contractKit(factory, options);
     describe("threads", () => threadCases(kit));
     describe("messages", () => messageCases(kit));
+    describe("usage", () => usageCases(kit));
     kit.checkSkips();
   });
 }

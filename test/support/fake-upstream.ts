@@ -461,6 +461,10 @@ function applyPart(out: DrainedStream, part: ModelStreamPart): void {
     const block = out.blocks[part.index]!;
     const raw = json.get(part.index)!;
     if (block.type === "tool_use") block.input = raw === "" ? {} : JSON.parse(raw);
+    if (part.signature !== undefined) {
+      expect(block.type).toBe("thinking"); // only thinking blocks are signed
+      if (block.type === "thinking") block.signature = part.signature;
+    }
     json.delete(part.index);
   } else if (part.type === "usage") {
     if (part.input_tokens !== undefined) out.usage.input_tokens = part.input_tokens;

@@ -218,7 +218,7 @@ describe("AnthropicStreamTranslator", () => {
     expect(out.stop).toBe("tool_use");
   });
 
-  test("a thinking block is emitted whole at its stop, with signature and provider", async () => {
+  test("a thinking block streams live; its signature comes with its block_stop", async () => {
     const out = await drain(
       from([
         start(),
@@ -258,11 +258,16 @@ describe("AnthropicStreamTranslator", () => {
       { type: "thinking", thinking: "hmm ok", signature: "SIG", provider: "anthropic" },
       { type: "text", text: "hi" },
     ]);
-    expect(out.parts[1]).toEqual({
-      type: "block_start",
-      index: 0,
-      block: { type: "thinking", thinking: "", signature: "SIG", provider: "anthropic" },
-    });
+    expect(out.parts.slice(1, 5)).toEqual([
+      {
+        type: "block_start",
+        index: 0,
+        block: { type: "thinking", thinking: "", provider: "anthropic" },
+      },
+      { type: "block_delta", index: 0, delta: { type: "thinking_delta", thinking: "hmm " } },
+      { type: "block_delta", index: 0, delta: { type: "thinking_delta", thinking: "ok" } },
+      { type: "block_stop", index: 0, signature: "SIG" },
+    ]);
   });
 
   test("blocks Spool does not keep leave no gap in the indexes", async () => {

@@ -6,7 +6,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobQueue, MessageRef } from "../../ports/job-queue.ts";
-import { jobId, QUEUE_NAMES, type QueueName } from "../../protocol/jobs.ts";
+import { jobId, QUEUE_NAMES, type QueueName, REAPER_SCHEDULER_ID } from "../../protocol/jobs.ts";
 
 /** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
 const JOB_ATTEMPTS = 10;
@@ -69,6 +69,15 @@ export class BullmqJobQueue implements JobQueue {
         })),
       );
     }
+  }
+
+  /** Upserts the reaper's repeating job; every process may call it, one schedule results. */
+  async scheduleReaper(everyMs: number): Promise<void> {
+    await this.queue(QUEUE_NAMES.reap).upsertJobScheduler(
+      REAPER_SCHEDULER_ID,
+      { every: everyMs },
+      { name: QUEUE_NAMES.reap, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
   }
 
   async close(): Promise<void> {

@@ -1,19 +1,13 @@
 /**
  * Runs job handlers as BullMQ workers, one Worker (and connection) per queue. Handlers are plain
  * functions of the payload (workers/), so they know nothing of BullMQ; a handler signals a
- * permanent failure by throwing PermanentJobError, which becomes BullMQ's UnrecoverableError.
+ * permanent failure by throwing PermanentJobError (protocol/jobs.ts), which becomes BullMQ's
+ * UnrecoverableError.
  */
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../ports/logger.ts";
-import type { QueueName } from "../../protocol/jobs.ts";
-
-export class PermanentJobError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PermanentJobError";
-  }
-}
+import { isPermanentJobError, type QueueName } from "../../protocol/jobs.ts";
 
 export type JobHandler = (payload: unknown) => Promise<unknown>;
 
@@ -29,8 +23,13 @@ export function startWorkers(
   prefix: string,
   handlers: Partial<Record<QueueName, JobHandler>>,
   logger: Logger,
-  concurrency = DEFAULT_CONCURRENCY,
+  options: { concurrency?: number; lockMs?: number } = {},
 ): WorkerSet {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  // Stalled jobs (their worker died) are looked for once per lock period.
+  const lock = options.lockMs
+    ? { lockDuration: options.lockMs, stalledInterval: options.lockMs }
+    : {};
   const workers = Object.entries(handlers).map(([queue, handler]) => {
     const worker = new Worker(
       queue,
@@ -38,11 +37,11 @@ export function startWorkers(
         try {
           return await handler!(job.data);
         } catch (error) {
-          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          if (isPermanentJobError(error)) throw new UnrecoverableError((error as Error).message);
           throw error;
         }
       },
-      { connection: connect(), prefix, concurrency },
+      { connection: connect(), prefix, concurrency, ...lock },
     );
     worker.on("failed", (job, error) =>
       logger.warn("job failed", {

@@ -28,6 +28,12 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { name: "hash", key: { hash: 1 }, unique: true },
     { name: "tenant_created", key: { tenant_id: 1, created_at: 1, _id: 1 } },
   ],
+  [COLLECTIONS.usageLedger]: [
+    // One entry per message: re-recording replaces it (no double counting).
+    { name: "thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
+    { name: "tenant_at", key: { tenant_id: 1, at: 1 } },
+    { name: "tenant_end_user_at", key: { tenant_id: 1, end_user_id: 1, at: 1 } },
+  ],
   // Settings are keyed by name in `_id`; tenants by id in `_id`: the built-in index serves both.
   [COLLECTIONS.settings]: [],
   [COLLECTIONS.tenants]: [],

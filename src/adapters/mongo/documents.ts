@@ -14,6 +14,7 @@ export const COLLECTIONS = {
   tenants: "tenants",
   secretKeys: "secret_keys",
   settings: "settings",
+  usageLedger: "usage_ledger",
 } as const;
 
 /** MongoDB's duplicate key error (E11000). */

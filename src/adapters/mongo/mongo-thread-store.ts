@@ -12,8 +12,11 @@ import type {
   ThreadPageQuery,
   ThreadStore,
   UpsertOutcome,
+  UsageEntry,
+  UsageQuery,
+  UsageTotals,
 } from "../../ports/thread-store.ts";
-import type { Metadata } from "../../protocol/objects.ts";
+import type { Metadata, Usage } from "../../protocol/objects.ts";
 import { conditionalUpsert } from "./conditional-upsert.ts";
 import {
   COLLECTIONS,
@@ -27,10 +30,12 @@ import {
 export class MongoThreadStore implements ThreadStore {
   readonly #threads: Collection<ThreadDoc>;
   readonly #messages: Collection<MessageDoc>;
+  readonly #usage: Collection<UsageEntry>;
 
   constructor(db: Db) {
     this.#threads = db.collection<ThreadDoc>(COLLECTIONS.threads);
     this.#messages = db.collection<MessageDoc>(COLLECTIONS.messages);
+    this.#usage = db.collection<UsageEntry>(COLLECTIONS.usageLedger);
   }
 
   async createThread(thread: ThreadRecord): Promise<void> {
@@ -141,6 +146,55 @@ export class MongoThreadStore implements ThreadStore {
       { sort: { seq: -1 }, projection: { seq: 1 } },
     );
     return doc ? doc.seq : 0;
+  }
+
+  async setUsage(threadId: string, seq: number, usage: Usage): Promise<boolean> {
+    const { modifiedCount } = await this.#messages.updateOne(
+      { thread_id: threadId, seq, $or: [{ usage: null }, { "usage.estimated": true }] },
+      { $set: { usage } },
+    );
+    return modifiedCount > 0;
+  }
+
+  async recordUsage(entries: UsageEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // Replace by (thread_id, seq), unordered: each entry is independent and idempotent. Two
+    // first writers of one entry may race on the unique index; the loser's retry by the job
+    // (at-least-once) then replaces.
+    await this.#usage.bulkWrite(
+      entries.map((entry) => ({
+        replaceOne: {
+          filter: { thread_id: entry.thread_id, seq: entry.seq },
+          replacement: { ...entry },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async usageTotals(query: UsageQuery): Promise<UsageTotals> {
+    const match: Filter<UsageEntry> = {
+      tenant_id: query.tenantId,
+      at: { $gte: query.from, $lt: query.to },
+    };
+    if (query.endUserId !== undefined) match.end_user_id = query.endUserId;
+    const [row] = await this.#usage
+      .aggregate<UsageTotals>([
+        { $match: match },
+        {
+          $group: {
+            _id: null,
+            input_tokens: { $sum: "$input_tokens" },
+            output_tokens: { $sum: "$output_tokens" },
+            messages: { $sum: 1 },
+            estimated_messages: { $sum: { $cond: ["$estimated", 1, 0] } },
+          },
+        },
+        { $project: { _id: 0 } },
+      ])
+      .toArray();
+    return row ?? { input_tokens: 0, output_tokens: 0, messages: 0, estimated_messages: 0 };
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,8 @@
  *   <p>:{t:<id>}:ev:<seq>     list of event JSON, index = offset; PX after the message ends
  *   <p>:{t:<id>}:live         pub/sub channel of a thread's durable events (other nodes)
  *   <p>:nodes                 hash node_id -> JSON {url, heartbeat_at}     (node registry)
+ *   <p>:in-progress           zset thread_id -> ms tracked; threads that may hold an in-progress
+ *                             message (orphan reaper's index; global, so never in a thread script)
  *   <p>:{bull}                BullMQ's prefix (one slot for all queue keys, as BullMQ requires)
  */
 export class RedisKeys {
@@ -42,6 +44,9 @@ export class RedisKeys {
   }
   live(threadId: string): string {
     return `${this.#thread(threadId)}:live`;
+  }
+  inProgress(): string {
+    return `${this.prefix}:in-progress`;
   }
   nodes(): string {
     return `${this.prefix}:nodes`;

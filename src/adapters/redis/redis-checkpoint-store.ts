@@ -117,10 +117,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     return json === null ? null : (JSON.parse(json) as MessageRecord);
   }
 
-  async trimTail(threadId: string, seq: number, rev: number): Promise<boolean> {
-    return (
-      (await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], [seq, rev])) === 1
-    );
+  async trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const args = entries.flatMap((e) => [e.seq, e.rev]);
+    return Number(await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], args));
   }
 
   async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {
@@ -145,12 +145,18 @@ export class RedisCheckpointStore implements CheckpointStore {
     return OK;
   }
 
-  async readEvents(threadId: string, seq: number, fromOffset: number): Promise<string[] | null> {
+  async readEvents(
+    threadId: string,
+    seq: number,
+    fromOffset: number,
+    limit?: number,
+  ): Promise<string[] | null> {
     const key = this.keys.events(threadId, seq);
+    const last = limit === undefined ? -1 : fromOffset + limit - 1;
     const [[, exists], [, events]] = (await this.redis
       .multi()
       .exists(key)
-      .lrange(key, fromOffset, -1)
+      .lrange(key, fromOffset, last)
       .exec()) as [[unknown, number], [unknown, string[]]];
     return exists === 1 ? events : null;
   }
@@ -175,6 +181,35 @@ export class RedisCheckpointStore implements CheckpointStore {
       await this.redis.unlink(...keys);
     }
     await this.#deleteMatching(this.keys.requestPattern(threadId));
+  }
+
+  async trackInProgress(threadId: string, at = Date.now()): Promise<void> {
+    await this.redis.zadd(this.keys.inProgress(), at, threadId);
+  }
+
+  async listInProgress(
+    before: number,
+    limit: number,
+  ): Promise<{ threadId: string; since: number }[]> {
+    const flat = await this.redis.zrangebyscore(
+      this.keys.inProgress(),
+      "-inf",
+      before,
+      "WITHSCORES",
+      "LIMIT",
+      0,
+      limit,
+    );
+    const out: { threadId: string; since: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      out.push({ threadId: flat[i]!, since: Number(flat[i + 1]) });
+    }
+    return out;
+  }
+
+  async untrackInProgress(threadId: string, since: number): Promise<boolean> {
+    const keys = [this.keys.inProgress()];
+    return (await runScript(this.redis, "untrack-thread-1", keys, [threadId, since])) === 1;
   }
 
   async #deleteMatching(pattern: string): Promise<void> {

@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   "append-events-2",
   "init-seq-2",
   "trim-tail-1",
+  "untrack-thread-1",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

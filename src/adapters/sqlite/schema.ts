@@ -71,8 +71,25 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_by_request ON messages (thread_id, request_id);
 `;
 
+/** The usage ledger: one row per message, replaced on re-record (ports/thread-store.ts). */
+const V2 = `
+CREATE TABLE IF NOT EXISTS usage_ledger (
+  thread_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  tenant_id TEXT NOT NULL,
+  end_user_id TEXT,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  estimated INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (thread_id, seq)
+);
+CREATE INDEX IF NOT EXISTS usage_by_tenant ON usage_ledger (tenant_id, at);
+CREATE INDEX IF NOT EXISTS usage_by_end_user ON usage_ledger (tenant_id, end_user_id, at);
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1];
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;

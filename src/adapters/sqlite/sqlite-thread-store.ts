@@ -13,8 +13,11 @@ import type {
   ThreadPageQuery,
   ThreadStore,
   UpsertOutcome,
+  UsageEntry,
+  UsageQuery,
+  UsageTotals,
 } from "../../ports/thread-store.ts";
-import type { Metadata } from "../../protocol/objects.ts";
+import type { Metadata, Usage } from "../../protocol/objects.ts";
 import type { SqliteDb } from "./database.ts";
 import {
   MESSAGE_COLUMNS,
@@ -35,6 +38,12 @@ const UPSERT_MESSAGE_SQL =
     .join(", ") +
   " WHERE excluded.epoch > messages.epoch" +
   " OR (excluded.epoch = messages.epoch AND excluded.rev > messages.rev)";
+
+const RECORD_USAGE_SQL =
+  "INSERT INTO usage_ledger (thread_id, seq, tenant_id, end_user_id, input_tokens, " +
+  "output_tokens, estimated, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id, seq) " +
+  "DO UPDATE SET input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, " +
+  "estimated = excluded.estimated, end_user_id = excluded.end_user_id, at = excluded.at";
 
 /** Four static queries (order × tool filter) so each is prepared once and plans on the key. */
 function messagePageSql(order: "asc" | "desc", includeTools: boolean): string {
@@ -162,6 +171,53 @@ export class SqliteThreadStore implements ThreadStore {
       .prepare("SELECT MAX(seq) AS last_seq FROM messages WHERE thread_id = ?")
       .get(threadId);
     return row?.last_seq == null ? 0 : Number(row.last_seq);
+  }
+
+  async setUsage(threadId: string, seq: number, usage: Usage): Promise<boolean> {
+    // json_extract gives 1 for JSON true: only a missing or estimated usage is replaced.
+    const { changes } = this.#db
+      .prepare(
+        "UPDATE messages SET usage = ? WHERE thread_id = ? AND seq = ? " +
+          "AND (usage IS NULL OR json_extract(usage, '$.estimated') = 1)",
+      )
+      .run(JSON.stringify(usage), threadId, seq);
+    return changes > 0;
+  }
+
+  async recordUsage(entries: UsageEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.#db.transaction(() => {
+      const upsert = this.#db.prepare(RECORD_USAGE_SQL);
+      for (const e of entries) {
+        upsert.run(
+          e.thread_id,
+          e.seq,
+          e.tenant_id,
+          e.end_user_id,
+          e.input_tokens,
+          e.output_tokens,
+          e.estimated ? 1 : 0,
+          e.at,
+        );
+      }
+    });
+  }
+
+  async usageTotals(query: UsageQuery): Promise<UsageTotals> {
+    const byUser = query.endUserId !== undefined;
+    const row = this.#db
+      .prepare(
+        "SELECT COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o, " +
+          "COUNT(*) AS n, COALESCE(SUM(estimated), 0) AS e FROM usage_ledger " +
+          `WHERE tenant_id = ?${byUser ? " AND end_user_id = ?" : ""} AND at >= ? AND at < ?`,
+      )
+      .get(query.tenantId, ...(byUser ? [query.endUserId as string] : []), query.from, query.to);
+    return {
+      input_tokens: Number(row?.i ?? 0),
+      output_tokens: Number(row?.o ?? 0),
+      messages: Number(row?.n ?? 0),
+      estimated_messages: Number(row?.e ?? 0),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Anthropic stream events → model port stream parts (pure; used by AnthropicProvider and its unit
  * tests). Block indexes are renumbered so that blocks Spool does not keep (server tools, redacted
- * thinking) leave no gap. A thinking block is held back until its `content_block_stop`: its
- * signature arrives last, as `signature_delta`, and the port can only carry it on `block_start`.
+ * thinking) leave no gap. Thinking streams live; its signature arrives last (`signature_delta`)
+ * and is passed on with the block's `block_stop`.
  */
 import type {
   ContentBlock,
@@ -18,7 +18,7 @@ import {
 
 type Tracked =
   | { kind: "text" | "tool_use"; index: number }
-  | { kind: "thinking"; pieces: string[]; signature: string };
+  | { kind: "thinking"; index: number; signature: string };
 
 export class AnthropicStreamTranslator {
   readonly #provider: string;
@@ -111,13 +111,26 @@ export class AnthropicStreamTranslator {
         }
         return parts;
       }
-      case "thinking":
+      case "thinking": {
+        const index = this.#nextIndex++;
         this.#blocks.set(upstreamIndex, {
           kind: "thinking",
-          pieces: block.thinking ? [block.thinking] : [],
+          index,
           signature: block.signature ?? "",
         });
-        return [];
+        const parts: ModelStreamPart[] = [
+          {
+            type: "block_start",
+            index,
+            block: { type: "thinking", thinking: "", provider: this.#provider },
+          },
+        ];
+        if (block.thinking) {
+          const thinking = block.thinking;
+          parts.push({ type: "block_delta", index, delta: { type: "thinking_delta", thinking } });
+        }
+        return parts;
+      }
       default:
         return [];
     }
@@ -126,12 +139,14 @@ export class AnthropicStreamTranslator {
   #delta(upstreamIndex: number, delta: RawContentBlockDelta): ModelStreamPart[] {
     const tracked = this.#blocks.get(upstreamIndex);
     if (!tracked) return [];
-    if (tracked.kind === "thinking") {
-      if (delta.type === "thinking_delta") tracked.pieces.push(delta.thinking);
-      else if (delta.type === "signature_delta") tracked.signature += delta.signature;
-      return [];
-    }
     const index = tracked.index;
+    if (tracked.kind === "thinking") {
+      if (delta.type === "signature_delta") tracked.signature += delta.signature;
+      if (delta.type !== "thinking_delta" || !delta.thinking) return [];
+      return [
+        { type: "block_delta", index, delta: { type: "thinking_delta", thinking: delta.thinking } },
+      ];
+    }
     if (delta.type === "text_delta" && delta.text) {
       return [{ type: "block_delta", index, delta: { type: "text_delta", text: delta.text } }];
     }
@@ -146,22 +161,10 @@ export class AnthropicStreamTranslator {
     const tracked = this.#blocks.get(upstreamIndex);
     this.#blocks.delete(upstreamIndex);
     if (!tracked) return [];
-    if (tracked.kind !== "thinking") return [{ type: "block_stop", index: tracked.index }];
-    return this.#emitThinking(tracked.pieces, tracked.signature);
-  }
-
-  #emitThinking(pieces: string[], signature: string): ModelStreamPart[] {
-    const index = this.#nextIndex++;
-    const block = signature
-      ? { type: "thinking" as const, thinking: "", signature, provider: this.#provider }
-      : { type: "thinking" as const, thinking: "", provider: this.#provider };
-    const parts: ModelStreamPart[] = [{ type: "block_start", index, block }];
-    for (const thinking of pieces) {
-      if (thinking)
-        parts.push({ type: "block_delta", index, delta: { type: "thinking_delta", thinking } });
+    if (tracked.kind === "thinking" && tracked.signature) {
+      return [{ type: "block_stop", index: tracked.index, signature: tracked.signature }];
     }
-    parts.push({ type: "block_stop", index });
-    return parts;
+    return [{ type: "block_stop", index: tracked.index }];
   }
 
   #track(upstreamIndex: number, kind: "text" | "tool_use"): number {

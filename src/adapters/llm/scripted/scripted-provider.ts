@@ -4,7 +4,9 @@
  * it for demos, tests and benchmarks:
  *   [chunks=N]        answer with exactly N text chunks ("w1 w2 …")
  *   [delay_ms=N]      pause between chunks (default 15 ms)
- *   [tool:NAME {…}]   call tool NAME with that JSON input (when the send offers tools)
+ *   [tool:NAME {…}]   call tool NAME with that JSON input (when the send offers tools);
+ *                     several directives make several calls in one message
+ *   [tool_loop]       call the tools again after every tool result (tests of the step bound)
  *   [fail_after=N]    fail with `unavailable` after N chunks (0: before the first)
  *   [think]           start with a short thinking block
  */
@@ -25,15 +27,28 @@ const DEFAULT_CHUNK_DELAY_MS = 15;
 interface Directives {
   chunks: number | null;
   delayMs: number;
-  tool: { name: string; input: string } | null;
+  tools: { name: string; input: string }[];
+  toolLoop: boolean;
   failAfter: number | null;
   think: boolean;
 }
 
+function textOf(message: ModelMessage | undefined): string {
+  return message ? message.content.map((b: Block) => blockText(b)).join(" ") : "";
+}
+
 function lastText(messages: ModelMessage[]): { role: string; text: string } {
   const last = messages[messages.length - 1];
-  if (!last) return { role: "user", text: "" };
-  return { role: last.role, text: last.content.map((b: Block) => blockText(b)).join(" ") };
+  return { role: last?.role ?? "user", text: textOf(last) };
+}
+
+/** Directives come from the last user message; only `[tool_loop]` acts after a tool result. */
+function directivesFor(messages: ModelMessage[], role: string, text: string): Directives {
+  if (role === "user") return parseDirectives(text);
+  const user = parseDirectives(textOf(messages.findLast((m) => m.role === "user")));
+  return user.toolLoop
+    ? { ...parseDirectives(""), tools: user.tools, toolLoop: true }
+    : parseDirectives("");
 }
 
 function parseDirectives(text: string): Directives {
@@ -41,11 +56,12 @@ function parseDirectives(text: string): Directives {
     const match = new RegExp(`\\[${name}=(\\d+)\\]`).exec(text);
     return match ? Number(match[1]) : null;
   };
-  const tool = /\[tool:([a-zA-Z0-9_-]+)\s*(\{.*?\})?\]/.exec(text);
+  const tools = [...text.matchAll(/\[tool:([a-zA-Z0-9_-]+)\s*(\{.*?\})?\]/g)];
   return {
     chunks: num("chunks"),
     delayMs: num("delay_ms") ?? DEFAULT_CHUNK_DELAY_MS,
-    tool: tool ? { name: tool[1]!, input: tool[2] ?? "{}" } : null,
+    tools: tools.map((m) => ({ name: m[1]!, input: m[2] ?? "{}" })),
+    toolLoop: text.includes("[tool_loop]"),
     failAfter: num("fail_after"),
     think: text.includes("[think]"),
   };
@@ -83,7 +99,7 @@ export class ScriptedProvider implements ModelProvider {
 
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamPart> {
     const { role, text } = lastText(request.messages);
-    const directives = parseDirectives(role === "user" ? text : "");
+    const directives = directivesFor(request.messages, role, text);
     const inputTokens = request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
     let index = 0;
     if (directives.think) {
@@ -100,24 +116,24 @@ export class ScriptedProvider implements ModelProvider {
       if (i > 0) await sleep(directives.delayMs, request.signal);
       yield { type: "block_delta", index, delta: { type: "text_delta", text: word } };
     }
-    yield { type: "block_stop", index: index++ };
-    const wantsTool =
-      directives.tool && request.tools.some((t) => t.name === directives.tool?.name);
-    if (wantsTool && directives.tool) {
-      const id = `toolu_echo_${crypto.randomUUID().slice(0, 8)}`;
-      yield {
-        type: "block_start",
-        index,
-        block: { type: "tool_use", id, name: directives.tool.name, input: {} },
-      };
-      yield {
-        type: "block_delta",
-        index,
-        delta: { type: "input_json_delta", partial_json: directives.tool.input },
-      };
-      yield { type: "block_stop", index };
-    }
+    yield { type: "block_stop", index };
+    const calls = directives.tools.filter((d) => request.tools.some((t) => t.name === d.name));
+    for (const call of calls) yield* toolCallParts(++index, call);
     yield { type: "usage", input_tokens: inputTokens, output_tokens: words.length };
-    yield { type: "stop", reason: wantsTool ? "tool_use" : "end_turn" };
+    yield { type: "stop", reason: calls.length > 0 ? "tool_use" : "end_turn" };
   }
+}
+
+function* toolCallParts(
+  index: number,
+  call: { name: string; input: string },
+): Iterable<ModelStreamPart> {
+  const id = `toolu_echo_${crypto.randomUUID().slice(0, 8)}`;
+  yield { type: "block_start", index, block: { type: "tool_use", id, name: call.name, input: {} } };
+  yield {
+    type: "block_delta",
+    index,
+    delta: { type: "input_json_delta", partial_json: call.input },
+  };
+  yield { type: "block_stop", index };
 }

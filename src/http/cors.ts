@@ -1,0 +1,31 @@
+/**
+ * CORS for browser apps: end-user tokens are made to be handed to a browser, so any origin may
+ * call the API. Credentials are bearer tokens (never cookies), which is why `*` is safe here.
+ */
+const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id";
+const ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
+/** Browsers may cache a preflight for 10 minutes. */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+export const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "retry-after",
+};
+
+export function preflight(request: Request): Response | undefined {
+  if (request.method !== "OPTIONS") return undefined;
+  return new Response(null, {
+    status: 204,
+    headers: {
+      ...CORS_HEADERS,
+      "access-control-allow-headers": ALLOWED_HEADERS,
+      "access-control-allow-methods": ALLOWED_METHODS,
+      "access-control-max-age": String(PREFLIGHT_MAX_AGE_S),
+    },
+  });
+}
+
+export function withCors(response: Response): Response {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+  return response;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, test } from "bun:test";
+import { type EventEntry, endOf } from "../../actors/event-entry.ts";
+import { RingBuffer } from "../../actors/ring-buffer.ts";
+
+const entry = (seq: number, offset: number): EventEntry => ({
+  seq,
+  offset,
+  json: `${seq}:${offset}`,
+  final: false,
+});
+const positions = (events: EventEntry[]) => events.map((e) => e.json);
+
+describe("ring buffer", () => {
+  test("reads strictly after a position, across messages", () => {
+    const ring = new RingBuffer(endOf(0), 16);
+    for (const [seq, count] of [
+      [1, 1],
+      [2, 4],
+    ] as const)
+      for (let o = 0; o < count; o++) ring.push(entry(seq, o));
+    const read = ring.readAfter({ seq: 2, offset: 1 });
+    expect(read.kind === "events" && positions(read.events)).toEqual(["2:2", "2:3"]);
+    const all = ring.readAfter(endOf(0));
+    expect(all.kind === "events" && all.events.length).toBe(5);
+    const none = ring.readAfter({ seq: 2, offset: 3 });
+    expect(none.kind === "events" && none.events.length).toBe(0);
+  });
+
+  test("a position older than what was evicted is a miss, never a silent gap", () => {
+    const ring = new RingBuffer(endOf(0), 4);
+    for (let o = 0; o < 10; o++) ring.push(entry(1, o));
+    expect(ring.readAfter({ seq: 1, offset: 2 }).kind).toBe("miss");
+    const read = ring.readAfter({ seq: 1, offset: 5 });
+    expect(read.kind === "events" && positions(read.events)).toEqual(["1:6", "1:7", "1:8", "1:9"]);
+  });
+
+  test("positions before the floor it started with are a miss", () => {
+    const ring = new RingBuffer(endOf(7), 4);
+    expect(ring.readAfter({ seq: 7, offset: 3 }).kind).toBe("miss");
+    expect(ring.readAfter(endOf(7)).kind).toBe("events");
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * backfill-tokens: gives a finished message real token counts where it has none or an estimate
+ * (user and tool messages always; interrupted assistant messages), through the Tokenizer port,
+ * and records the message's usage in the ledger behind `GET /v1/usage`. Writes go through
+ * `setUsage` (fills only null / estimated usage, no rev bump: it cannot collide with the owner's
+ * next version) and the ledger's (thread, seq) upsert, so a second run changes and counts nothing.
+ * It waits for the persisted row (retry) so the fill is never overwritten by the persist job.
+ */
+import { blockText } from "../src/domain/tokens.ts";
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { MessageRecord } from "../src/ports/records.ts";
+import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { Tokenizer } from "../src/ports/tokenizer.ts";
+import { type FinishedPayload, FinishedPayloadSchema } from "../src/protocol/jobs.ts";
+import type { Usage } from "../src/protocol/objects.ts";
+import { parsePayload } from "./job-payloads.ts";
+import { findFinished, NotReadyError } from "./message-source.ts";
+
+export interface BackfillDeps {
+  store: ThreadStore;
+  checkpoint: CheckpointStore;
+  tokenizer: Tokenizer;
+}
+
+export type BackfillOutcome =
+  | { kind: "skipped"; reason: string }
+  | { kind: "done"; usage: Usage; filled: boolean };
+
+export function parseFinishedPayload(data: unknown): FinishedPayload {
+  return parsePayload(FinishedPayloadSchema, data, "finished-message");
+}
+
+export async function backfillTokens(
+  deps: BackfillDeps,
+  payload: FinishedPayload,
+): Promise<BackfillOutcome> {
+  const found = await findFinished(deps, payload);
+  if (found.kind === "gone") return { kind: "skipped", reason: "message or thread gone" };
+  if (found.kind === "pending") throw new NotReadyError(found.reason);
+  if (!found.stored) throw new NotReadyError("not persisted yet");
+  const { message } = found;
+  let usage = message.usage;
+  let filled = false;
+  if (!usage || usage.estimated) {
+    usage = await countUsage(deps, message);
+    filled = await deps.store.setUsage(message.thread_id, message.seq, usage);
+    // Lost to a concurrent writer (a provider count, or a newer version): record what is stored.
+    if (!filled)
+      usage = (await deps.store.getMessage(message.thread_id, message.seq))?.usage ?? usage;
+  }
+  await deps.store.recordUsage([
+    {
+      tenant_id: message.tenant_id,
+      end_user_id: message.end_user_id,
+      thread_id: message.thread_id,
+      seq: message.seq,
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+      estimated: usage.estimated,
+      at: Date.parse(message.created_at),
+    },
+  ]);
+  return { kind: "done", usage, filled };
+}
+
+/**
+ * A user or tool message is input to the next model call; an assistant message is output, and
+ * its prompt size is unknown here, so it stays `estimated` (its input count is kept as it was).
+ */
+async function countUsage(deps: BackfillDeps, message: MessageRecord): Promise<Usage> {
+  const model = message.model ?? (await nextModel(deps, message));
+  const { tokens, exact } = deps.tokenizer.count(model, message.content.map(blockText));
+  if (message.role === "assistant") {
+    return {
+      input_tokens: message.usage?.input_tokens ?? 0,
+      output_tokens: tokens,
+      estimated: true,
+    };
+  }
+  return { input_tokens: tokens, output_tokens: 0, estimated: !exact };
+}
+
+/** The model that read a user / tool message: the one of the message after it, if any. */
+async function nextModel(deps: BackfillDeps, message: MessageRecord): Promise<string | null> {
+  const next =
+    (await deps.checkpoint.readTailMessage(message.thread_id, message.seq + 1)) ??
+    (await deps.store.getMessage(message.thread_id, message.seq + 1));
+  return next?.model ?? null;
+}

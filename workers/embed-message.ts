@@ -1,0 +1,39 @@
+/**
+ * embed-message: the searchable blocks of a finished message (text, tool_use, tool_result) →
+ * embedder → search index. Idempotent: documents are upserted by `<thread>:<seq>:<block>`. It
+ * indexes the newest settled version (store or tail, so it need not wait for persistence), skips
+ * a thread that is gone, and removes what it wrote if the thread was deleted while it worked.
+ */
+import { messageToSearchDocuments } from "../src/domain/search-documents.ts";
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
+import type { Embedder } from "../src/ports/embedder.ts";
+import type { SearchIndex } from "../src/ports/search.ts";
+import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { FinishedPayload } from "../src/protocol/jobs.ts";
+import { findFinished, NotReadyError } from "./message-source.ts";
+
+export interface EmbedDeps {
+  store: ThreadStore;
+  checkpoint: CheckpointStore;
+  search: SearchIndex;
+  embedder: Embedder;
+}
+
+export async function embedMessage(
+  deps: EmbedDeps,
+  payload: FinishedPayload,
+): Promise<{ indexed: number } | { skipped: string }> {
+  const found = await findFinished(deps, payload);
+  if (found.kind === "gone") return { skipped: "message or thread gone" };
+  if (found.kind === "pending") throw new NotReadyError(found.reason);
+  const documents = messageToSearchDocuments(found.message);
+  if (documents.length === 0) return { indexed: 0 };
+  const vectors = await deps.embedder.embed(documents.map((d) => d.text));
+  await deps.search.index(documents.map((d, i) => ({ ...d, vector: vectors[i] ?? null })));
+  // Same ordering trick as the Mongo store: delete-then-check closes the race with deleteThread.
+  if (!(await deps.store.getThread(payload.tenant_id, payload.thread_id))) {
+    await deps.search.deleteThread(payload.tenant_id, payload.thread_id);
+    return { skipped: "thread deleted meanwhile" };
+  }
+  return { indexed: documents.length };
+}
