@@ -24,8 +24,8 @@ export interface LiveFeedDeps {
   maxSubscriberBufferBytes: number;
   /** How often a followed thread's owner is checked while anyone here follows it. */
   watchEveryMs: number;
-  /** Called on each watch tick: takes the thread over if its lease lapsed. */
-  watchOwner(thread: ThreadRecord): Promise<void>;
+  /** Called on each watch tick: takes the thread over if its lease lapsed; the epoch in force. */
+  watchOwner(thread: ThreadRecord): Promise<number | null>;
 }
 
 interface Follower {
@@ -39,6 +39,8 @@ class ThreadFeed {
   timer: TimerHandle | null = null;
   /** Follows between `#feedFor` and joining; the feed must not be dropped under them. */
   pending = 0;
+  /** The lease epoch seen at the last watch tick. */
+  epoch: number | null = null;
   constructor(readonly thread: ThreadRecord) {}
 }
 
@@ -174,6 +176,7 @@ export class LiveFeeds {
       if (this.#feeds.get(feed.thread.id) !== feed) return;
       this.deps
         .watchOwner(feed.thread)
+        .then((epoch) => this.#onEpoch(feed, epoch))
         .catch((error) =>
           this.deps.logger.warn("owner watch failed", { thread: feed.thread.id, error }),
         )
@@ -181,6 +184,20 @@ export class LiveFeeds {
           if (this.#feeds.get(feed.thread.id) === feed) this.#scheduleWatch(feed);
         });
     }, this.deps.watchEveryMs);
+  }
+
+  /**
+   * A new grant since the last tick means another writer had the thread (a new owner, or the
+   * reaper, which finalizes without publishing): read the checkpoint again rather than trust that
+   * every batch was published.
+   */
+  #onEpoch(feed: ThreadFeed, epoch: number | null): void {
+    const changed = feed.epoch !== null && epoch !== null && epoch !== feed.epoch;
+    if (epoch !== null) feed.epoch = epoch;
+    if (!changed) return;
+    for (const subscription of feed.followers.keys()) {
+      if (subscription.state === "live") this.#catchUp(feed, subscription);
+    }
   }
 
   #dropIfUnused(feed: ThreadFeed): void {

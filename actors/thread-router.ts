@@ -49,12 +49,17 @@ export class ThreadRouter {
     return this.deps.host.tryActorFor(thread);
   }
 
-  /** Takes a followed thread over when its lease has lapsed (its owner died or left). */
-  async watchOwner(thread: ThreadRecord): Promise<void> {
-    if (this.deps.host.local(thread.id)) return;
-    if (await this.deps.leases.owner(thread.id)) return;
+  /**
+   * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
+   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
+   */
+  async watchOwner(thread: ThreadRecord): Promise<number | null> {
+    const local = this.deps.host.local(thread.id);
+    if (local) return local.epoch;
+    const owner = await this.deps.leases.owner(thread.id);
+    if (owner) return owner.epoch;
     this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
-    await this.deps.host.actorFor(thread);
+    return (await this.deps.host.actorFor(thread)).epoch;
   }
 
   async #route(thread: ThreadRecord, avoid: Set<string>, hops: number): Promise<ThreadGateway> {
