@@ -6,7 +6,12 @@
 import type { Embedder } from "../src/ports/embedder.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
-import { QUEUE_NAMES, type QueueName } from "../src/protocol/jobs.ts";
+import {
+  expandFinished,
+  type FinishedPayload,
+  QUEUE_NAMES,
+  type QueueName,
+} from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { embedMessage } from "./embed-message.ts";
 import { type PersistDeps, parsePersistPayload, persistMessage } from "./persist-message.ts";
@@ -18,13 +23,22 @@ export interface WorkerDeps extends PersistDeps, ReapDeps {
   tokenizer: Tokenizer;
 }
 
+async function eachFinished(
+  payload: unknown,
+  handle: (one: FinishedPayload) => Promise<unknown>,
+): Promise<number> {
+  const parts = expandFinished(parseFinishedPayload(payload));
+  for (const part of parts) await handle(part);
+  return parts.length;
+}
+
 export function jobHandlers(
   deps: WorkerDeps,
 ): Partial<Record<QueueName, (payload: unknown) => Promise<unknown>>> {
   return {
     [QUEUE_NAMES.persist]: (payload) => persistMessage(deps, parsePersistPayload(payload)),
-    [QUEUE_NAMES.backfill]: (payload) => backfillTokens(deps, parseFinishedPayload(payload)),
-    [QUEUE_NAMES.embed]: (payload) => embedMessage(deps, parseFinishedPayload(payload)),
+    [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
+    [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.canary]: async () => "ok",
   };

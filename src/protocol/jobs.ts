@@ -26,8 +26,17 @@ export const FinishedPayloadSchema = t.Object({
   thread_id: t.String(),
   seq: t.Integer(),
   rev: t.Integer(),
+  /** More messages of the same thread handled by the same job (one job per batch: BullMQ's
+   * per-job cost is far above a message's backfill or embedding). */
+  more: t.Optional(t.Array(t.Object({ seq: t.Integer(), rev: t.Integer() }))),
 });
 export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
+
+/** The single-message payloads a (batched) finished payload stands for. */
+export function expandFinished(payload: FinishedPayload): FinishedPayload[] {
+  const { more = [], ...first } = payload;
+  return [first, ...more.map((ref) => ({ ...first, seq: ref.seq, rev: ref.rev }))];
+}
 
 /** BullMQ forbids `:` in custom ids; thread ids never contain one. */
 export function jobId(queue: QueueName, threadId: string, seq: number, rev: number): string {

@@ -14,7 +14,7 @@ let node: SpoolNode;
 
 beforeAll(async () => {
   const redis = await testRedis();
-  node = await startNode({ redisUrl: redis.url, prefix: freshPrefix("crash"), leaseTtlMs: 2000 });
+  node = await startNode({ redisUrl: redis.url, prefix: freshPrefix("crash"), leaseTtlMs: 5000 });
 }, 30_000);
 afterAll(() => node?.stop());
 

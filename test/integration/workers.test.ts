@@ -13,7 +13,8 @@ import { persistMessage } from "../../workers/persist-message.ts";
 import { makeStream } from "../support/orphans.ts";
 import { ADMIN_KEY, startSpool, type TestSpool } from "../support/spool.ts";
 
-const LEASE_TTL_MS = 1000;
+// 3 s: short enough for a quick reaper test, long enough to survive a loaded CI machine.
+const LEASE_TTL_MS = 3000;
 const REAP_EVERY_MS = 300;
 
 let spool: TestSpool;

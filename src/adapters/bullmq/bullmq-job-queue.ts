@@ -59,15 +59,31 @@ export class BullmqJobQueue implements JobQueue {
     );
   }
 
+  /** One job per queue and thread for the whole batch (ids name the batch's first and last ref). */
   async enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void> {
+    const byThread = new Map<string, MessageRef[]>();
+    for (const ref of refs)
+      byThread.set(ref.threadId, [...(byThread.get(ref.threadId) ?? []), ref]);
     for (const name of this.finishedQueues) {
-      await this.queue(name).addBulk(
-        refs.map((ref) => ({
+      const jobs = [...byThread.values()].map((batch) => {
+        const [first, ...rest] = batch as [MessageRef, ...MessageRef[]];
+        const last = rest[rest.length - 1];
+        const data = {
+          tenant_id: tenantId,
+          thread_id: first.threadId,
+          seq: first.seq,
+          rev: first.rev,
+        };
+        const id =
+          jobId(name, first.threadId, first.seq, first.rev) +
+          (last ? `-to-${last.seq}-${last.rev}` : "");
+        return {
           name,
-          data: { tenant_id: tenantId, thread_id: ref.threadId, seq: ref.seq, rev: ref.rev },
-          opts: { jobId: jobId(name, ref.threadId, ref.seq, ref.rev) },
-        })),
-      );
+          data: rest.length ? { ...data, more: rest.map(({ seq, rev }) => ({ seq, rev })) } : data,
+          opts: { jobId: id },
+        };
+      });
+      await this.queue(name).addBulk(jobs);
     }
   }
 
