@@ -2,6 +2,7 @@
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock } from "../src/ports/clock.ts";
 import type { JobQueue } from "../src/ports/job-queue.ts";
+import type { LiveBus } from "../src/ports/live-bus.ts";
 import type { ModelCatalog } from "../src/ports/llm.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
@@ -28,4 +29,6 @@ export interface ActorDeps {
   history: HistoryReader;
   logger: Logger;
   limits: ActorLimits;
+  /** Where the owner publishes durable batches for followers on other nodes (sharding). */
+  live?: LiveBus;
 }

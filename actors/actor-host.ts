@@ -1,16 +1,19 @@
 /**
  * The thread actors of this process: one per active thread, created on first use after this node
  * takes the thread's lease (and its fencing epoch), evicted when idle (lease released), all stopped
- * on shutdown. While another live node holds a lease this host waits for it to lapse; routing
- * commands to that node instead is the sharding layer's job.
+ * on shutdown (leases released, awaited, so another node can take over at once). While another
+ * node holds a lease this host waits for it to lapse; forwarding to a live owner instead is
+ * thread-router.ts's job. An actor's checkpoint writes go through a lease guard (self-fencing).
  */
 
+import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { TimerHandle } from "../src/ports/clock.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
 import type { ThreadRecord } from "../src/ports/records.ts";
 import { UnavailableError } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { guardCheckpoint } from "./lease-guard.ts";
 import { type LeaseTiming, Ownership } from "./ownership.ts";
 import { ThreadActor } from "./thread-actor.ts";
 
@@ -19,10 +22,16 @@ export const ACTOR_IDLE_MS = 60_000;
 const SWEEP_EVERY_MS = 10_000;
 /** How often to look again at a lease held by another node. */
 const LEASE_POLL_MS = 100;
+/**
+ * The grant is counted from a little before the acquire answered (the lease started when Redis
+ * ran the script): 50 ms covers a slow round trip, so `held` never overstates the lease.
+ */
+const LEASE_GRANT_SLACK_MS = 50;
 
 export class ActorHost {
   readonly #actors = new Map<string, ThreadActor>();
-  readonly #activating = new Map<string, Promise<ThreadActor>>();
+  readonly #activating = new Map<string, Promise<ThreadActor | null>>();
+  readonly #releases = new Set<Promise<void>>();
   #sweepTimer: TimerHandle | null = null;
   #closing = false;
 
@@ -53,13 +62,30 @@ export class ActorHost {
     return this.local(threadId)?.snapshot(seq) ?? null;
   }
 
+  /** The thread's actor, taking its lease; waits (up to a TTL) for another holder's lease to lapse. */
   async actorFor(thread: ThreadRecord): Promise<ThreadActor> {
     if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    // A no-wait attempt in flight may come back empty; then wait in a second activation.
+    const actor = (await this.#activation(thread, true)) ?? (await this.#activation(thread, true));
+    if (!actor) throw new UnavailableError("Another node holds this thread; retry shortly.");
+    return actor;
+  }
+
+  /** The thread's actor if this node holds or can take the lease now; null if another node holds it. */
+  async tryActorFor(thread: ThreadRecord): Promise<ThreadActor | null> {
+    if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    return this.#activation(thread, false);
+  }
+
+  /** One activation per thread at a time, registered synchronously so two never race for a lease. */
+  #activation(thread: ThreadRecord, wait: boolean): Promise<ThreadActor | null> {
     const existing = this.local(thread.id);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
     let activation = this.#activating.get(thread.id);
     if (!activation) {
-      activation = this.#activate(thread).finally(() => this.#activating.delete(thread.id));
+      activation = this.#acquire(thread.id, wait)
+        .then((epoch) => (epoch === null ? null : this.#activate(thread, epoch)))
+        .finally(() => this.#activating.delete(thread.id));
       this.#activating.set(thread.id, activation);
     }
     return activation;
@@ -68,13 +94,14 @@ export class ActorHost {
   async stopAll(): Promise<void> {
     this.#closing = true;
     if (this.#sweepTimer !== null) this.deps.clock.clearTimeout(this.#sweepTimer);
+    await Promise.allSettled([...this.#activating.values()]);
     await Promise.all([...this.#actors.values()].map((actor) => actor.stop("reconnect")));
+    await Promise.all(this.#releases);
   }
 
-  async #activate(thread: ThreadRecord): Promise<ThreadActor> {
-    const epoch = await this.#acquire(thread.id);
-    const lastSeq = await this.#lastSeq(thread.id, epoch);
-    const actor = new ThreadActor(this.deps, thread, epoch, lastSeq);
+  async #activate(thread: ThreadRecord, epoch: number): Promise<ThreadActor> {
+    const requestedAt = this.deps.clock.now() - LEASE_GRANT_SLACK_MS;
+    let actor: ThreadActor | null = null;
     const ownership = new Ownership(
       thread.id,
       this.deps.nodeId,
@@ -82,24 +109,45 @@ export class ActorHost {
       this.leases,
       this.deps.clock,
       this.timing,
-      () => {
-        void actor.stop("reconnect");
-      },
+      () => void actor?.stop("reconnect"),
+      requestedAt,
     );
-    actor.onStopped = () => {
-      if (this.#actors.get(thread.id) === actor) this.#actors.delete(thread.id);
-      void ownership.release();
+    const deps = {
+      ...this.deps,
+      checkpoint: guardCheckpoint(this.deps.checkpoint, () => ownership.held),
     };
-    this.#actors.set(thread.id, actor);
-    await actor.activate();
-    return actor;
+    try {
+      const lastSeq = await this.#lastSeq(thread.id, epoch, deps.checkpoint);
+      actor = new ThreadActor(deps, thread, epoch, lastSeq);
+    } catch (error) {
+      this.#track(ownership.release());
+      throw error;
+    }
+    const created = actor;
+    created.onStopped = () => {
+      if (this.#actors.get(thread.id) === created) this.#actors.delete(thread.id);
+      this.#track(ownership.release());
+    };
+    this.#actors.set(thread.id, created);
+    await created.activate();
+    return created;
   }
 
-  async #acquire(threadId: string): Promise<number> {
+  #track(release: Promise<void>): void {
+    const tracked = release.catch((error) => {
+      // The lease then lapses by its TTL instead of at once; nothing else is at stake.
+      this.deps.logger.warn("lease release failed", { error });
+    });
+    this.#releases.add(tracked);
+    void tracked.finally(() => this.#releases.delete(tracked));
+  }
+
+  async #acquire(threadId: string, wait: boolean): Promise<number | null> {
     const deadline = this.deps.clock.now() + this.timing.ttlMs + 1000;
     for (;;) {
       const result = await this.leases.acquire(threadId, this.deps.nodeId, this.timing.ttlMs);
       if (result.ok) return result.epoch;
+      if (!wait) return null;
       if (this.deps.clock.now() > deadline) {
         throw new UnavailableError("Another node holds this thread; retry shortly.");
       }
@@ -110,12 +158,12 @@ export class ActorHost {
   }
 
   /** The seq counter from the hot tier, or restored from the store when the hot tier lost it. */
-  async #lastSeq(threadId: string, epoch: number): Promise<number> {
-    const hot = await this.deps.checkpoint.lastSeq(threadId);
+  async #lastSeq(threadId: string, epoch: number, checkpoint: CheckpointStore): Promise<number> {
+    const hot = await checkpoint.lastSeq(threadId);
     if (hot !== null) return hot;
     const stored = await this.deps.store.lastSeq(threadId);
-    await this.deps.checkpoint.initLastSeq(threadId, epoch, stored);
-    return (await this.deps.checkpoint.lastSeq(threadId)) ?? stored;
+    await checkpoint.initLastSeq(threadId, epoch, stored);
+    return (await checkpoint.lastSeq(threadId)) ?? stored;
   }
 
   async #evictIdle(): Promise<void> {

@@ -26,8 +26,10 @@ export class Ownership {
     private readonly clock: Clock,
     private readonly timing: LeaseTiming,
     private readonly onLost: () => void,
+    /** When the grant was requested: the lease runs from then, not from construction. */
+    grantedAt: number = clock.now(),
   ) {
-    this.#lastRenewedAt = clock.now();
+    this.#lastRenewedAt = grantedAt;
     this.#schedule();
   }
 

@@ -50,7 +50,10 @@ export class ThreadActor {
     const subscribers = new SubscriberSet();
     const writer = new CheckpointWriter({
       write: (batches) => deps.checkpoint.appendEvents(thread.id, epoch, batches),
-      onDurable: (entries) => this.#log.onDurable(entries),
+      onDurable: (entries) => {
+        this.#log.onDurable(entries);
+        deps.live?.publish(thread.id, entries);
+      },
       onFailure: (reason, error) => this.#fail(reason, error),
       closedLogTtlMs: deps.limits.dedupTtlMs,
     });

@@ -8,15 +8,21 @@ import type { Redis } from "ioredis";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
 import { HistoryReader } from "../actors/history-reader.ts";
+import { LiveFeeds } from "../actors/live-feed.ts";
+import { NodePresence } from "../actors/node-presence.ts";
+import { ThreadRouter } from "../actors/thread-router.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
+import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
 import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
+import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
+import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
 import { openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
@@ -41,6 +47,8 @@ export interface Runtime {
   /** The secret key of the tenant created on first start (printed once), else null. */
   firstSecretKey: string | null;
   redisUrl: string;
+  /** Registers this node (id, internal URL) once it listens on `port`; others forward to it. */
+  announce(port: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,11 +84,17 @@ export async function createRuntime(
   const { store, tenants, tools } = stores;
   const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
   const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
+  const internalSecret = await tenants.getOrCreateSetting("internal_secret", () => randomToken(48));
   const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
   const firstSecretKey = await firstTenant(tenants, tokens);
 
   const checkpoint = new RedisCheckpointStore(redis, keys);
   const leases = new RedisLeaseStore(redis, keys);
+  const liveSubscriber = connectRedis(redisUrl, { name: `spool:${config.nodeId}:live` });
+  connections.push(liveSubscriber);
+  const live = new RedisLiveBus(redis, liveSubscriber, keys, logger);
+  // A node is dead for routing once it missed a lease TTL of heartbeats (sent every renewal).
+  const registry = new RedisNodeRegistry(redis, keys, config.lease.ttlMs, () => Date.now());
   const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
   const catalog = modelCatalog(config);
   let host: ActorHost | null = null;
@@ -101,9 +115,31 @@ export async function createRuntime(
       maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
       toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
     },
+    live,
   };
   host = new ActorHost(actorDeps, leases, config.lease);
   host.startSweeping();
+  const router = new ThreadRouter({
+    nodeId: config.nodeId,
+    host,
+    leases,
+    registry,
+    client: new HttpOwnerClient(internalSecret),
+    logger,
+  });
+  const feeds = new LiveFeeds({
+    live,
+    checkpoint,
+    message: (t, s) => history.message(t, s),
+    clock: systemClock,
+    logger,
+    maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
+    watchEveryMs: config.lease.renewEveryMs,
+    watchOwner: (thread) => router.watchOwner(thread),
+  });
+  router.attachFeeds(feeds);
+  let presence: NodePresence | null = null;
+  let announced: Promise<void> = Promise.resolve();
 
   const workers: WorkerSet | null =
     config.workers === "embedded"
@@ -136,6 +172,8 @@ export async function createRuntime(
     tools,
     checkpoint,
     host,
+    router,
+    internalSecret,
     history,
     cursors: new CursorCodec(cursorSecret),
     tokens,
@@ -163,8 +201,28 @@ export async function createRuntime(
     app,
     firstSecretKey,
     redisUrl,
+    announce(port) {
+      if (presence) return announced; // once per runtime; later calls wait for the first
+      const url = new URL(config.advertiseUrl);
+      if (config.port === 0) url.port = String(port);
+      presence = new NodePresence(
+        registry,
+        config.nodeId,
+        url.origin,
+        systemClock,
+        config.lease.renewEveryMs,
+        logger,
+      );
+      announced = presence.start();
+      return announced;
+    },
     async close() {
+      // Leave the registry first so no command is forwarded here any more, then hand the
+      // threads off: actors flush their checkpoints, tell clients to reconnect, release leases.
+      await presence?.stop().catch((error) => logger.warn("node deregistration failed", { error }));
       await host?.stopAll();
+      feeds.closeAll("reconnect");
+      await live.close();
       await workers?.close();
       await jobs.close();
       for (const connection of connections) connection.disconnect();

@@ -69,6 +69,9 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
       },
     },
   });
+  void runtime
+    .announce(server.port ?? port)
+    .catch((error) => services.logger.error("node registration failed", { error }));
   return {
     port: server.port ?? port,
     wsBufferedBytes() {
@@ -78,7 +81,9 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
     },
     async stop() {
       for (const session of sessions) session.close(CLOSE_CODES.restarting, "server restarting");
-      await server.stop();
+      // Stop listening, but do not wait for open SSE streams here: runtime.close() ends them with
+      // a reconnect after checkpointing, which a wait here would deadlock against.
+      void server.stop();
     },
   };
 }

@@ -10,6 +10,7 @@ import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
+import { internalRoutes } from "./internal.ts";
 import { messageRoutes } from "./messages.ts";
 import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
@@ -42,7 +43,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(toolRoutes(services))
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
-    .use(usageRoutes(services));
+    .use(usageRoutes(services))
+    .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }

@@ -47,7 +47,7 @@ export function docsRoutes() {
       swagger({
         path: "/docs/generated",
         specPath: "/openapi.json",
-        exclude: [/^\/docs/, "/openapi.json", /^\/admin\/queues/],
+        exclude: [/^\/docs/, "/openapi.json", /^\/admin\/queues/, /^\/internal/],
         documentation: {
           info: OPENAPI_INFO,
           components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },

@@ -51,8 +51,8 @@ async function send(
     requestId: requestIdOf(body, request.headers.get("idempotency-key")),
     fingerprint: sendFingerprint(body),
   };
-  const actor = await services.host.actorFor(thread);
-  const ticket = await actor.send(command);
+  const gateway = await services.router.gatewayFor(thread);
+  const ticket = await gateway.send(command);
   if (ticket.assistantSeq === null) {
     const user = await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
@@ -61,7 +61,7 @@ async function send(
     });
   }
   if (body.stream)
-    return streamResponse(services, auth, actor, turnStart(ticket.userSeq), ticket.assistantSeq);
+    return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
   await ticket.settled;
   return {
     user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
@@ -130,9 +130,9 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
         const seq = parseSeq(params.seq);
-        const actor = await services.host.actorFor(thread);
+        const gateway = await services.router.gatewayFor(thread);
         await messageOrThrow(services, thread.id, seq);
-        if (actor.cancel(seq)) await actor.whenSettled(seq);
+        await gateway.cancel(seq);
         return messageOrThrow(services, thread.id, seq);
       },
       { detail: { summary: "Stop a generation (idempotent; a disconnect never cancels)" } },
@@ -142,8 +142,8 @@ export function messageRoutes(services: Services) {
       async ({ request, params, body }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
-        const actor = await services.host.actorFor(thread);
-        actor.submitToolResult(body.tool_use_id, body.content, body.is_error ?? false);
+        const gateway = await services.router.gatewayFor(thread);
+        await gateway.submitToolResult(body.tool_use_id, body.content, body.is_error ?? false);
         return { object: "tool_result", tool_use_id: body.tool_use_id, accepted: true };
       },
       { body: ToolResultBodySchema, detail: { summary: "Answer a client-side tool call" } },
@@ -155,8 +155,8 @@ export function messageRoutes(services: Services) {
         const thread = await loadThread(services, auth, params.id);
         const cursor = request.headers.get("last-event-id") ?? query.after;
         const after = cursor ? parseStreamCursor(cursor) : null;
-        const actor = await services.host.actorFor(thread);
-        return streamResponse(services, auth, actor, after, null);
+        const gateway = await services.router.gatewayFor(thread);
+        return streamResponse(services, auth, gateway, after, null);
       },
       { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },
     );

@@ -4,6 +4,7 @@
  */
 import type { ActorHost } from "../../actors/actor-host.ts";
 import type { HistoryReader } from "../../actors/history-reader.ts";
+import type { ThreadRouter } from "../../actors/thread-router.ts";
 import type { Config } from "../config.ts";
 import type { CursorCodec } from "../domain/cursor.ts";
 import type { CheckpointStore } from "../ports/checkpoint.ts";
@@ -29,6 +30,10 @@ export interface Services {
   tools: ToolRegistry;
   checkpoint: CheckpointStore;
   host: ActorHost;
+  /** Local actor or forwarding to the owner: what routes use for a thread's commands and streams. */
+  router: ThreadRouter;
+  /** Shared by all nodes of a cluster (stored once); authenticates /internal calls. */
+  internalSecret: string;
   history: HistoryReader;
   cursors: CursorCodec;
   tokens: TokenService;

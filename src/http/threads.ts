@@ -99,8 +99,8 @@ export function threadRoutes(services: Services) {
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
-        const actor = await services.host.actorFor(thread);
-        await actor.stop("done");
+        const gateway = await services.router.gatewayFor(thread);
+        await gateway.stop();
         await services.checkpoint.deleteThread(thread.id);
         await services.store.deleteThread(auth.tenantId, thread.id);
         await services.search.deleteThread(auth.tenantId, thread.id);

@@ -1,9 +1,11 @@
 /**
- * Streams of the send route and of `GET …/stream`: an SSE sink following the thread's actor,
+ * Streams of the send route and of `GET …/stream`: an SSE sink following the thread (through its
+ * gateway: the local actor, or the checkpoint and live bus when another node owns it),
  * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
  */
 import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
-import type { ThreadActor } from "../../actors/thread-actor.ts";
+import type { Subscription } from "../../actors/subscription.ts";
+import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { Services } from "./services.ts";
 import { SseSink, sseResponse } from "./sse-sink.ts";
 import type { AuthContext } from "./tokens.ts";
@@ -31,34 +33,40 @@ export function endsTurn(
   return final && !entry.json.includes('"stop_reason":"tool_use"');
 }
 
-export function streamResponse(
+export async function streamResponse(
   services: Services,
   auth: AuthContext,
-  actor: ThreadActor,
+  gateway: ThreadGateway,
   after: Position | null,
   untilAssistantSeq: number | null,
-): Response {
+): Promise<Response> {
   const sink = new SseSink();
+  // The turn may end during the replay inside `follow`, before `subscription` is assigned.
+  let subscription: Subscription | null = null;
+  let ended = false;
   const onDelivered =
     untilAssistantSeq === null
       ? null
       : (last: EventEntry) => {
-          if (endsTurn(last, untilAssistantSeq, (seq) => lastToolUseOf(actor, seq)))
-            queueMicrotask(() => subscription.close("done"));
+          if (!endsTurn(last, untilAssistantSeq, (seq) => lastToolUseOf(gateway, seq))) return;
+          ended = true;
+          queueMicrotask(() => subscription?.close("done"));
         };
-  const subscription = actor.follow(after, sink, onDelivered);
+  subscription = await gateway.follow(after, sink, onDelivered);
+  if (ended) subscription.close("done");
   const unregister = services.connections.add(auth.keyId, {
-    revoke: () => subscription.close("revoked"),
+    revoke: () => subscription?.close("revoked"),
   });
   sink.onCancel = () => {
-    actor.unfollow(subscription);
+    if (subscription) gateway.unfollow(subscription);
     unregister();
   };
   return sseResponse(sink);
 }
 
-function lastToolUseOf(actor: ThreadActor, seq: number): string | null {
-  const toolUses = actor.snapshot(seq)?.content.filter((b) => b.type === "tool_use") ?? [];
+/** Null where the gateway has no snapshot (remote owner): the turn then ends at its first tool wait. */
+function lastToolUseOf(gateway: ThreadGateway, seq: number): string | null {
+  const toolUses = gateway.snapshot(seq)?.content.filter((b) => b.type === "tool_use") ?? [];
   const last = toolUses[toolUses.length - 1];
   return last?.type === "tool_use" ? last.id : null;
 }

@@ -29,49 +29,52 @@ export class WsCommands {
       case "send":
         return this.#send(frame);
       case "cancel": {
-        const actor = await this.#actor(frame.thread_id);
-        actor.cancel(frame.seq);
+        const gateway = await this.#gateway(frame.thread_id);
+        await gateway.cancel(frame.seq);
         return;
       }
       case "tool_result": {
-        const actor = await this.#actor(frame.thread_id);
-        actor.submitToolResult(frame.tool_use_id, frame.content, frame.is_error ?? false);
+        const gateway = await this.#gateway(frame.thread_id);
+        await gateway.submitToolResult(frame.tool_use_id, frame.content, frame.is_error ?? false);
         return;
       }
     }
   }
 
-  async #actor(threadId: string) {
+  async #gateway(threadId: string) {
     const thread = await loadThread(this.services, this.session.auth, threadId);
-    return this.services.host.actorFor(thread);
+    return this.services.router.gatewayFor(thread);
   }
 
   async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
-    const actor = await this.#actor(threadId);
+    const gateway = await this.#gateway(threadId);
     if (this.session.closed) return;
     this.#unsubscribe(threadId);
     // `subscribed` goes out before any replayed event (follow may deliver synchronously from the
     // ring) and names where the subscription starts; that may be the end of a message (offset
     // 9007199254740991), which is a valid cursor to resume from.
-    const from = after ?? actor.startPosition();
+    const from = after ?? (await gateway.startPosition());
+    if (this.session.closed) return;
     const cursor = formatStreamCursor(from.seq, from.offset);
     this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
-    const subscription = actor.follow(from, this.session.sinkFor(threadId));
-    this.session.subscriptions.set(threadId, { actor, subscription });
+    const subscription = await gateway.follow(from, this.session.sinkFor(threadId));
+    if (this.session.closed) return gateway.unfollow(subscription);
+    this.#unsubscribe(threadId);
+    this.session.subscriptions.set(threadId, { gateway, subscription });
   }
 
   #unsubscribe(threadId: string): void {
     const current = this.session.subscriptions.get(threadId);
     if (!current) return;
-    current.actor.unfollow(current.subscription);
+    current.gateway.unfollow(current.subscription);
     this.session.subscriptions.delete(threadId);
   }
 
   async #send(frame: Extract<ClientFrame, { type: "send" }>): Promise<void> {
     const { type: _type, thread_id: threadId, ...body } = frame;
     const sendBody = body as SendBody;
-    const actor = await this.#actor(threadId);
-    const ticket = await actor.send({
+    const gateway = await this.#gateway(threadId);
+    const ticket = await gateway.send({
       body: sendBody,
       content: normalizeContent(sendBody.content),
       requestId: sendBody.request_id ?? null,
@@ -85,8 +88,12 @@ export class WsCommands {
       assistant_seq: ticket.assistantSeq,
     });
     if (!this.session.subscriptions.has(threadId) && !this.session.closed) {
-      const subscription = actor.follow(endOf(ticket.userSeq - 1), this.session.sinkFor(threadId));
-      this.session.subscriptions.set(threadId, { actor, subscription });
+      const sink = this.session.sinkFor(threadId);
+      const subscription = await gateway.follow(endOf(ticket.userSeq - 1), sink);
+      if (this.session.closed || this.session.subscriptions.has(threadId)) {
+        return gateway.unfollow(subscription);
+      }
+      this.session.subscriptions.set(threadId, { gateway, subscription });
     }
   }
 }

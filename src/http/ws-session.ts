@@ -7,7 +7,7 @@
 import { Value } from "@sinclair/typebox/value";
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
-import type { ThreadActor } from "../../actors/thread-actor.ts";
+import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
@@ -27,7 +27,10 @@ const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
 export class WsSession {
-  readonly subscriptions = new Map<string, { actor: ThreadActor; subscription: Subscription }>();
+  readonly subscriptions = new Map<
+    string,
+    { gateway: ThreadGateway; subscription: Subscription }
+  >();
   readonly #socket: WsSocket;
   readonly #services: Services;
   readonly #commands: WsCommands;
@@ -85,7 +88,8 @@ export class WsSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#unregister();
-    for (const { actor, subscription } of this.subscriptions.values()) actor.unfollow(subscription);
+    for (const { gateway, subscription } of this.subscriptions.values())
+      gateway.unfollow(subscription);
     this.subscriptions.clear();
   }
 

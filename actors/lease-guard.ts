@@ -1,0 +1,33 @@
+/**
+ * Self-fencing in front of the checkpoint: an actor's writes go through this guard, which refuses
+ * them (as `stale_epoch`, without a round trip) the moment the node cannot prove it still holds
+ * the lease (`Ownership.held`). The Lua epoch check stays the authority; this guard stops a node
+ * that was paused (GC, SIGSTOP) from even trying once its renewals are overdue.
+ */
+import type { CheckpointStore, Fenced } from "../src/ports/checkpoint.ts";
+
+const FENCED: Fenced = { ok: false, reason: "stale_epoch" };
+
+export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): CheckpointStore {
+  return {
+    lastSeq: (t) => inner.lastSeq(t),
+    initLastSeq: async (t, epoch, seq) => (held() ? inner.initLastSeq(t, epoch, seq) : FENCED),
+    appendMessages: async (input) =>
+      held() ? inner.appendMessages(input) : { kind: "fenced" as const },
+    findRequest: (t, r) => inner.findRequest(t, r),
+    putMessage: async (t, epoch, record) => (held() ? inner.putMessage(t, epoch, record) : FENCED),
+    readTail: (t) => inner.readTail(t),
+    readTailMessage: (t, s) => inner.readTailMessage(t, s),
+    trimTail: (t, entries) => inner.trimTail(t, entries),
+    appendEvents: async (t, epoch, batches) =>
+      held() ? inner.appendEvents(t, epoch, batches) : FENCED,
+    readEvents: (t, s, from) => inner.readEvents(t, s, from),
+    eventCount: (t, s) => inner.eventCount(t, s),
+    expireEvents: (t, s, ttl) => inner.expireEvents(t, s, ttl),
+    deleteThread: (t) => inner.deleteThread(t),
+    // The in-progress index is a reaper hint, not fenced state: a stale entry only costs a check.
+    trackInProgress: (t, at) => inner.trackInProgress(t, at),
+    listInProgress: (before, limit) => inner.listInProgress(before, limit),
+    untrackInProgress: (t, since) => inner.untrackInProgress(t, since),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Picks the gateway for a thread: the local actor when this node owns the thread (or can take its
+ * free lease), a RemoteGateway to the owner when another live node holds the lease. The lease is
+ * the authority; the node registry only says where its holder listens. An unreachable owner is
+ * not forwarded to again: this node waits for its lease to lapse and takes over (recovery
+ * finalizes what it left in progress).
+ */
+import type { LeaseStore } from "../src/ports/lease.ts";
+import type { Logger } from "../src/ports/logger.ts";
+import type { NodeRegistry } from "../src/ports/node-registry.ts";
+import type { OwnerClient } from "../src/ports/owner-client.ts";
+import type { ThreadRecord } from "../src/ports/records.ts";
+import type { ActorHost } from "./actor-host.ts";
+import type { LiveFeeds } from "./live-feed.ts";
+import { RemoteGateway } from "./remote-gateway.ts";
+import type { ThreadActor } from "./thread-actor.ts";
+import { LocalGateway, type ThreadGateway } from "./thread-gateway.ts";
+
+/** 3 hops: a lease may move twice while a command is in flight; more means churn, so take it. */
+const MAX_FORWARDS = 3;
+
+export interface RouterDeps {
+  nodeId: string;
+  host: ActorHost;
+  leases: LeaseStore;
+  registry: NodeRegistry;
+  client: OwnerClient;
+  logger: Logger;
+}
+
+export class ThreadRouter {
+  #feeds: LiveFeeds | null = null;
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  /** The feeds remote gateways follow through (set once at wiring; they call back `watchOwner`). */
+  attachFeeds(feeds: LiveFeeds): void {
+    this.#feeds = feeds;
+  }
+
+  gatewayFor(thread: ThreadRecord): Promise<ThreadGateway> {
+    return this.#route(thread, new Set(), 0);
+  }
+
+  /** For commands forwarded to this node: the local actor, or null when another node owns it. */
+  async ownedActor(thread: ThreadRecord): Promise<ThreadActor | null> {
+    const local = this.deps.host.local(thread.id);
+    if (local) return local;
+    return this.deps.host.tryActorFor(thread);
+  }
+
+  /**
+   * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
+   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
+   */
+  async watchOwner(thread: ThreadRecord): Promise<number | null> {
+    const local = this.deps.host.local(thread.id);
+    if (local) return local.epoch;
+    const owner = await this.deps.leases.owner(thread.id);
+    if (owner) return owner.epoch;
+    this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
+    return (await this.deps.host.actorFor(thread)).epoch;
+  }
+
+  async #route(thread: ThreadRecord, avoid: Set<string>, hops: number): Promise<ThreadGateway> {
+    const local = this.deps.host.local(thread.id);
+    if (local) return new LocalGateway(local);
+    const owner = await this.deps.leases.owner(thread.id);
+    const remote =
+      owner && owner.nodeId !== this.deps.nodeId && !avoid.has(owner.nodeId) && hops < MAX_FORWARDS
+        ? await this.deps.registry.lookup(owner.nodeId)
+        : null;
+    if (!remote || !this.#feeds) {
+      if (hops >= MAX_FORWARDS || (owner && avoid.has(owner.nodeId))) {
+        return new LocalGateway(await this.deps.host.actorFor(thread));
+      }
+      // The lease looked free (or ours): take it now, or, if another node just did, route to it.
+      const actor = await this.deps.host.tryActorFor(thread);
+      if (actor) return new LocalGateway(actor);
+      return this.#route(thread, avoid, hops + 1);
+    }
+    return new RemoteGateway(thread, remote, this.deps.client, this.#feeds, (failed) => {
+      if (failed === "unreachable") avoid.add(remote.nodeId);
+      return this.#route(thread, avoid, hops + 1);
+    });
+  }
+}
