@@ -21,7 +21,7 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     trimTail: (t, entries) => inner.trimTail(t, entries),
     appendEvents: async (t, epoch, batches) =>
       held() ? inner.appendEvents(t, epoch, batches) : FENCED,
-    readEvents: (t, s, from) => inner.readEvents(t, s, from),
+    readEvents: (t, s, from, limit) => inner.readEvents(t, s, from, limit),
     eventCount: (t, s) => inner.eventCount(t, s),
     expireEvents: (t, s, ttl) => inner.expireEvents(t, s, ttl),
     deleteThread: (t) => inner.deleteThread(t),

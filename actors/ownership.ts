@@ -12,6 +12,9 @@ export interface LeaseTiming {
   renewEveryMs: number;
 }
 
+/** A tenth of the TTL: far above real clock drift, far below a renewal interval. */
+const DRIFT_ALLOWANCE = 0.1;
+
 export class Ownership {
   #timer: TimerHandle | null = null;
   #lastRenewedAt: number;
@@ -33,10 +36,14 @@ export class Ownership {
     this.#schedule();
   }
 
-  /** True while the lease is provably ours: renewed within the TTL less one renewal interval. */
+  /**
+   * True while the lease is provably ours: the last successful renewal was sent less than the TTL
+   * ago, less a tenth for clock drift between this process and Redis. (A tighter bound only stops
+   * healthy actors on a loaded machine; the Lua epoch check refuses a truly stale writer anyway.)
+   */
   get held(): boolean {
     if (this.#lost || this.#released) return false;
-    return this.clock.now() - this.#lastRenewedAt < this.timing.ttlMs - this.timing.renewEveryMs;
+    return this.clock.now() - this.#lastRenewedAt < this.timing.ttlMs * (1 - DRIFT_ALLOWANCE);
   }
 
   async release(): Promise<void> {
