@@ -18,6 +18,8 @@ export function connectRedis(
     enableReadyCheck: true,
     connectionName: options.name ?? "spool",
     lazyConnect: false,
+    // Commands issued in the same tick (checkpoint writes of many actors) leave in one write.
+    enableAutoPipelining: !options.forBullmq,
   });
   // Connection errors are retried by ioredis; without a listener each one is an unhandled event.
   redis.on("error", () => undefined);

@@ -124,19 +124,20 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {
-    const pipeline = this.redis.pipeline();
+    // Issued without a pipeline of its own: the connection auto-pipelines, so the batches of every
+    // actor written in the same tick leave in one write (node-level group commit).
     const lease = this.keys.lease(threadId);
-    for (const batch of batches) {
-      runScript(
-        pipeline,
-        "append-events-2",
-        [lease, this.keys.events(threadId, batch.seq)],
-        [epoch, batch.firstOffset, batch.expireAfterMs ?? 0, ...batch.events],
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
-    for (const [i, [err, reply]] of results.entries()) {
-      if (err) throw err;
+    const replies = await Promise.all(
+      batches.map((batch) =>
+        runScript(
+          this.redis,
+          "append-events-2",
+          [lease, this.keys.events(threadId, batch.seq)],
+          [epoch, batch.firstOffset, batch.expireAfterMs ?? 0, ...batch.events],
+        ),
+      ),
+    );
+    for (const [i, reply] of replies.entries()) {
       if (reply === 0) return FENCED;
       const batch = batches[i];
       if (reply === -1 && batch)
