@@ -77,7 +77,8 @@ export async function startRedis(
       "--maxmemory-policy",
       "noeviction",
     ],
-    { stdout: "ignore", stderr: "inherit" },
+    // No inherited output: an orphaned server (test process killed) must not hold the runner's pipes open.
+    { stdout: "ignore", stderr: "ignore" },
   );
   await waitForPing(port, 10_000);
   return {
