@@ -18,6 +18,7 @@ import {
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { JobBatcher } from "./job-batcher.ts";
+import { ThreadContext } from "./thread-context.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface NewMessage {
@@ -40,6 +41,8 @@ export class MessageWriter {
   readonly open = new Map<number, MessageRecord>();
   lastSeq: number;
   readonly #persist: JobBatcher;
+  /** What model calls see of the thread; kept current by this writer. */
+  readonly context: ThreadContext;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
 
   constructor(
@@ -52,6 +55,7 @@ export class MessageWriter {
   ) {
     this.lastSeq = lastSeq;
     this.#persist = new JobBatcher(deps.jobs, deps.logger);
+    this.context = new ThreadContext(() => deps.history.all(thread.id));
   }
 
   /** Resolves when every persist job of this writer was handed to the queue. */
@@ -91,7 +95,10 @@ export class MessageWriter {
         return result;
     }
     this.lastSeq += records.length;
-    for (const record of records) this.#announce(record);
+    for (const record of records) {
+      this.context.put(record);
+      this.#announce(record);
+    }
     const settled = records.filter((r) => r.status !== "in_progress");
     // Their finished jobs (backfill, embed) are enqueued by the persist worker.
     this.#persist.push(settled.map((r) => this.#ref(r)));
@@ -134,6 +141,7 @@ export class MessageWriter {
       throw new UnavailableError("This thread moved to another node.");
     }
     this.open.delete(seq);
+    this.context.put(record);
     this.log.forget(seq);
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
@@ -155,6 +163,7 @@ export class MessageWriter {
   /** Adopts an in-progress message found in the tail (recovery after a crash). */
   adopt(record: MessageRecord): void {
     this.open.set(record.seq, { ...record, epoch: this.epoch });
+    this.context.put(record);
   }
 
   /** Records a version settled by a previous owner whose tail update was lost (already
@@ -165,6 +174,7 @@ export class MessageWriter {
       this.onFenced();
       throw new UnavailableError("This thread moved to another node.");
     }
+    this.context.put(current);
     await this.deps.jobs.enqueuePersist([this.#ref(current)]);
     await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(current)]);
   }

@@ -98,7 +98,7 @@ export class TurnRunner {
   ): Promise<ToolStop | null> {
     const controller = new AbortController();
     this.running = { seq, controller };
-    const context = await this.deps.history.all(this.thread.id);
+    const context = await this.writer.context.records();
     const result = await runGeneration({
       provider,
       seq,
