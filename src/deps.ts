@@ -38,6 +38,7 @@ import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
+import { ThreadCommands } from "./use-cases/thread-commands.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -173,6 +174,7 @@ export async function createRuntime(
     checkpoint,
     host,
     router,
+    commands: new ThreadCommands({ store, router }),
     internalSecret,
     history,
     cursors: new CursorCodec(cursorSecret),

@@ -6,9 +6,9 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Runtime } from "./deps.ts";
+import type { AuthContext } from "./domain/auth-context.ts";
 import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
-import type { AuthContext } from "./http/tokens.ts";
 import { WsSession } from "./http/ws-session.ts";
 import { CLOSE_CODES } from "./protocol/ws-frames.ts";
 

@@ -101,6 +101,15 @@ describe("architecture", () => {
     expect(violations(isSdk, allowed)).toEqual([]);
   });
 
+  test("use cases see actors, ports, domain and protocol; never transports or adapters", () => {
+    const allowed = (i: Import) =>
+      !ours(i) ||
+      /^src\/(protocol|domain|ports|use-cases)\//.test(i.target) ||
+      /^actors\//.test(i.target);
+    expect(IMPORTS.filter(under("src/use-cases/")).length).toBeGreaterThan(0);
+    expect(violations(under("src/use-cases/"), allowed)).toEqual([]);
+  });
+
   test("ports import only protocol and other ports", () => {
     const allowed = (i: Import) => !ours(i) || /^src\/(protocol|ports)\//.test(i.target);
     expect(violations(under("src/ports/"), allowed)).toEqual([]);

@@ -4,10 +4,10 @@
  * tenant's or end user's thread is exactly as absent as a missing one (404).
  */
 import { timingSafeEqual } from "node:crypto";
+import type { AuthContext } from "../domain/auth-context.ts";
 import type { ThreadRecord } from "../ports/records.ts";
-import { InvalidRequestError, NotFoundError, UnauthorizedError } from "../protocol/errors.ts";
+import { InvalidRequestError, UnauthorizedError } from "../protocol/errors.ts";
 import type { Services } from "./services.ts";
-import type { AuthContext } from "./tokens.ts";
 
 export function bearer(request: Request, allowQueryToken: boolean): string | null {
   const header = request.headers.get("authorization");
@@ -62,9 +62,5 @@ export async function loadThread(
   auth: AuthContext,
   threadId: string,
 ): Promise<ThreadRecord> {
-  const thread = await services.store.getThread(auth.tenantId, threadId);
-  if (!thread || (auth.endUserId !== null && thread.end_user_id !== auth.endUserId)) {
-    throw new NotFoundError("thread");
-  }
-  return thread;
+  return services.commands.thread(auth, threadId);
 }

@@ -3,13 +3,12 @@
  * one message, cancel, client tool results, and the thread's SSE stream.
  */
 import { Elysia } from "elysia";
-import { hideToolBlocks, normalizeContent } from "../domain/content.ts";
+import type { AuthContext } from "../domain/auth-context.ts";
+import { hideToolBlocks } from "../domain/content.ts";
 import { intField } from "../domain/cursor.ts";
-import { sendFingerprint } from "../domain/fingerprint.ts";
 import { toWireMessage } from "../domain/records.ts";
 import { parseStreamCursor } from "../domain/stream-cursor.ts";
-import type { ThreadRecord } from "../ports/records.ts";
-import { InvalidRequestError, NotFoundError } from "../protocol/errors.ts";
+import { NotFoundError } from "../protocol/errors.ts";
 import {
   HISTORY_LIMIT_DEFAULT,
   HISTORY_LIMIT_MAX,
@@ -21,7 +20,6 @@ import {
 import { authenticate, loadThread } from "./auth.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import type { Services } from "./services.ts";
-import type { AuthContext } from "./tokens.ts";
 import { streamResponse, turnStart } from "./turn-stream.ts";
 
 async function messageOrThrow(services: Services, threadId: string, seq: number) {
@@ -30,29 +28,17 @@ async function messageOrThrow(services: Services, threadId: string, seq: number)
   return toWireMessage(record);
 }
 
-function requestIdOf(body: SendBody, header: string | null): string | null {
-  if (body.request_id && header && body.request_id !== header) {
-    throw new InvalidRequestError("request_id and Idempotency-Key differ.", "request_id");
-  }
-  return body.request_id ?? header ?? null;
-}
-
 async function send(
   services: Services,
   auth: AuthContext,
-  thread: ThreadRecord,
+  threadId: string,
   body: SendBody,
   request: Request,
 ) {
-  if (body.stream && !body.model) throw new InvalidRequestError("stream needs a model.", "stream");
-  const command = {
-    body,
-    content: normalizeContent(body.content),
-    requestId: requestIdOf(body, request.headers.get("idempotency-key")),
-    fingerprint: sendFingerprint(body),
-  };
-  const gateway = await services.router.gatewayFor(thread);
-  const ticket = await gateway.send(command);
+  const { gateway, ticket, thread } = await services.commands.send(auth, threadId, body, {
+    transport: "rest",
+    idempotencyKey: request.headers.get("idempotency-key"),
+  });
   if (ticket.assistantSeq === null) {
     const user = await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
@@ -75,7 +61,7 @@ export function messageRoutes(services: Services) {
       "/messages",
       async ({ request, params, body }) => {
         const auth = await authenticate(services, request);
-        return send(services, auth, await loadThread(services, auth, params.id), body, request);
+        return send(services, auth, params.id, body, request);
       },
       { body: SendBodySchema, detail: { summary: "Send a message (append, or run a model turn)" } },
     )
@@ -130,9 +116,8 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
         const seq = parseSeq(params.seq);
-        const gateway = await services.router.gatewayFor(thread);
         await messageOrThrow(services, thread.id, seq);
-        await gateway.cancel(seq);
+        await services.commands.cancel(auth, thread.id, seq);
         return messageOrThrow(services, thread.id, seq);
       },
       { detail: { summary: "Stop a generation (idempotent; a disconnect never cancels)" } },
@@ -141,9 +126,11 @@ export function messageRoutes(services: Services) {
       "/tool_results",
       async ({ request, params, body }) => {
         const auth = await authenticate(services, request);
-        const thread = await loadThread(services, auth, params.id);
-        const gateway = await services.router.gatewayFor(thread);
-        await gateway.submitToolResult(body.tool_use_id, body.content, body.is_error ?? false);
+        await services.commands.submitToolResult(auth, params.id, {
+          toolUseId: body.tool_use_id,
+          content: body.content,
+          isError: body.is_error ?? false,
+        });
         return { object: "tool_result", tool_use_id: body.tool_use_id, accepted: true };
       },
       { body: ToolResultBodySchema, detail: { summary: "Answer a client-side tool call" } },
@@ -152,10 +139,9 @@ export function messageRoutes(services: Services) {
       "/stream",
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request, true);
-        const thread = await loadThread(services, auth, params.id);
         const cursor = request.headers.get("last-event-id") ?? query.after;
         const after = cursor ? parseStreamCursor(cursor) : null;
-        const gateway = await services.router.gatewayFor(thread);
+        const gateway = await services.commands.gateway(auth, params.id);
         return streamResponse(services, auth, gateway, after, null);
       },
       { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },

@@ -5,13 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import { Elysia, t } from "elysia";
+import type { AuthContext } from "../domain/auth-context.ts";
 import { intField } from "../domain/cursor.ts";
 import type { SearchQuery } from "../ports/search.ts";
 import { InvalidRequestError } from "../protocol/errors.ts";
 import { authenticate, effectiveEndUser, loadThread } from "./auth.ts";
 import { parseIncludeTools, parseLimit } from "./query.ts";
 import type { Services } from "./services.ts";
-import type { AuthContext } from "./tokens.ts";
 
 /** Meilisearch's own default, and a fair mix: exact terms and paraphrases both surface. */
 export const DEFAULT_SEMANTIC_RATIO = 0.5;

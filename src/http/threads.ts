@@ -98,8 +98,8 @@ export function threadRoutes(services: Services) {
       "/:id",
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
-        const thread = await loadThread(services, auth, params.id);
-        const gateway = await services.router.gatewayFor(thread);
+        const gateway = await services.commands.gateway(auth, params.id);
+        const thread = gateway.thread;
         await gateway.stop();
         await services.checkpoint.deleteThread(thread.id);
         await services.store.deleteThread(auth.tenantId, thread.id);

@@ -4,6 +4,7 @@
  * checks that the secret key that minted it is not revoked, so revocation is immediate.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { AuthContext } from "../domain/auth-context.ts";
 import { newId, randomToken } from "../domain/ids.ts";
 import type { SecretKeyRecord } from "../ports/records.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
@@ -12,13 +13,6 @@ import { UnauthorizedError } from "../protocol/errors.ts";
 const SECRET_KEY_RANDOM_CHARS = 40;
 const TOKEN_MAC_BYTES = 16;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-
-export interface AuthContext {
-  tenantId: string;
-  keyId: string;
-  /** Set for end-user tokens: every read and write is limited to this end user. */
-  endUserId: string | null;
-}
 
 export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");

@@ -6,9 +6,9 @@
 import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
 import type { Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import type { AuthContext } from "../domain/auth-context.ts";
 import type { Services } from "./services.ts";
 import { SseSink, sseResponse } from "./sse-sink.ts";
-import type { AuthContext } from "./tokens.ts";
 
 /**
  * Whether `entry` ends a send's stream: the answer is final, or waits for client tools. A message

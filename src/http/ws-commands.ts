@@ -1,11 +1,8 @@
 /** What each client frame does on a WebSocket session (subscribe, send, cancel, tool_result…). */
 import { endOf } from "../../actors/event-entry.ts";
-import { normalizeContent } from "../domain/content.ts";
-import { sendFingerprint } from "../domain/fingerprint.ts";
 import { formatStreamCursor, parseStreamCursor } from "../domain/stream-cursor.ts";
 import type { SendBody } from "../protocol/requests.ts";
 import type { ClientFrame } from "../protocol/ws-frames.ts";
-import { loadThread } from "./auth.ts";
 import type { Services } from "./services.ts";
 import type { WsSession } from "./ws-session.ts";
 
@@ -28,22 +25,20 @@ export class WsCommands {
         return this.#unsubscribe(frame.thread_id);
       case "send":
         return this.#send(frame);
-      case "cancel": {
-        const gateway = await this.#gateway(frame.thread_id);
-        await gateway.cancel(frame.seq);
+      case "cancel":
+        await this.services.commands.cancel(this.session.auth, frame.thread_id, frame.seq);
         return;
-      }
-      case "tool_result": {
-        const gateway = await this.#gateway(frame.thread_id);
-        await gateway.submitToolResult(frame.tool_use_id, frame.content, frame.is_error ?? false);
-        return;
-      }
+      case "tool_result":
+        return this.services.commands.submitToolResult(this.session.auth, frame.thread_id, {
+          toolUseId: frame.tool_use_id,
+          content: frame.content,
+          isError: frame.is_error ?? false,
+        });
     }
   }
 
-  async #gateway(threadId: string) {
-    const thread = await loadThread(this.services, this.session.auth, threadId);
-    return this.services.router.gatewayFor(thread);
+  #gateway(threadId: string) {
+    return this.services.commands.gateway(this.session.auth, threadId);
   }
 
   async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
@@ -73,16 +68,15 @@ export class WsCommands {
   async #send(frame: Extract<ClientFrame, { type: "send" }>): Promise<void> {
     const { type: _type, thread_id: threadId, ...body } = frame;
     const sendBody = body as SendBody;
-    const gateway = await this.#gateway(threadId);
-    const ticket = await gateway.send({
-      body: sendBody,
-      content: normalizeContent(sendBody.content),
-      requestId: sendBody.request_id ?? null,
-      fingerprint: sendFingerprint(sendBody),
-    });
+    const { gateway, ticket, requestId } = await this.services.commands.send(
+      this.session.auth,
+      threadId,
+      sendBody,
+      { transport: "ws" },
+    );
     this.session.sendFrame({
       type: "ack",
-      request_id: sendBody.request_id ?? null,
+      request_id: requestId,
       thread_id: threadId,
       user_seq: ticket.userSeq,
       assistant_seq: ticket.assistantSeq,

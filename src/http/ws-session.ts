@@ -8,10 +8,10 @@ import { Value } from "@sinclair/typebox/value";
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import type { AuthContext } from "../domain/auth-context.ts";
 import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
-import type { AuthContext } from "./tokens.ts";
 import { WsCommands } from "./ws-commands.ts";
 
 export interface WsSocket {
