@@ -23,6 +23,8 @@ import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
 import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
 import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
+import { RedisRateLimiter } from "./adapters/redis/redis-rate-limiter.ts";
+import { RedisStreamSlots } from "./adapters/redis/redis-stream-slots.ts";
 import { openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
@@ -38,6 +40,8 @@ import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
+import { RateLimits } from "./use-cases/rate-limits.ts";
+import { StreamCaps } from "./use-cases/stream-caps.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
@@ -165,6 +169,17 @@ export async function createRuntime(
     connectionRegistry.revokeKey(keyId),
   );
 
+  const limits = new RateLimits({
+    limiter: new RedisRateLimiter(redis, keys),
+    tenants,
+    usage: store,
+    defaults: config.rateLimits,
+    clock: systemClock,
+  });
+  const streams = new StreamCaps(new RedisStreamSlots(redis, keys), limits, systemClock, (error) =>
+    logger.warn("stream slot renewal failed", { error }),
+  );
+
   const readiness = new Readiness(redis, store, jobs, config.workers === "embedded");
   const services: Services = {
     config,
@@ -174,7 +189,8 @@ export async function createRuntime(
     checkpoint,
     host,
     router,
-    commands: new ThreadCommands({ store, router }),
+    commands: new ThreadCommands({ store, router, catalog, limits, streams }),
+    limits,
     internalSecret,
     history,
     cursors: new CursorCodec(cursorSecret),
@@ -222,6 +238,7 @@ export async function createRuntime(
       // Leave the registry first so no command is forwarded here any more, then hand the
       // threads off: actors flush their checkpoints, tell clients to reconnect, release leases.
       await presence?.stop().catch((error) => logger.warn("node deregistration failed", { error }));
+      streams.stop();
       await host?.stopAll();
       feeds.closeAll("reconnect");
       await live.close();

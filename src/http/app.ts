@@ -1,11 +1,13 @@
 /**
- * The Elysia application: every route plugin, one error handler, and the request-size limit.
+ * The Elysia application: every route plugin, one error handler, and the input bounds (body
+ * limit also for chunked bodies, JSON depth, well-formed strings and URLs: body-guard.ts).
  * Served by `Bun.serve` / `Deno.serve` through `app.fetch` (entry files); WebSocket upgrades are
  * handled by the entry files before Elysia (runtime-neutral session in ws-session.ts).
  */
 import { type AnyElysia, Elysia } from "elysia";
 import { PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { checkUrl, parseBody } from "./body-guard.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -32,7 +34,13 @@ export function buildApp(services: Services, options: AppOptions) {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes)
         return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger);
+      try {
+        checkUrl(request.url);
+      } catch (error) {
+        return errorResponse(toAppError("", error, maxBodyBytes), services.logger);
+      }
     })
+    .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .onError(({ code, error }) =>
       errorResponse(toAppError(code, error, maxBodyBytes), services.logger),
     )

@@ -10,6 +10,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  type RateLimitInfo,
   toErrorBody,
   ValidationError,
 } from "../protocol/errors.ts";
@@ -61,5 +62,15 @@ export function errorResponse(error: AppError, logger: Logger): Response {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (error.retryAfterSeconds !== undefined)
     headers["retry-after"] = String(error.retryAfterSeconds);
+  if (error.rateLimit) Object.assign(headers, rateLimitHeaders(error.rateLimit));
   return new Response(JSON.stringify(toErrorBody(error)), { status: error.status, headers });
+}
+
+/** IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), seconds rounded up. */
+export function rateLimitHeaders(info: RateLimitInfo): Record<string, string> {
+  return {
+    "ratelimit-limit": String(info.limit),
+    "ratelimit-remaining": String(Math.max(0, info.remaining)),
+    "ratelimit-reset": String(Math.ceil(info.resetMs / 1000)),
+  };
 }

@@ -37,38 +37,42 @@ export class WsCommands {
     }
   }
 
-  #gateway(threadId: string) {
-    return this.services.commands.gateway(this.session.auth, threadId);
-  }
-
   async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
-    const gateway = await this.#gateway(threadId);
-    if (this.session.closed) return;
+    // Re-subscribing replaces the old subscription; its stream slot goes back first, so it is
+    // not counted twice against the cap.
     this.#unsubscribe(threadId);
     // `subscribed` goes out before any replayed event (follow may deliver synchronously from the
     // ring) and names where the subscription starts; that may be the end of a message (offset
     // 9007199254740991), which is a valid cursor to resume from.
-    const from = after ?? (await gateway.startPosition());
-    if (this.session.closed) return;
-    const cursor = formatStreamCursor(from.seq, from.offset);
-    this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
-    const subscription = await gateway.follow(from, this.session.sinkFor(threadId));
-    if (this.session.closed) return gateway.unfollow(subscription);
+    const outcome = await this.services.commands.follow(
+      this.session.auth,
+      threadId,
+      after,
+      this.session.sinkFor(threadId),
+      {
+        onStart: (from) => {
+          if (this.session.closed) return;
+          const cursor = formatStreamCursor(from.seq, from.offset);
+          this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
+        },
+      },
+    );
+    if (this.session.closed) return outcome.close();
     this.#unsubscribe(threadId);
-    this.session.subscriptions.set(threadId, { gateway, subscription });
+    this.session.subscriptions.set(threadId, outcome);
   }
 
   #unsubscribe(threadId: string): void {
     const current = this.session.subscriptions.get(threadId);
     if (!current) return;
-    current.gateway.unfollow(current.subscription);
     this.session.subscriptions.delete(threadId);
+    current.close();
   }
 
   async #send(frame: Extract<ClientFrame, { type: "send" }>): Promise<void> {
     const { type: _type, thread_id: threadId, ...body } = frame;
     const sendBody = body as SendBody;
-    const { gateway, ticket, requestId } = await this.services.commands.send(
+    const { ticket, requestId } = await this.services.commands.send(
       this.session.auth,
       threadId,
       sendBody,
@@ -82,12 +86,17 @@ export class WsCommands {
       assistant_seq: ticket.assistantSeq,
     });
     if (!this.session.subscriptions.has(threadId) && !this.session.closed) {
+      // The send streams to this socket: a subscription like any other, under the stream caps
+      // (past them the send still stands; the socket gets an error frame instead of the events).
       const sink = this.session.sinkFor(threadId);
-      const subscription = await gateway.follow(endOf(ticket.userSeq - 1), sink);
-      if (this.session.closed || this.session.subscriptions.has(threadId)) {
-        return gateway.unfollow(subscription);
-      }
-      this.session.subscriptions.set(threadId, { gateway, subscription });
+      const outcome = await this.services.commands.follow(
+        this.session.auth,
+        threadId,
+        endOf(ticket.userSeq - 1),
+        sink,
+      );
+      if (this.session.closed || this.session.subscriptions.has(threadId)) return outcome.close();
+      this.session.subscriptions.set(threadId, outcome);
     }
   }
 }

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort } from "./redis.ts";
+import { RAISED_TEST_LIMITS } from "./test-limits.ts";
 
 export const NODE_ADMIN_KEY = "adm_node_test_key";
 const ROOT = resolve(import.meta.dir, "../..");
@@ -114,6 +115,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     ADMIN_KEY: NODE_ADMIN_KEY,
     LEASE_TTL_MS: String(options.leaseTtlMs ?? 10_000),
     LOG_LEVEL: "warn",
+    ...RAISED_TEST_LIMITS,
     ...options.env,
   };
   let child: Subprocess | null = null;

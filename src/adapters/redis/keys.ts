@@ -12,6 +12,8 @@
  *   <p>:nodes                 hash node_id -> JSON {url, heartbeat_at}     (node registry)
  *   <p>:in-progress           zset thread_id -> ms tracked; threads that may hold an in-progress
  *                             message (orphan reaper's index; global, so never in a thread script)
+ *   <p>:{rl:<tenant>}:b:<name>  hash {t, at}: a token bucket (take-tokens-2.lua), PEXPIRE when idle
+ *   <p>:{rl:<tenant>}:s:u:<end_user> / :s:t   zset stream id -> lease end ms (open-stream-2.lua)
  *   <p>:{bull}                BullMQ's prefix (one slot for all queue keys, as BullMQ requires)
  */
 export class RedisKeys {
@@ -50,6 +52,15 @@ export class RedisKeys {
   }
   nodes(): string {
     return `${this.prefix}:nodes`;
+  }
+  /** A tenant's token bucket; every bucket of a tenant shares one slot (one script touches two). */
+  bucket(tenantId: string, name: string): string {
+    return `${this.prefix}:{rl:${tenantId}}:b:${name}`;
+  }
+  /** Open streams of one end user of a tenant (null: the tenant's own set). */
+  streams(tenantId: string, endUserId: string | null): string {
+    const tail = endUserId === null ? "t" : `u:${endUserId}`;
+    return `${this.prefix}:{rl:${tenantId}}:s:${tail}`;
   }
   bullPrefix(): string {
     return `${this.prefix}:{bull}`;
