@@ -19,7 +19,9 @@ export class MemoryRateLimiter implements RateLimiter {
       this.clock.now(),
       cost,
     );
-    if (outcome.allowed) keys.forEach((k, i) => this.#buckets.set(k, outcome.states[i]!));
+    if (outcome.allowed) {
+      for (const [i, key] of keys.entries()) this.#buckets.set(key, outcome.states[i]!);
+    }
     const binding = buckets[outcome.binding]!;
     return {
       allowed: outcome.allowed,
