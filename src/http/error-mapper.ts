@@ -44,8 +44,12 @@ export function toAppError(code: string | number, error: unknown, maxBodyBytes: 
         ? new ValidationError(detail.message, detail.param)
         : new InvalidRequestError(detail.message, detail.param);
     }
-    case "PARSE":
+    case "PARSE": {
+      // Elysia wraps what the body guard (onParse) throws: keep the guard's own error.
+      const cause = (error as { cause?: unknown } | null)?.cause;
+      if (cause instanceof AppError) return cause;
       return new InvalidRequestError("The request body is not valid JSON.");
+    }
     case "NOT_FOUND":
       return new NotFoundError("route");
     case 413:

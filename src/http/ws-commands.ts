@@ -7,6 +7,9 @@ import type { Services } from "./services.ts";
 import type { WsSession } from "./ws-session.ts";
 
 export class WsCommands {
+  /** Threads a send's follow is being set up for (so concurrent sends do not follow twice). */
+  readonly #pending = new Set<string>();
+
   constructor(
     private readonly services: Services,
     private readonly session: WsSession,
@@ -44,22 +47,21 @@ export class WsCommands {
     // `subscribed` goes out before any replayed event (follow may deliver synchronously from the
     // ring) and names where the subscription starts; that may be the end of a message (offset
     // 9007199254740991), which is a valid cursor to resume from.
-    const outcome = await this.services.commands.follow(
-      this.session.auth,
-      threadId,
-      after,
-      this.session.sinkFor(threadId),
-      {
-        onStart: (from) => {
-          if (this.session.closed) return;
-          const cursor = formatStreamCursor(from.seq, from.offset);
-          this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
-        },
+    const sink = this.session.sinkFor(threadId);
+    const outcome = await this.services.commands.follow(this.session.auth, threadId, after, sink, {
+      onStart: (from) => {
+        if (this.session.closed) return;
+        const cursor = formatStreamCursor(from.seq, from.offset);
+        this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
       },
-    );
+    });
     if (this.session.closed) return outcome.close();
     this.#unsubscribe(threadId);
-    this.session.subscriptions.set(threadId, outcome);
+    this.session.subscriptions.set(threadId, {
+      sink,
+      close: outcome.close,
+      release: outcome.release,
+    });
   }
 
   #unsubscribe(threadId: string): void {
@@ -85,9 +87,13 @@ export class WsCommands {
       user_seq: ticket.userSeq,
       assistant_seq: ticket.assistantSeq,
     });
-    if (!this.session.subscriptions.has(threadId) && !this.session.closed) {
-      // The send streams to this socket: a subscription like any other, under the stream caps
-      // (past them the send still stands; the socket gets an error frame instead of the events).
+    const following = this.session.subscriptions.has(threadId) || this.#pending.has(threadId);
+    if (following || this.session.closed) return;
+    // The send streams to this socket: a subscription like any other, under the stream caps
+    // (past them the send still stands; the socket gets an error frame instead of the events).
+    // One follow at a time per thread: it starts before this turn, so it carries later ones too.
+    this.#pending.add(threadId);
+    try {
       const sink = this.session.sinkFor(threadId);
       const outcome = await this.services.commands.follow(
         this.session.auth,
@@ -96,7 +102,13 @@ export class WsCommands {
         sink,
       );
       if (this.session.closed || this.session.subscriptions.has(threadId)) return outcome.close();
-      this.session.subscriptions.set(threadId, outcome);
+      this.session.subscriptions.set(threadId, {
+        sink,
+        close: outcome.close,
+        release: outcome.release,
+      });
+    } finally {
+      this.#pending.delete(threadId);
     }
   }
 }

@@ -31,8 +31,11 @@ const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
 export class WsSession {
-  /** Followed threads; `close` unfollows and gives the stream slot back. */
-  readonly subscriptions = new Map<string, { close(): void }>();
+  /**
+   * Followed threads: `close` unfollows and gives the stream slot back; `release` only gives the
+   * slot back (the subscription ended by itself); `sink` tells this follow's sink from others.
+   */
+  readonly subscriptions = new Map<string, { sink: StreamSink; close(): void; release(): void }>();
   readonly #socket: WsSocket;
   readonly #services: Services;
   readonly #commands: WsCommands;
@@ -135,7 +138,7 @@ export class WsSession {
   /** The StreamSink through which one thread's events reach this socket. */
   sinkFor(threadId: string): StreamSink {
     const session = this;
-    return {
+    const sink: StreamSink = {
       send: (entries: EventEntry[]) => {
         for (const entry of entries) session.#enqueue(entry.json);
       },
@@ -146,15 +149,19 @@ export class WsSession {
         else if (reason === "reconnect")
           session.close(CLOSE_CODES.reconnectElsewhere, "reconnect and resume");
         else {
+          // Only this follow's own entry: a replaced or duplicate follow closing must not end
+          // the thread's current subscription.
           const current = session.subscriptions.get(threadId);
+          if (current?.sink !== sink) return;
           session.subscriptions.delete(threadId);
-          current?.close();
+          current.release();
         }
       },
       get closed() {
         return session.#closed;
       },
     };
+    return sink;
   }
 
   #enqueue(text: string): void {

@@ -39,6 +39,8 @@ export interface NodeOptions {
   env?: Record<string, string>;
   /** Forward the child's stderr (JSON logs) to ours; default off. */
   inheritStderr?: boolean;
+  /** A second node on a shared data dir prints no key: pass the first node's here. */
+  secretKey?: string;
 }
 
 export interface SpoolNode {
@@ -119,7 +121,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     ...options.env,
   };
   let child: Subprocess | null = null;
-  let secretKey = "";
+  let secretKey = options.secretKey ?? "";
   let keySeen: (() => void) | null = null;
 
   const launch = async () => {
@@ -142,7 +144,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
   });
   await launch();
   // The key is printed before the server listens, but stdout may lag /healthz slightly.
-  await Promise.race([keyPromise, Bun.sleep(2000)]);
+  if (!secretKey) await Promise.race([keyPromise, Bun.sleep(2000)]);
   if (!secretKey) throw new Error("spool node did not print its secret key (store not empty?)");
 
   const current = (): Subprocess => {
