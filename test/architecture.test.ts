@@ -115,6 +115,22 @@ describe("architecture", () => {
     expect(violations(under("src/ports/"), allowed)).toEqual([]);
   });
 
+  test("the client SDK sees protocol types and pure domain code only, and no package but react", () => {
+    // Runtime imports of protocol files that build TypeBox schemas would put TypeBox in the bundle.
+    const typeboxFree = (target: string) =>
+      !/@sinclair\/typebox/.test(readFileSync(join(ROOT, target), "utf8"));
+    const allowed = (i: Import) => {
+      if (i.target.startsWith("src/client/")) return true;
+      if (i.target.startsWith("src/protocol/")) return i.typeOnly || typeboxFree(i.target);
+      if (i.target.startsWith("src/domain/"))
+        return typeboxFree(i.target) && !/node:/.test(readFileSync(join(ROOT, i.target), "utf8"));
+      if (i.target === "react") return i.file === "src/client/react.ts";
+      return false;
+    };
+    expect(IMPORTS.filter(under("src/client/")).length).toBeGreaterThan(10);
+    expect(violations(under("src/client/"), allowed)).toEqual([]);
+  });
+
   test("only src/config.ts reads the environment", () => {
     const readers = ALL.filter((file) => file !== "src/config.ts").filter((file) =>
       /process\.env|Deno\.env|Bun\.env|import\.meta\.env/.test(
