@@ -69,6 +69,9 @@ function el(tag, className, text) {
   return node;
 }
 
+/** tool_use ids that already have a tool_result in the thread (no answer button then). */
+let answered = new Set();
+
 function renderBlock(block, message) {
   if (block.type === "text") return el("div", "text", block.text);
   if (block.type === "thinking") return el("div", "thinking", block.thinking);
@@ -78,7 +81,7 @@ function renderBlock(block, message) {
       "card tool-use",
       `tool call ${block.name} ${JSON.stringify(block.input)}`,
     );
-    if (message.stop_reason === "tool_use" || message.status === "completed") {
+    if (!answered.has(block.id) && message.status !== "failed") {
       const answer = el("button", "", "answer");
       answer.type = "button";
       answer.onclick = () =>
@@ -106,6 +109,11 @@ function render() {
     frame = 0;
     const box = $("messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    answered = new Set(
+      (follow?.messages ?? []).flatMap((m) =>
+        m.content.filter((b) => b.type === "tool_result").map((b) => b.tool_use_id),
+      ),
+    );
     box.replaceChildren(
       ...(follow?.messages ?? []).map((m) => {
         const node = el("div", `msg ${m.role} ${m.status}`);
