@@ -14,11 +14,16 @@ export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGen
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  let carry = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      // A CR at a chunk's end may be half of a CRLF: hold it until the next chunk decides.
+      let text = carry + decoder.decode(value, { stream: true });
+      carry = text.endsWith("\r") ? "\r" : "";
+      if (carry) text = text.slice(0, -1);
+      buffer += text.replace(/\r\n?/g, "\n");
       let end = buffer.indexOf("\n\n");
       while (end >= 0) {
         const frame = parseFrame(buffer.slice(0, end));

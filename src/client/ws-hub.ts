@@ -127,7 +127,11 @@ export class WsHub {
       return;
     }
     if (frame.type === "pong" || frame.type === "ping" || frame.type === "ack") return;
-    subscriber?.event(frame as unknown as StreamEvent);
+    try {
+      subscriber?.event(frame as unknown as StreamEvent);
+    } catch {
+      // a frame that does not parse as an event (bad cursor) is dropped, as any unknown frame
+    }
   }
 
   #onClose(code: number, token: string): void {
