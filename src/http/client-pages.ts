@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia, t } from "elysia";
-import { NotFoundError, UnavailableError } from "../protocol/errors.ts";
+import { NotFoundError, UnauthorizedError, UnavailableError } from "../protocol/errors.ts";
 import { EndUserIdSchema } from "../protocol/objects.ts";
 import { requireSecretKey } from "./auth.ts";
 import { sdkBundle } from "./sdk-bundle.ts";
@@ -25,6 +25,17 @@ function asset(name: string, type: string): Response {
   return new Response(readFileSync(join(DIR, name)), {
     headers: { "content-type": type, "cache-control": "no-cache" },
   });
+}
+
+/** No Origin (curl, same-origin GET) or an Origin naming this very host. */
+function sameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return true;
+  try {
+    return new URL(origin).host === (request.headers.get("host") ?? new URL(request.url).host);
+  } catch {
+    return false;
+  }
 }
 
 export function clientPageRoutes(services: Services) {
@@ -59,9 +70,14 @@ export function clientPageRoutes(services: Services) {
     )
     .post(
       "/playground/token",
-      ({ body, set }) => {
+      ({ body, set, request }) => {
         const key = services.config.playgroundSecretKey;
         if (!key) throw new NotFoundError("route (set PLAYGROUND_SECRET_KEY to enable it)");
+        // CORS allows every origin on the API; this route must not: any page the developer
+        // visits could otherwise mint (and read) a token of the playground's end user.
+        if (!sameOrigin(request)) {
+          throw new UnauthorizedError("The playground token route answers its own page only.");
+        }
         return services.tokens.authenticate(key).then((auth) => {
           requireSecretKey(auth);
           const endUser = body.end_user_id ?? "playground";

@@ -205,6 +205,14 @@ describe("playground routes", () => {
       expect(bad.status).toBe(422);
       const junk = await spool.call("POST", "/playground/token", "{not json");
       expect(junk.status).toBe(400);
+      const foreign = await spool.call("POST", "/playground/token", {}, undefined, {
+        origin: "http://evil.example",
+      });
+      expect(foreign.status).toBe(401);
+      const own = await spool.call("POST", "/playground/token", {}, undefined, {
+        origin: "http://localhost",
+      });
+      expect(own.status).toBe(201);
     } finally {
       spool.runtime.services.config.playgroundSecretKey = null;
     }
