@@ -44,8 +44,15 @@ export function sdkBundle(): Promise<string | null> {
     if (built !== null) return built;
     return existsSync(PREBUILT_SDK) ? readFileSync(PREBUILT_SDK, "utf8") : null;
   });
-  cached.catch(() => {
-    cached = null; // a failed build is retried on the next request
-  });
-  return cached;
+  const current = cached;
+  // a failed build, or a prebuilt file not written yet, is looked for again on the next request
+  current.then(
+    (code) => {
+      if (code === null && cached === current) cached = null;
+    },
+    () => {
+      if (cached === current) cached = null;
+    },
+  );
+  return current;
 }
