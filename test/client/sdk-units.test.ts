@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { backoffDelay, DEFAULT_RETRY } from "../../src/client/backoff.ts";
 import { errorFromResponse, RateLimitedError, retryAfterMs } from "../../src/client/errors.ts";
+import { Spool } from "../../src/client/index.ts";
 import { readSseFrames } from "../../src/client/sse.ts";
 import { ThreadState } from "../../src/client/thread-state.ts";
 import type { StreamEvent } from "../../src/protocol/events.ts";
@@ -141,5 +142,66 @@ describe("backoff and errors", () => {
         new Headers(),
       ).body,
     ).toMatchObject({ last_seq: 4 });
+  });
+});
+
+describe("retry rules (a scripted fetch)", () => {
+  function scripted(answers: Response[]) {
+    const calls: { url: string; body: string | null }[] = [];
+    const fetch = async (url: string, init: RequestInit) => {
+      calls.push({ url, body: typeof init.body === "string" ? init.body : null });
+      const next = answers.shift();
+      if (!next) throw new TypeError("network down");
+      return next;
+    };
+    return { calls, fetch };
+  }
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
+  const retry = { baseDelayMs: 1, maxDelayMs: 5, maxRetries: 3 };
+
+  test("429 waits for Retry-After and repeats the send with the same request_id", async () => {
+    const { calls, fetch } = scripted([
+      json(429, { error: { code: "rate_limited", message: "slow" } }, { "retry-after": "0" }),
+      json(200, { user_message: { seq: 1 } }),
+    ]);
+    const sdk = new Spool({ baseUrl: "http://x", apiKey: "sk_1", fetch, retry });
+    await sdk.messages.send("thr_1", { content: "hi", model: "spool/echo" });
+    expect(calls).toHaveLength(2);
+    const ids = calls.map((c) => JSON.parse(c.body!).request_id as string);
+    expect(ids[0]).toMatch(/^req_[0-9a-f]{24}$/);
+    expect(ids[1]).toBe(ids[0]!);
+  });
+
+  test("a create is not repeated after a network error; a read is", async () => {
+    const down = scripted([]);
+    const sdk = new Spool({ baseUrl: "http://x", apiKey: "sk_1", fetch: down.fetch, retry });
+    expect(await sdk.threads.create({}).catch((e: { code: string }) => e.code)).toBe(
+      "connection_error",
+    );
+    expect(down.calls).toHaveLength(1);
+    const flaky = scripted([
+      json(503, { error: { code: "unavailable", message: "drain" } }),
+      json(200, { id: "thr_1" }),
+    ]);
+    const again = new Spool({ baseUrl: "http://x", apiKey: "sk_1", fetch: flaky.fetch, retry });
+    expect((await again.threads.retrieve("thr_1")).id).toBe("thr_1");
+    expect(flaky.calls).toHaveLength(2);
+  });
+
+  test("429 gives up after maxRetries with a RateLimitedError", async () => {
+    const limited = () =>
+      json(429, { error: { code: "rate_limited", message: "slow" } }, { "retry-after": "0" });
+    const { fetch, calls } = scripted([limited(), limited(), limited(), limited(), limited()]);
+    const sdk = new Spool({ baseUrl: "http://x", apiKey: "sk_1", fetch, retry });
+    const error = await sdk.threads
+      .list()
+      .page()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(calls).toHaveLength(4);
   });
 });
