@@ -136,7 +136,7 @@ export class ThreadFollow extends Emitter<FollowListeners> {
       const controller = new AbortController();
       const stop = () => controller.abort();
       this.#closed.signal.addEventListener("abort", stop, { once: true });
-      let idle: ReturnType<typeof setTimeout> | undefined;
+      let idle = setTimeout(stop, idleMs); // covers the request too (a frozen server)
       try {
         const response = await this.#http.request(
           "GET",
@@ -144,6 +144,7 @@ export class ThreadFollow extends Emitter<FollowListeners> {
           { query: { after: this.#state.cursor }, signal: controller.signal },
         );
         this.#live();
+        clearTimeout(idle);
         idle = setTimeout(stop, idleMs);
         for await (const frame of readSseFrames(response.body!)) {
           clearTimeout(idle);

@@ -151,21 +151,29 @@ export class TurnStream extends Emitter<TurnStreamListeners> implements AsyncIte
     this.#connection = controller;
     const cursor = this.#state.cursor;
     const path = `/v1/threads/${encodeURIComponent(this.threadId)}`;
-    const response =
-      cursor === null
-        ? await this.#http.request("POST", `${path}/messages`, {
-            body: this.#body,
-            idempotent: true,
-            signal: controller.signal,
-          })
-        : await this.#http.request("GET", `${path}/stream`, {
-            query: { after: cursor },
-            signal: controller.signal,
-          });
+    const idleMs = this.#options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
+    // The idle timer also covers the request: a server that accepts and never answers (frozen).
+    let idle = setTimeout(() => controller.abort(), idleMs);
+    let response: Response;
+    try {
+      response =
+        cursor === null
+          ? await this.#http.request("POST", `${path}/messages`, {
+              body: this.#body,
+              idempotent: true,
+              signal: controller.signal,
+            })
+          : await this.#http.request("GET", `${path}/stream`, {
+              query: { after: cursor },
+              signal: controller.signal,
+            });
+    } catch (error) {
+      clearTimeout(idle);
+      if (controller.signal.aborted && !this.#done) return false; // idle: reconnect
+      throw error;
+    }
     if (cursor !== null) this.emit("resumed", { cursor, attempt });
     let progressed = false;
-    const idleMs = this.#options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
-    let idle = setTimeout(() => controller.abort(), idleMs);
     try {
       for await (const frame of readSseFrames(response.body!)) {
         clearTimeout(idle);
