@@ -100,6 +100,19 @@ describe.if(hasBrowser)("playground", () => {
     await tab.context().close();
   }, 30_000);
 
+  test("without a token it shows how to mint one; a pasted token opens the chat", async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(`${direct}/playground`);
+    await tab.waitForSelector("#login:not([hidden])");
+    expect(await tab.textContent("#curl")).toContain("/v1/end_user_tokens");
+    await tab.fill("#token", await token("pg-paste"));
+    await tab.click("#token-form button");
+    await tab.waitForSelector(".status.live");
+    expect(await tab.evaluate(() => location.hash)).toMatch(/^#thr_/);
+    await context.close();
+  }, 30_000);
+
   test("a client tool call is a card; answering it continues the turn", async () => {
     const tab = await open(direct, "pg-tools");
     await tab.check("#tools");
