@@ -113,6 +113,19 @@ describe.if(hasBrowser)("playground", () => {
     await context.close();
   }, 30_000);
 
+  test("cancel stops the answer half-way", async () => {
+    const tab = await open(direct, "pg-cancel");
+    await say(tab, "[chunks=500][delay_ms=20]");
+    await tab.waitForFunction(() =>
+      (document.querySelector('.msg[data-seq="2"] .text')?.textContent ?? "").includes("w5 "),
+    );
+    await tab.click("#cancel");
+    await tab.waitForSelector('.msg.assistant.incomplete[data-seq="2"]');
+    expect(await tab.textContent('.msg[data-seq="2"] .meta')).toContain("cancelled");
+    expect((await shown(tab, 2)).split(" ").length).toBeLessThan(500);
+    await tab.context().close();
+  }, 30_000);
+
   test("a client tool call is a card; answering it continues the turn", async () => {
     const tab = await open(direct, "pg-tools");
     await tab.check("#tools");
