@@ -21,10 +21,8 @@ export class Emitter<L extends Listeners> {
       try {
         listener(...args);
       } catch (error) {
-        // a listener's bug must not break the stream for the others: report it asynchronously
-        queueMicrotask(() => {
-          throw error;
-        });
+        // a listener's bug must not break the stream for the other listeners, nor crash the app
+        console.error("spool: an event listener threw", error);
       }
     }
   }

@@ -59,6 +59,7 @@ export class ThreadFollow extends Emitter<FollowListeners> {
     this.ready = this.#start();
     this.ready.catch((error: unknown) => {
       if (error instanceof SpoolError) this.emit("error", error);
+      this.close(); // no history (404, 401…): nothing to follow
     });
   }
 

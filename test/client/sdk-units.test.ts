@@ -205,3 +205,20 @@ describe("retry rules (a scripted fetch)", () => {
     expect(calls).toHaveLength(4);
   });
 });
+
+describe("follow of a thread that is not there", () => {
+  test("ready rejects with not_found, error is emitted, status is closed", async () => {
+    const fetch = async () =>
+      new Response(JSON.stringify({ error: { code: "not_found", message: "No such thread." } }), {
+        status: 404,
+      });
+    const sdk = new Spool({ baseUrl: "http://x", apiKey: "sk_1", fetch });
+    const follow = sdk.threads.follow("thr_gone");
+    const errors: string[] = [];
+    follow.on("error", (e) => errors.push(e.code));
+    expect(await follow.ready.catch((e: { code: string }) => e.code)).toBe("not_found");
+    await Bun.sleep(0);
+    expect(errors).toEqual(["not_found"]);
+    expect(follow.status).toBe("closed");
+  });
+});
