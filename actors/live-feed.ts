@@ -6,11 +6,12 @@
  * an owner change) sends that follower back to the checkpoint. While anyone follows, the owner's
  * lease is watched, so a dead owner's threads are taken over without waiting for a command.
  */
+
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock, TimerHandle } from "../src/ports/clock.ts";
 import type { LiveBus, LiveEntry } from "../src/ports/live-bus.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
 import { compare, type EventEntry, endOf, type Position } from "./event-entry.ts";
 import { replayAfter } from "./replay.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";

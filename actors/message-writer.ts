@@ -5,10 +5,10 @@
  */
 
 import { newId } from "../src/domain/ids.ts";
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
 import type { AppendMessagesResult } from "../src/ports/checkpoint.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,

@@ -7,7 +7,7 @@
  */
 import { finalizeFromLog } from "../src/domain/interrupted-message.ts";
 import { MessageAssembler } from "../src/domain/message-assembly.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { LogEvent } from "../src/protocol/events.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import type { MessageWriter } from "./message-writer.ts";

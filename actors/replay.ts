@@ -3,10 +3,11 @@
  * node, after a restart). Where a message's log is gone (expired, lost) the client gets an honest
  * `stream.reset` with the message's current state instead of a silent gap.
  */
+
+import type { MessageRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { StreamResetEvent } from "../src/protocol/events.ts";
 import { FINAL_EVENT_TYPES } from "../src/protocol/events.ts";
 import { type EventEntry, eventType, type Position } from "./event-entry.ts";

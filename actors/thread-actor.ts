@@ -5,7 +5,7 @@
  * subscriptions replay from the ring buffer or the Redis checkpoint, then follow live.
  */
 
-import type { ThreadRecord } from "../src/ports/records.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,

@@ -6,8 +6,8 @@
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
 import { toModelMessages } from "../src/domain/model-context.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
 import type { ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { runGeneration } from "./generation.ts";

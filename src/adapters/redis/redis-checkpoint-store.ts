@@ -3,6 +3,7 @@
  * write is a Lua script (scripts/) that checks the lease epoch; see keys.ts for the layout.
  */
 import type { Redis } from "ioredis";
+import type { MessageRecord } from "../../domain/records.ts";
 import type {
   AppendMessagesInput,
   AppendMessagesResult,
@@ -10,7 +11,6 @@ import type {
   EventBatch,
   Fenced,
 } from "../../ports/checkpoint.ts";
-import type { MessageRecord } from "../../ports/records.ts";
 import type { RedisKeys } from "./keys.ts";
 import { runScript } from "./scripts.ts";
 
