@@ -78,10 +78,11 @@ describe("recovery", () => {
     const first = await h.actor(thread);
     const ticket = await send(first, { content: "x [chunks=5000][delay_ms=1]", model: ECHO });
     const seq = ticket.assistantSeq!;
-    await until(() => (first.snapshot(seq)?.content[0] as { text?: string })?.text !== undefined);
-    await until(
-      () => ((first.snapshot(seq)?.content[0] as { text: string }).text.length ?? 0) > 20,
-    );
+    const textSoFar = () => {
+      const block = first.snapshot(seq)?.content[0];
+      return block?.type === "text" ? block.text : "";
+    };
+    await until(() => textSoFar().length > 20);
     // The owner "dies": its lease vanishes and another node takes the thread.
     h.leases.drop(thread.id);
     const next = await h.otherHost("node-b").actorFor(thread);
