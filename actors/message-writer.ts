@@ -109,7 +109,7 @@ export class MessageWriter {
   async settle(seq: number, outcome: Settlement): Promise<MessageRecord> {
     const open = this.open.get(seq);
     if (!open) throw new Error(`message ${seq} is not open on this node`);
-    await this.log.writer.flushed();
+    await this.log.flushed();
     const content = this.log.snapshot(seq)?.content ?? open.content;
     const record: MessageRecord = {
       ...open,
@@ -133,8 +133,8 @@ export class MessageWriter {
   /** Records a settled version whose final event was emitted: durably, then queues its jobs. */
   async commitSettled(record: MessageRecord): Promise<MessageRecord> {
     const seq = record.seq;
-    await this.log.writer.flushed();
-    if (this.log.writer.failed) throw new UnavailableError("This thread moved to another node.");
+    await this.log.flushed();
+    if (this.log.failed) throw new UnavailableError("This thread moved to another node.");
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
     if (!put.ok) {
       this.onFenced();
