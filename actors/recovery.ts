@@ -20,7 +20,7 @@ export async function recoverTail(
   log: ThreadLog,
 ): Promise<void> {
   const tail = await deps.checkpoint.readTail(threadId);
-  await writer.repersist(tail.filter((r) => r.status !== "in_progress"));
+  writer.repersist(tail.filter((r) => r.status !== "in_progress"));
   for (const record of tail) {
     if (record.status === "in_progress") await finalizeInterrupted(deps, record, writer, log);
   }
