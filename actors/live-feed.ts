@@ -12,7 +12,7 @@ import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock, TimerHandle } from "../src/ports/clock.ts";
 import type { LiveBus, LiveEntry } from "../src/ports/live-bus.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import { compare, type EventEntry, endOf, type Position } from "./event-entry.ts";
+import { compare, type EventEntry, endOf, entryOf, type Position } from "./event-entry.ts";
 import { replayAfter } from "./replay.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";
 
@@ -148,7 +148,8 @@ export class LiveFeeds {
       );
   }
 
-  #onLive(feed: ThreadFeed, entries: LiveEntry[]): void {
+  #onLive(feed: ThreadFeed, live: LiveEntry[]): void {
+    const entries = live.map((e) => entryOf(e.seq, e.offset, e.json, e.final));
     for (const [subscription, follower] of feed.followers) {
       if (subscription.state === "closed") {
         feed.followers.delete(subscription);

@@ -10,7 +10,7 @@ import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { StreamResetEvent } from "../src/protocol/events.ts";
 import { FINAL_EVENT_TYPES } from "../src/protocol/events.ts";
-import { type EventEntry, eventType, type Position } from "./event-entry.ts";
+import { type EventEntry, entryOf, eventType, type Position } from "./event-entry.ts";
 
 export interface ReplaySource {
   checkpoint: CheckpointStore;
@@ -27,12 +27,7 @@ export function resetEntry(record: MessageRecord, reason: StreamResetEvent["reas
     message: toWireMessage(record),
     reason,
   };
-  return {
-    seq: record.seq,
-    offset,
-    json: JSON.stringify(event),
-    final: record.status !== "in_progress",
-  };
+  return entryOf(record.seq, offset, JSON.stringify(event), record.status !== "in_progress");
 }
 
 /**
@@ -74,7 +69,7 @@ export async function replayAfter(
     }
     if (events !== null) {
       events.forEach((json, i) => {
-        out.push({ seq, offset: from + i, json, final: FINAL_EVENT_TYPES.has(eventType(json)) });
+        out.push(entryOf(seq, from + i, json, FINAL_EVENT_TYPES.has(eventType(json))));
       });
       if (events.length >= window) return { entries: out, complete: false };
       continue;

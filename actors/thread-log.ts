@@ -10,7 +10,7 @@ import type { EventBatch, Fenced } from "../src/ports/checkpoint.ts";
 import { isFinalEvent, type LogEvent } from "../src/protocol/events.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import { CheckpointWriter } from "./checkpoint-writer.ts";
-import { type EventEntry, endOf, type Position } from "./event-entry.ts";
+import { type EventEntry, endOf, entryOf, type Position } from "./event-entry.ts";
 import { RingBuffer, type RingRead } from "./ring-buffer.ts";
 import { SubscriberSet } from "./subscriber-set.ts";
 import type { Subscription } from "./subscription.ts";
@@ -113,13 +113,7 @@ export class ThreadLog {
       thread_id: this.#threadId,
       cursor: formatStreamCursor(seq, offset),
     } as LogEvent;
-    const entry: EventEntry = {
-      seq,
-      offset,
-      json: JSON.stringify(event),
-      final: closesLog(event),
-      event,
-    };
+    const entry = entryOf(seq, offset, JSON.stringify(event), closesLog(event), event);
     if (!this.#assemblers.has(seq)) this.#assemblers.set(seq, new MessageAssembler());
     this.#writer.push(entry);
     return entry;
