@@ -6,7 +6,6 @@
  * (RedisHotTier), so this file never touches an ioredis type.
  */
 
-import { mkdirSync } from "node:fs";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
 import { HistoryReader } from "../actors/history-reader.ts";
@@ -33,6 +32,7 @@ import { systemClock } from "./ports/clock.ts";
 import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
@@ -73,7 +73,7 @@ export async function createRuntime(
   logger: Logger,
   extra: Partial<AppOptions> = {},
 ): Promise<Runtime> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const hot = await openHotTier(config, logger);
   const stores = await openStores(config);
   const secrets = await loadSecrets(stores.tenants);
