@@ -3,6 +3,7 @@
  * sent as is) and the few facts about it that routing needs (`meta`), read once where the entry is
  * made, so no consumer substring-matches the JSON. Positions and their order live here too.
  */
+import { unreachable } from "../src/domain/exhaustive.ts";
 import type { LogEvent, StreamEvent } from "../src/protocol/events.ts";
 
 export interface EntryMeta {
@@ -50,12 +51,8 @@ function metaFromEvent(event: StreamEvent): EntryMeta {
     case "block.stop":
       return { type: event.type, toolUseId: null, stopReason: null };
     default:
-      return unreachable(event);
+      return unreachable(event, "event type");
   }
-}
-
-function unreachable(event: never): never {
-  throw new Error(`unknown event type ${(event as { type?: unknown }).type}`);
 }
 
 /** The meta of an event, from the event when this process has it, else from its JSON. */
