@@ -4,6 +4,7 @@
  * made, so no consumer substring-matches the JSON. Positions and their order live here too.
  */
 import { unreachable } from "../src/domain/exhaustive.ts";
+import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
 import type { LogEvent, StreamEvent } from "../src/protocol/events.ts";
 
 export interface EntryMeta {
@@ -75,18 +76,45 @@ export function entryOf(
   return entry;
 }
 
+/** The offset of a position after every event of its message (an explicit marker, not a number). */
+export const END = "end" as const;
+
+/** A place in a thread's stream: after event `offset` of message `seq`, or after all of it. */
 export interface Position {
   seq: number;
-  offset: number;
+  offset: number | typeof END;
 }
 
 /** A position after every event of messages up to `seq`. */
 export function endOf(seq: number): Position {
-  return { seq, offset: Number.MAX_SAFE_INTEGER };
+  return { seq, offset: END };
 }
 
 export function compare(a: Position, b: Position): number {
-  return a.seq !== b.seq ? a.seq - b.seq : a.offset - b.offset;
+  if (a.seq !== b.seq) return a.seq - b.seq;
+  if (a.offset === b.offset) return 0;
+  if (a.offset === END) return 1;
+  if (b.offset === END) return -1;
+  return a.offset - b.offset;
+}
+
+/** The first offset of message `p.seq` after `p`; null when `p` is the message's end. */
+export function nextOffset(p: Position): number | null {
+  return p.offset === END ? null : p.offset + 1;
+}
+
+/**
+ * The wire spells the end marker as offset 9007199254740991 (Number.MAX_SAFE_INTEGER, API.md);
+ * these two functions are the only places that know it.
+ */
+const WIRE_END_OFFSET = Number.MAX_SAFE_INTEGER;
+
+export function positionFromCursor(cursor: { seq: number; offset: number }): Position {
+  return { seq: cursor.seq, offset: cursor.offset === WIRE_END_OFFSET ? END : cursor.offset };
+}
+
+export function cursorOf(p: Position): string {
+  return formatStreamCursor(p.seq, p.offset === END ? WIRE_END_OFFSET : p.offset);
 }
 
 /** The `type` of a serialized event (every event is serialized with `type` first). */

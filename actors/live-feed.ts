@@ -12,7 +12,15 @@ import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock, TimerHandle } from "../src/ports/clock.ts";
 import type { LiveBus, LiveEntry } from "../src/ports/live-bus.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import { compare, type EventEntry, endOf, entryOf, type Position } from "./event-entry.ts";
+import {
+  compare,
+  END,
+  type EventEntry,
+  endOf,
+  entryOf,
+  nextOffset,
+  type Position,
+} from "./event-entry.ts";
 import { replayAfter } from "./replay.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";
 
@@ -49,8 +57,8 @@ class ThreadFeed {
 export function continues(position: Position, lastFinal: boolean, entries: LiveEntry[]): boolean {
   const next = entries.find((e) => compare(e, position) > 0);
   if (!next) return true;
-  if (next.seq === position.seq) return next.offset === position.offset + 1;
-  const closed = lastFinal || position.offset === endOf(0).offset;
+  if (next.seq === position.seq) return next.offset === nextOffset(position);
+  const closed = lastFinal || position.offset === END;
   return next.offset === 0 && next.seq === position.seq + 1 && closed;
 }
 

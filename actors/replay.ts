@@ -10,7 +10,14 @@ import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { StreamResetEvent } from "../src/protocol/events.ts";
 import { FINAL_EVENT_TYPES } from "../src/protocol/events.ts";
-import { type EventEntry, entryOf, eventType, type Position } from "./event-entry.ts";
+import {
+  compare,
+  type EventEntry,
+  entryOf,
+  eventType,
+  nextOffset,
+  type Position,
+} from "./event-entry.ts";
 
 export interface ReplaySource {
   checkpoint: CheckpointStore;
@@ -58,8 +65,8 @@ export async function replayAfter(
   }
   const firstSeq = Math.max(after.seq, 1);
   for (let seq = firstSeq; seq <= lastSeq; seq++) {
-    const from = seq === after.seq ? after.offset + 1 : 0;
-    if (from > Number.MAX_SAFE_INTEGER - 1) continue;
+    const from = seq === after.seq ? nextOffset(after) : 0;
+    if (from === null) continue; // after the end of this message: nothing of it to replay
     const events = await source.checkpoint.readEvents(threadId, seq, from, window);
     if (events !== null && events.length === 0 && seq === after.seq && from > 0) {
       const length = await source.checkpoint.eventCount(threadId, seq);
@@ -75,7 +82,7 @@ export async function replayAfter(
       continue;
     }
     const record = await source.message(threadId, seq);
-    if (record && (seq !== after.seq || record.last_offset > after.offset)) {
+    if (record && compare({ seq, offset: record.last_offset }, after) > 0) {
       out.push(resetEntry(record, "expired"));
     }
   }

@@ -3,11 +3,11 @@
  * the session's subscriptions (one per thread), which only this class changes. It sees the socket
  * through `WsPeer` (ws-session.ts implements it), so the two modules do not import each other.
  */
-import { endOf } from "../../actors/event-entry.ts";
+import { cursorOf, endOf, type Position, positionFromCursor } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
-import { formatStreamCursor, parseStreamCursor } from "../domain/stream-cursor.ts";
+import { parseStreamCursor } from "../domain/stream-cursor.ts";
 import type { SendBody } from "../protocol/requests.ts";
 import type { ClientFrame } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
@@ -46,7 +46,7 @@ export class WsCommands {
       case "subscribe":
         return this.#subscribe(
           frame.thread_id,
-          frame.after ? parseStreamCursor(frame.after) : null,
+          frame.after ? positionFromCursor(parseStreamCursor(frame.after)) : null,
         );
       case "unsubscribe":
         return this.#unsubscribe(frame.thread_id);
@@ -72,7 +72,7 @@ export class WsCommands {
     return this.services.commands.gateway(this.session.auth, threadId);
   }
 
-  async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
+  async #subscribe(threadId: string, after: Position | null): Promise<void> {
     const gateway = await this.#gateway(threadId);
     if (this.session.closed) return;
     this.#unsubscribe(threadId);
@@ -81,7 +81,7 @@ export class WsCommands {
     // 9007199254740991), which is a valid cursor to resume from.
     const from = after ?? (await gateway.startPosition());
     if (this.session.closed) return;
-    const cursor = formatStreamCursor(from.seq, from.offset);
+    const cursor = cursorOf(from);
     this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
     const subscription = await gateway.follow(from, this.#sinkFor(threadId));
     if (this.session.closed) return gateway.unfollow(subscription);

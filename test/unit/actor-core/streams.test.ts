@@ -5,7 +5,7 @@
  * up; a remote follower repairs a lost live batch from the checkpoint.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { endOf, type Position } from "../../../actors/event-entry.ts";
+import { compare, endOf, type Position } from "../../../actors/event-entry.ts";
 import { LiveFeeds } from "../../../actors/live-feed.ts";
 import { silentLogger } from "../../../src/ports/logger.ts";
 import {
@@ -31,8 +31,7 @@ async function positionsAfter(threadId: string, after: Position, lastSeq: number
   for (let seq = 1; seq <= lastSeq; seq++) {
     const log = await logOf(h, threadId, seq);
     log.forEach((_, offset) => {
-      if (seq > after.seq || (seq === after.seq && offset > after.offset))
-        out.push(`${seq}:${offset}`);
+      if (compare({ seq, offset }, after) > 0) out.push(`${seq}:${offset}`);
     });
   }
   return out;
