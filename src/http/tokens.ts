@@ -7,7 +7,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { newId, randomToken } from "../domain/ids.ts";
 import { isWellFormed } from "../domain/input-bounds.ts";
-import type { SecretKeyRecord } from "../ports/records.ts";
+import type { SecretKeyRecord } from "../domain/records.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import { UnauthorizedError, ValidationError } from "../protocol/errors.ts";
 import type { EndUserPolicy } from "../protocol/requests.ts";

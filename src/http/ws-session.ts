@@ -12,7 +12,7 @@ import { illFormedPath, jsonTooDeep, MAX_JSON_DEPTH } from "../domain/input-boun
 import { AppError, InvalidRequestError, toErrorBody, ValidationError } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
-import { WsCommands } from "./ws-commands.ts";
+import { WsCommands, type WsPeer } from "./ws-commands.ts";
 
 export interface WsSocket {
   send(text: string): void;
@@ -30,12 +30,7 @@ export interface WsSocket {
 const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
-export class WsSession {
-  /**
-   * Followed threads: `close` unfollows and gives the stream slot back; `release` only gives the
-   * slot back (the subscription ended by itself); `sink` tells this follow's sink from others.
-   */
-  readonly subscriptions = new Map<string, { sink: StreamSink; close(): void; release(): void }>();
+export class WsSession implements WsPeer {
   readonly #socket: WsSocket;
   readonly #services: Services;
   readonly #commands: WsCommands;
@@ -100,9 +95,7 @@ export class WsSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#unregister();
-    const subscriptions = [...this.subscriptions.values()];
-    this.subscriptions.clear();
-    for (const subscription of subscriptions) subscription.close();
+    this.#commands.unfollowAll();
   }
 
   close(code: number, reason: string): void {
@@ -136,9 +129,9 @@ export class WsSession {
   }
 
   /** The StreamSink through which one thread's events reach this socket. */
-  sinkFor(threadId: string): StreamSink {
+  sinkFor(_threadId: string, onDone: () => void): StreamSink {
     const session = this;
-    const sink: StreamSink = {
+    return {
       send: (entries: EventEntry[]) => {
         for (const entry of entries) session.#enqueue(entry.json);
       },
@@ -148,20 +141,12 @@ export class WsSession {
         if (reason === "revoked") session.close(CLOSE_CODES.unauthorized, "revoked");
         else if (reason === "reconnect")
           session.close(CLOSE_CODES.reconnectElsewhere, "reconnect and resume");
-        else {
-          // Only this follow's own entry: a replaced or duplicate follow closing must not end
-          // the thread's current subscription.
-          const current = session.subscriptions.get(threadId);
-          if (current?.sink !== sink) return;
-          session.subscriptions.delete(threadId);
-          current.release();
-        }
+        else onDone();
       },
       get closed() {
         return session.#closed;
       },
     };
-    return sink;
   }
 
   #enqueue(text: string): void {

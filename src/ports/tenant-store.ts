@@ -7,8 +7,8 @@
  * `updateLimits` merges a patch atomically (a number sets, null removes a field) and returns the
  * result (null: no such tenant).
  */
+import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
 import type { TenantLimits, TenantLimitsPatch } from "../protocol/requests.ts";
-import type { SecretKeyRecord, TenantRecord } from "./records.ts";
 
 export interface TenantStore {
   createTenant(tenant: TenantRecord): Promise<void>;

@@ -23,7 +23,7 @@ function rig(own: TenantLimits = {}, used = 0) {
   const clock: Clock = {
     now: () => time.now,
     setTimeout: () => 0,
-    clearTimeout: () => {},
+    clearTimeout: () => undefined,
   };
   const tenants = { getLimits: async () => own };
   const usage = {
@@ -110,7 +110,7 @@ describe("RateLimits", () => {
 describe("StreamCaps", () => {
   test("caps per end user and tenant; a released slot can be taken again", async () => {
     const { limits, clock } = rig();
-    const caps = new StreamCaps(new MemoryStreamSlots(clock), limits, clock, () => {});
+    const caps = new StreamCaps(new MemoryStreamSlots(clock), limits, clock, () => undefined);
     const a1 = await caps.acquire(user("alice"));
     await caps.acquire(user("alice"));
     expect(await codeOf(caps.acquire(user("alice")))).toBe("rate_limited");

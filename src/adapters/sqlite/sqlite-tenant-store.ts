@@ -4,8 +4,8 @@
  * then read back whatever row won, so every node ends up with the same value.
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
+import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
 import { mergeLimits } from "../../domain/tenant-limits.ts";
-import type { SecretKeyRecord, TenantRecord } from "../../ports/records.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
 import type { TenantLimits, TenantLimitsPatch } from "../../protocol/requests.ts";
 import type { Row, SqliteDb } from "./database.ts";

@@ -12,10 +12,11 @@
  * Bounded (API.md): never more chunks than `max_tokens` (one chunk = one token) nor than
  * ECHO_MAX_OUTPUT_TOKENS; a longer answer stops with `max_tokens`. `delay_ms` is capped at 1 s.
  */
+
+import type { ModelMessage } from "../../../domain/model-context.ts";
 import { blockText, estimateTokens } from "../../../domain/tokens.ts";
 import {
   type ModelCapabilities,
-  type ModelMessage,
   type ModelProvider,
   ModelProviderError,
   type ModelRequest,
