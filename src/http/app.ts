@@ -6,6 +6,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { uiChatRoutes } from "./compat/ui/ui-chat-routes.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -44,7 +45,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
-    .use(internalRoutes(services));
+    .use(internalRoutes(services))
+    .use(uiChatRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
 }
