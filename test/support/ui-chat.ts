@@ -45,7 +45,5 @@ export function stockTransport(baseUrl: string, key: string, body: object = {}) 
 }
 
 export function textOf(message: UIMessage | undefined): string {
-  return (message?.parts ?? [])
-    .map((p) => (p.type === "text" ? p.text : ""))
-    .join("");
+  return (message?.parts ?? []).map((p) => (p.type === "text" ? p.text : "")).join("");
 }

@@ -70,7 +70,7 @@ export class UiStreamSink implements StreamSink {
     for (const entry of entries) {
       if (entry.seq < this.firstAssistantSeq) continue;
       chunks.push(...this.translator.translate(parse(entry)));
-      if (endsTurn(entry, this.firstAssistantSeq, (seq) => this.translator.lastToolUseId(seq))) {
+      if (this.#endsTurn(entry)) {
         this.#turnEnded = true;
         waiting = eventType(entry.json) === "tool.waiting";
         break;
@@ -79,6 +79,13 @@ export class UiStreamSink implements StreamSink {
     if (this.#turnEnded) chunks.push(...this.translator.end(waiting));
     if (chunks.length > 0) this.#write(formatChunks(chunks));
     if (this.#turnEnded) this.close("done");
+  }
+
+  /** The turn's end; the tool wait of a message the client already answered is not one. */
+  #endsTurn(entry: EventEntry): boolean {
+    const type = eventType(entry.json);
+    if (type === "tool.waiting" && this.translator.isKnown(entry.seq)) return false;
+    return endsTurn(entry, this.firstAssistantSeq, (seq) => this.translator.lastToolUseId(seq));
   }
 
   bufferedBytes(): number {

@@ -55,6 +55,11 @@ export class UiStreamTranslator {
     return this.#toolUses.get(seq)?.at(-1) ?? null;
   }
 
+  /** Whether message `seq` is one the client already has (its tool wait is answered). */
+  isKnown(seq: number): boolean {
+    return seq === this.#options.knownSeq;
+  }
+
   /** Chunks to send before any event (the `start` chunk when the message id is known). */
   begin(): UiChunk[] {
     return this.#options.messageId === null ? [] : this.#start(this.#options.messageId);
