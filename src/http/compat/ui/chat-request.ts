@@ -6,7 +6,7 @@
  */
 import { Type as t } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import type { Block } from "../../../protocol/blocks.ts";
+import { type Block, MAX_TEXT_CHARS } from "../../../protocol/blocks.ts";
 import { InvalidRequestError, ValidationError } from "../../../protocol/errors.ts";
 import { EndUserIdSchema } from "../../../protocol/objects.ts";
 import { type SendBody, SendBodyFields, SendBodySchema } from "../../../protocol/requests.ts";
@@ -70,10 +70,14 @@ export function parseChatRequest(raw: unknown): ChatRequest {
   }
   if (trigger !== "submit-message")
     throw new InvalidRequestError(`Unknown trigger "${trigger}".`, "trigger");
+  if (fields.stream === false)
+    throw new InvalidRequestError("The UI message stream always streams.", "stream");
   const index = messages.length - 1;
   const last = messages[index]!;
   const input = newInput(last, index, messageId ?? null);
   const body = { ...fields, content: input.kind === "user" ? input.content : "", stream: true };
+  if (input.kind === "user" && !body.model)
+    throw new ValidationError("A chat turn needs a model.", "model");
   if (input.kind === "user" && !Value.Check(SendBodySchema, body)) {
     const error = Value.Errors(SendBodySchema, body).First();
     const param = error?.path.replace(/^\//, "").replaceAll("/", ".") || undefined;
@@ -111,6 +115,11 @@ function userContent(parts: Record<string, unknown>[], at: string): Block[] {
   parts.forEach((part, i) => {
     const where = `${at}.parts.${i}`;
     if (part.type === "text" && typeof part.text === "string") {
+      if (part.text.length > MAX_TEXT_CHARS)
+        throw new ValidationError(
+          `A text part holds at most ${MAX_TEXT_CHARS} characters.`,
+          `${where}.text`,
+        );
       blocks.push({ type: "text", text: part.text });
     } else if (part.type === "file") {
       blocks.push(imageBlock(part, where));

@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import { endOf, type Position } from "../../../../actors/event-entry.ts";
 import type { AuthContext } from "../../../domain/auth-context.ts";
 import type { ThreadRecord } from "../../../ports/records.ts";
-import { AppError, InvalidRequestError, ValidationError } from "../../../protocol/errors.ts";
+import { AppError, InvalidRequestError } from "../../../protocol/errors.ts";
 import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
 import { ChatThreads, runningTurnOf } from "../../../use-cases/chat-threads.ts";
 import { authenticate } from "../../auth.ts";
@@ -86,7 +86,6 @@ async function send(
   chat: ChatRequest,
   request: Request,
 ): Promise<StreamPlan> {
-  if (!chat.body.model) throw new ValidationError("A chat turn needs a model.", "model");
   const header = request.headers.get("idempotency-key");
   const body = { ...chat.body };
   // useChat gives every message a fresh id: re-posting the same message is a retry, not a turn.
