@@ -36,10 +36,15 @@ export class TestChat extends AbstractChat<UIMessage> {
   }
 }
 
-export function stockTransport(baseUrl: string, key: string, body: object = {}) {
+export function stockTransport(
+  baseUrl: string,
+  key: string,
+  body: object = {},
+  headers: Record<string, string> = {},
+) {
   return new DefaultChatTransport<UIMessage>({
     api: `${baseUrl}/v1/ui/chat`,
-    headers: { authorization: `Bearer ${key}` },
+    headers: { authorization: `Bearer ${key}`, ...headers },
     body,
   });
 }
