@@ -15,8 +15,6 @@ interface Group {
   usage: UsageSum;
 }
 
-type ToolPart = Extract<UiPart, { toolCallId: string }>;
-
 export function toUiMessages(threadId: string, records: Message[]): UiMessage[] {
   const out: UiMessage[] = [];
   let group: Group | null = null;
@@ -80,17 +78,15 @@ function addStep(group: Group, threadId: string, record: Message): void {
 function addResults(message: UiMessage, content: Block[]): void {
   for (const block of content) {
     if (block.type !== "tool_result") continue;
-    const part = message.parts.find(
-      (p): p is ToolPart => "toolCallId" in p && p.toolCallId === block.tool_use_id,
+    const index = message.parts.findIndex(
+      (p) => "toolCallId" in p && p.toolCallId === block.tool_use_id,
     );
-    if (!part) continue;
+    const part = message.parts[index];
+    if (!part || !("toolCallId" in part)) continue;
     const output = toolOutputOf(block.content);
-    if (block.is_error) {
-      part.state = "output-error";
-      part.errorText = String(output);
-    } else {
-      part.state = "output-available";
-      part.output = output;
-    }
+    const { type, toolCallId, input } = part;
+    message.parts[index] = block.is_error
+      ? { type, toolCallId, state: "output-error", input, errorText: String(output) }
+      : { type, toolCallId, state: "output-available", input, output };
   }
 }

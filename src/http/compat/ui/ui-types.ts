@@ -39,25 +39,19 @@ export type UiChunk =
   | { type: "error"; errorText: string }
   | { type: "finish"; finishReason?: UiFinishReason; messageMetadata?: SpoolUiMetadata };
 
-export type UiToolState =
-  | "input-streaming"
-  | "input-available"
-  | "output-available"
-  | "output-error";
+/** A tool call as the AI SDK shows it; its state follows Spool's `tool` messages. */
+export type UiToolPart = { type: `tool-${string}`; toolCallId: string } & (
+  | { state: "input-available"; input: unknown }
+  | { state: "output-available"; input: unknown; output: unknown }
+  | { state: "output-error"; input: unknown; errorText: string }
+);
 
 export type UiPart =
   | { type: "step-start" }
   | { type: "text"; text: string; state?: "streaming" | "done" }
   | { type: "reasoning"; text: string; state?: "streaming" | "done" }
   | { type: "file"; mediaType: string; url: string; filename?: string }
-  | {
-      type: `tool-${string}`;
-      toolCallId: string;
-      state: UiToolState;
-      input?: unknown;
-      output?: unknown;
-      errorText?: string;
-    };
+  | UiToolPart;
 
 export interface UiMessage {
   id: string;
