@@ -57,7 +57,8 @@ export function uiChatRoutes(services: Services) {
       "/:id/stream",
       async ({ request, params }) => {
         const auth = await authenticate(services, request, true);
-        const thread = await chats.resolve(auth, params.id, { create: false });
+        const endUserId = new URL(request.url).searchParams.get("end_user_id") ?? undefined;
+        const thread = await chats.resolve(auth, params.id, { create: false, endUserId });
         if (!thread) return new Response(null, { status: 204 });
         return withThread(thread, services, async () => {
           const tail = await chats.tail(thread.id);
