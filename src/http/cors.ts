@@ -9,7 +9,7 @@ const PREFLIGHT_MAX_AGE_S = 600;
 
 export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
-  "access-control-expose-headers": "retry-after",
+  "access-control-expose-headers": "retry-after, spool-thread-id, spool-message-seq",
 };
 
 export function preflight(request: Request): Response | undefined {

@@ -371,6 +371,42 @@ describe("resume (useChat({resume: true}))", () => {
     expect(textOf(last)).toBe(answer!.content.map((b) => b.text ?? "").join(""));
   });
 
+  test("a turn waiting for client tools is replayed up to its calls, then the resume ends", async () => {
+    const id = `c-${crypto.randomUUID()}`;
+    const tools = { ...ECHO, tools: [WEATHER] };
+    const body = {
+      id,
+      trigger: "submit-message",
+      messages: [userMessage("u1", "[tool:get_weather {}]")],
+      ...tools,
+    };
+    const sent = await chunksOf(await post(body));
+    const resumed = await fetch(`${base}/v1/ui/chat/${id}/stream`, { headers: auth() });
+    expect(resumed.status).toBe(200);
+    expect(await chunksOf(resumed)).toEqual(sent);
+  });
+
+  test("a secret key's chat for an end user resumes with ?end_user_id=", async () => {
+    const id = `c-${crypto.randomUUID()}`;
+    const body = {
+      id,
+      trigger: "submit-message",
+      end_user_id: "frank",
+      messages: [userMessage("u1", "[chunks=30] [delay_ms=20] x")],
+      ...ECHO,
+    };
+    const response = await post(body);
+    const threadId = response.headers.get("spool-thread-id")!;
+    expect(threadId).toBe(mappedThreadId(await tenantOf(), "frank", id));
+    const resumed = await fetch(`${base}/v1/ui/chat/${id}/stream?end_user_id=frank`, {
+      headers: auth(),
+    });
+    expect(resumed.status).toBe(200);
+    expect(await chunksOf(resumed)).toEqual(await chunksOf(response));
+    const other = await fetch(`${base}/v1/ui/chat/${id}/stream`, { headers: auth() });
+    expect(other.status).toBe(204); // without the end user it is another (empty) chat
+  });
+
   test("a reloaded chat (history format=ui + resumeStream) ends with the answer once", async () => {
     const id = `c-${crypto.randomUUID()}`;
     const first = new TestChat({ id, transport: stockTransport(base, spool.secretKey, ECHO) });
