@@ -98,6 +98,21 @@ export function runningTurnOf(tail: MessageRecord[]): RunningTurn | null {
   return null; // the turn's start is beyond the tail: not a turn Spool ran
 }
 
+/**
+ * The last assistant message of the turn that `userSeq` started, as far as the tail shows it
+ * (null when the tail does not reach it). Tool waits of earlier messages of that turn are
+ * answered: a stream replaying the turn must not end at them.
+ */
+export function lastAssistantOfTurn(tail: MessageRecord[], userSeq: number): number | null {
+  let last: number | null = null;
+  for (const record of [...tail].reverse()) {
+    if (record.seq <= userSeq) continue;
+    if (record.role === "user") break;
+    if (record.role === "assistant") last = record.seq;
+  }
+  return last;
+}
+
 export function mappedThreadId(tenantId: string, endUserId: string | null, chatId: string): string {
   const digest = createHash("sha256")
     .update(`ui-chat\0${tenantId}\0${endUserId === null ? "\u0001" : endUserId}\0${chatId}`)

@@ -324,6 +324,78 @@ describe("client tools through addToolOutput", () => {
   });
 });
 
+describe("a turn past its client tool call", () => {
+  test("resume and a retried first POST replay the whole turn, not up to the answered wait", async () => {
+    const id = `c-${crypto.randomUUID()}`;
+    const tools = { ...ECHO, tools: [WEATHER] };
+    const first = {
+      id,
+      trigger: "submit-message",
+      messages: [userMessage("u1", "[tool:get_weather {}]")],
+      ...tools,
+    };
+    const sent = await chunksOf(await post(first));
+    const start = sent.find((c) => c.type === "start") as { messageId: string };
+    const call = sent.find((c) => c.type === "tool-input-available") as { toolCallId: string };
+    const longOutput = Array.from({ length: 80 }, (_, i) => `o${i}`).join(" ");
+    const cut = new AbortController();
+    const continuing = await fetch(`${base}/v1/ui/chat`, {
+      method: "POST",
+      signal: cut.signal,
+      headers: { ...auth(), "content-type": "application/json" },
+      body: JSON.stringify({
+        ...first,
+        messageId: start.messageId,
+        messages: [
+          userMessage("u1", "[tool:get_weather {}]"),
+          {
+            id: start.messageId,
+            role: "assistant",
+            parts: [
+              {
+                type: "tool-get_weather",
+                toolCallId: call.toolCallId,
+                state: "output-available",
+                input: {},
+                output: longOutput,
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    const reader = continuing.body!.getReader();
+    let seen = "";
+    while (!seen.includes("text-delta"))
+      seen += new TextDecoder().decode((await reader.read()).value);
+    cut.abort();
+
+    const resumed = await fetch(`${base}/v1/ui/chat/${id}/stream`, { headers: auth() });
+    expect(resumed.status).toBe(200);
+    const replay = await chunksOf(resumed);
+    expect(replay[0]).toMatchObject({ type: "start", messageId: start.messageId });
+    expect(replay).toContainEqual({
+      type: "tool-output-available",
+      toolCallId: call.toolCallId,
+      output: longOutput,
+    });
+    expect(replay.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
+    const text = replay.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
+    const thread = await stored(mappedThreadId(await tenantOf(), null, id));
+    expect(thread.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
+    expect(text).toBe(
+      thread
+        .filter((m) => m.role === "assistant")
+        .flatMap((m) => m.content)
+        .map((b) => b.text ?? "")
+        .join(""),
+    );
+
+    const retried = await chunksOf(await post(first));
+    expect(retried).toEqual(replay);
+  });
+});
+
 describe("resume (useChat({resume: true}))", () => {
   test("204 when no turn runs, for a known and an unknown chat id", async () => {
     const id = `c-${crypto.randomUUID()}`;

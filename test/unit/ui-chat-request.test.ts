@@ -4,7 +4,11 @@
 import { describe, expect, test } from "bun:test";
 import { parseChatRequest } from "../../src/http/compat/ui/chat-request.ts";
 import type { MessageRecord } from "../../src/ports/records.ts";
-import { mappedThreadId, runningTurnOf } from "../../src/use-cases/chat-threads.ts";
+import {
+  lastAssistantOfTurn,
+  mappedThreadId,
+  runningTurnOf,
+} from "../../src/use-cases/chat-threads.ts";
 
 const request = (messages: unknown[], extra: Record<string, unknown> = {}) => ({
   id: "chat-1",
@@ -172,5 +176,19 @@ describe("chat threads", () => {
     expect(runningTurnOf([record(4, "assistant"), record(3, "user")])).toBeNull();
     expect(runningTurnOf([])).toBeNull();
     expect(runningTurnOf([record(9, "assistant", "in_progress"), record(8, "tool")])).toBeNull();
+  });
+
+  test("the last assistant message of a turn stops at the next user message", () => {
+    const tail = [
+      record(7, "assistant"),
+      record(6, "user"),
+      record(5, "assistant"),
+      record(4, "tool"),
+      record(3, "assistant"),
+      record(2, "user"),
+    ];
+    expect(lastAssistantOfTurn(tail, 2)).toBe(5);
+    expect(lastAssistantOfTurn(tail, 6)).toBe(7);
+    expect(lastAssistantOfTurn(tail, 9)).toBeNull();
   });
 });

@@ -10,7 +10,11 @@ import type { AuthContext } from "../../../domain/auth-context.ts";
 import type { ThreadRecord } from "../../../ports/records.ts";
 import { AppError, InvalidRequestError } from "../../../protocol/errors.ts";
 import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
-import { ChatThreads, runningTurnOf } from "../../../use-cases/chat-threads.ts";
+import {
+  ChatThreads,
+  lastAssistantOfTurn,
+  runningTurnOf,
+} from "../../../use-cases/chat-threads.ts";
 import { authenticate } from "../../auth.ts";
 import { errorResponse } from "../../error-mapper.ts";
 import type { Services } from "../../services.ts";
@@ -28,6 +32,8 @@ interface StreamPlan {
   firstAssistantSeq: number;
   messageId: string | null;
   knownSeq: number | null;
+  /** Tool waits before this seq are answered (the turn went on): they do not end the stream. */
+  answeredBelow: number;
 }
 
 export function uiChatRoutes(services: Services) {
@@ -46,7 +52,7 @@ export function uiChatRoutes(services: Services) {
         return withThread(thread, services, async () => {
           const plan =
             chat.input.kind === "user"
-              ? await send(services, auth, thread, chat, request)
+              ? await send(services, chats, auth, thread, chat, request)
               : await continueWithOutputs(services, chats, auth, thread, chat);
           return stream(services, auth, plan);
         });
@@ -73,6 +79,7 @@ export function uiChatRoutes(services: Services) {
             firstAssistantSeq: turn.first.seq,
             messageId: null,
             knownSeq: null,
+            answeredBelow: turn.current.seq,
           });
         });
       },
@@ -82,6 +89,7 @@ export function uiChatRoutes(services: Services) {
 
 async function send(
   services: Services,
+  chats: ChatThreads,
   auth: AuthContext,
   thread: ThreadRecord,
   chat: ChatRequest,
@@ -98,12 +106,17 @@ async function send(
     idempotencyKey: header,
   });
   const firstAssistantSeq = ticket.assistantSeq ?? ticket.userSeq + 1;
+  // A retry of a turn that went past client tool calls replays it whole, not to its first wait.
+  // (`ticket.duplicate` is false for a retry that joins a turn still running, so always look.)
+  const tail = await chats.tail(thread.id);
+  const answeredBelow = lastAssistantOfTurn(tail, ticket.userSeq) ?? firstAssistantSeq;
   return {
     thread,
     after: turnStart(ticket.userSeq),
     firstAssistantSeq,
     messageId: null,
     knownSeq: null,
+    answeredBelow,
   };
 }
 
@@ -134,6 +147,7 @@ async function continueWithOutputs(
   if (!holder)
     throw new InvalidRequestError("No tool call of this thread matches these outputs.", param);
   const turn = runningTurnOf(tail);
+  const userSeq = tail.find((r) => r.role === "user" && r.seq < holder.seq)?.seq ?? 0;
   if (turn && turn.current.seq === holder.seq) {
     const calls = holder.content.flatMap((b) => (b.type === "tool_use" ? [b.id] : []));
     const missing = calls.find((id) => !outputs.has(id));
@@ -149,6 +163,7 @@ async function continueWithOutputs(
     firstAssistantSeq: holder.seq,
     messageId,
     knownSeq: holder.seq,
+    answeredBelow: lastAssistantOfTurn(tail, userSeq) ?? holder.seq,
   };
 }
 
@@ -178,7 +193,7 @@ async function stream(services: Services, auth: AuthContext, plan: StreamPlan): 
     messageId: plan.messageId,
     knownSeq: plan.knownSeq,
   });
-  const sink = new UiStreamSink(translator, plan.firstAssistantSeq);
+  const sink = new UiStreamSink(translator, plan.firstAssistantSeq, plan.answeredBelow);
   let followed: Awaited<ReturnType<Services["commands"]["follow"]>>;
   try {
     followed = await services.commands.follow(auth, plan.thread.id, plan.after, sink);

@@ -33,10 +33,14 @@ export class UiStreamSink implements StreamSink {
   readonly #ping: ReturnType<typeof setInterval>;
   onCancel: (() => void) | null = null;
 
-  /** `firstAssistantSeq`: the turn's first assistant message; events before it are not its own. */
+  /**
+   * `firstAssistantSeq`: the turn's first assistant message (events before it are not its own);
+   * `answeredBelow`: tool waits of messages before this seq were answered already.
+   */
   constructor(
     private readonly translator: UiStreamTranslator,
     private readonly firstAssistantSeq: number,
+    private readonly answeredBelow: number,
   ) {
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -81,10 +85,10 @@ export class UiStreamSink implements StreamSink {
     if (this.#turnEnded) this.close("done");
   }
 
-  /** The turn's end; the tool wait of a message the client already answered is not one. */
+  /** The turn's end; the tool wait of a message already answered is not one. */
   #endsTurn(entry: EventEntry): boolean {
-    const type = eventType(entry.json);
-    if (type === "tool.waiting" && this.translator.isKnown(entry.seq)) return false;
+    const answered = entry.seq < this.answeredBelow || this.translator.isKnown(entry.seq);
+    if (answered && eventType(entry.json) === "tool.waiting") return false;
     return endsTurn(entry, this.firstAssistantSeq, (seq) => this.translator.lastToolUseId(seq));
   }
 
