@@ -142,7 +142,16 @@ export class SpoolChatTransport<M extends UIMessage = UIMessage> implements Chat
           await sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (reconnects - 1)));
           try {
             const again = await open();
-            if (!again) return controller.close();
+            // 204: the turn ended while we were away (only a resume GET can see this); its end
+            // is in the history, not in a stream: say so rather than end the message silently.
+            if (!again)
+              return controller.error(
+                new SpoolChatError(
+                  "The turn ended while reconnecting; reload the history.",
+                  204,
+                  "turn_ended",
+                ),
+              );
             body = again;
           } catch (error) {
             return controller.error(error);
