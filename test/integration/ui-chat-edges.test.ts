@@ -223,6 +223,25 @@ describe("hostile input gets a 4xx in the API's error shape", () => {
     });
   });
 
+  test("format=ui refuses other formats and paging parameters instead of ignoring them", async () => {
+    const { body } = await spool.json("POST", "/v1/threads", { end_user_id: "h" });
+    for (const [query, param] of [
+      ["format=xml", "format"],
+      ["format=ui&limit=5", "limit"],
+      ["format=ui&include=tools", "include"],
+    ]) {
+      const response = await fetch(`${base}/v1/threads/${body.id}/messages?${query}`, {
+        headers: { authorization: `Bearer ${spool.secretKey}` },
+      });
+      expect(await refusal(response)).toEqual({ status: 400, code: "invalid_request", param });
+    }
+    const ok = await fetch(`${base}/v1/threads/${body.id}/messages?format=ui`, {
+      headers: { authorization: `Bearer ${spool.secretKey}` },
+    });
+    expect(await ok.json()).toEqual([]);
+    expect(ok.headers.get("spool-thread-id")).toBe(body.id as string);
+  });
+
   test("without credentials: 401; with a bad one: 401", async () => {
     const bare = await fetch(`${base}/v1/ui/chat`, {
       method: "POST",
