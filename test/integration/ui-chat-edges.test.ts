@@ -285,6 +285,30 @@ describe("chat ids and tenancy", () => {
     expect((await refusal(unknown)).status).toBe(404);
   });
 
+  test("a Spool-Thread-Id header names the thread whatever the chat id", async () => {
+    const { body } = await spool.json("POST", "/v1/threads", { end_user_id: "hdr" });
+    const headers = {
+      authorization: `Bearer ${spool.secretKey}`,
+      "content-type": "application/json",
+    };
+    const send = (id: string, thread: string) =>
+      fetch(`${base}/v1/ui/chat`, {
+        method: "POST",
+        headers: { ...headers, "spool-thread-id": thread },
+        body: JSON.stringify(chatBody({ id })),
+      });
+    const response = await send("random-chat-id", body.id as string);
+    expect(response.headers.get("spool-thread-id")).toBe(body.id as string);
+    await response.text();
+    expect((await refusal(await send("thr_other", body.id as string))).param).toBe("id");
+    expect((await refusal(await send("x", "not-a-thread"))).param).toBe("spool-thread-id");
+    const resume = await fetch(`${base}/v1/ui/chat/random-chat-id/stream`, {
+      headers: { ...headers, "spool-thread-id": body.id as string },
+    });
+    expect(resume.status).toBe(204);
+    expect(resume.headers.get("spool-thread-id")).toBe(body.id as string);
+  });
+
   test("an end-user token's chat becomes that end user's thread; its own thr_ id works", async () => {
     const token = await mint("carol");
     const id = `c-${crypto.randomUUID()}`;

@@ -44,7 +44,7 @@ export function uiChatRoutes(services: Services) {
       async ({ request, body }) => {
         const auth = await authenticate(services, request);
         const chat = parseChatRequest(body);
-        const thread = await chats.resolve(auth, chat.chatId, {
+        const thread = await chats.resolve(auth, chatThreadOf(request, chat.chatId), {
           create: chat.input.kind === "user",
           endUserId: chat.endUserId,
         });
@@ -64,7 +64,8 @@ export function uiChatRoutes(services: Services) {
       async ({ request, params }) => {
         const auth = await authenticate(services, request, true);
         const endUserId = new URL(request.url).searchParams.get("end_user_id") ?? undefined;
-        const thread = await chats.resolve(auth, params.id, { create: false, endUserId });
+        const chatId = chatThreadOf(request, params.id);
+        const thread = await chats.resolve(auth, chatId, { create: false, endUserId });
         if (!thread) return new Response(null, { status: 204 });
         return withThread(thread, services, async () => {
           const tail = await chats.tail(thread.id);
@@ -85,6 +86,20 @@ export function uiChatRoutes(services: Services) {
       },
       { detail: { summary: "AI SDK resume: replay the running turn, then follow it (204: none)" } },
     );
+}
+
+/**
+ * A `Spool-Thread-Id` header names the thread whatever the chat id is (API.md: the header or the
+ * protocol's own field); a `thr_` chat id that disagrees with it is a mistake, not a choice.
+ */
+function chatThreadOf(request: Request, chatId: string): string {
+  const header = request.headers.get(THREAD_HEADER);
+  if (!header) return chatId;
+  if (!header.startsWith("thr_"))
+    throw new InvalidRequestError("Spool-Thread-Id must be a thread id (thr_…).", THREAD_HEADER);
+  if (chatId.startsWith("thr_") && chatId !== header)
+    throw new InvalidRequestError("The chat id and Spool-Thread-Id name different threads.", "id");
+  return header;
 }
 
 async function send(
