@@ -18,6 +18,11 @@ export interface SpoolChatTransportOptions {
   /** Spool send fields for every turn: `model`, `tools`, `tools_mode`, `max_tokens`, … */
   body?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /**
+   * `useChat`'s `stop()` also cancels the generation on the server (default false: Spool's rule
+   * is that a disconnect never cancels, so stop only detaches this tab).
+   */
+  cancelOnStop?: boolean;
   /** Reconnects after a cut stream before giving up (default 5). */
   maxReconnects?: number;
   fetch?: typeof fetch;
@@ -81,6 +86,20 @@ export class SpoolChatTransport<M extends UIMessage = UIMessage> implements Chat
     );
   }
 
+  /** Stops the turn's running message on the server (a no-op once it settled). */
+  async #cancel(
+    turn: { threadId: string; seq: number; done: boolean },
+    extraHeaders: ReconnectOptions["headers"],
+  ): Promise<void> {
+    if (turn.done || !turn.threadId || turn.seq < 1) return;
+    const path = `/v1/threads/${encodeURIComponent(turn.threadId)}/messages/${turn.seq}/cancel`;
+    const doFetch = this.#options.fetch ?? globalThis.fetch;
+    const headers = await this.#headers(extraHeaders, true);
+    await doFetch(this.#url(path), { method: "POST", headers, body: "{}" }).catch(() => {
+      // Best effort: the tab is going away; the turn then ends by itself.
+    });
+  }
+
   #url(path: string): string {
     return this.#options.baseUrl.replace(/\/+$/, "") + path;
   }
@@ -102,16 +121,23 @@ export class SpoolChatTransport<M extends UIMessage = UIMessage> implements Chat
     signal: AbortSignal | undefined,
   ): Promise<ReadableStream<UIMessageChunk> | null> {
     const doFetch = this.#options.fetch ?? globalThis.fetch;
+    const turn = { threadId: "", seq: 0, done: false };
     const open = async () => {
       const { url, init } = request();
       const headers = await this.#headers(extraHeaders, init.method === "POST");
       const response = await doFetch(url, { ...init, headers, ...(signal ? { signal } : {}) });
       if (response.status === 204) return null;
       if (!response.ok || !response.body) throw await errorOf(response);
+      turn.threadId = response.headers.get("spool-thread-id") ?? "";
+      turn.seq = Math.max(turn.seq, Number(response.headers.get("spool-message-seq") ?? 0));
       return response.body;
     };
     const first = await open();
     if (!first) return null;
+    if (this.#options.cancelOnStop)
+      signal?.addEventListener("abort", () => void this.#cancel(turn, extraHeaders), {
+        once: true,
+      });
     const maxReconnects = this.#options.maxReconnects ?? 5;
     let body: ReadableStream<Uint8Array> = first;
     let delivered = 0;
@@ -123,7 +149,10 @@ export class SpoolChatTransport<M extends UIMessage = UIMessage> implements Chat
           let skip = delivered;
           try {
             for await (const json of dataFrames(body)) {
-              if (json === "[DONE]") return controller.close();
+              if (json === "[DONE]") {
+                turn.done = true;
+                return controller.close();
+              }
               if (skip > 0) {
                 skip--;
                 if (skip === 0 && json !== lastJson) throw new Error("replay diverged");
@@ -131,6 +160,9 @@ export class SpoolChatTransport<M extends UIMessage = UIMessage> implements Chat
               }
               delivered++;
               lastJson = json;
+              // Part ids are "<seq>:<index>": the message generating now, for cancelOnStop.
+              const seq = /"id":"(\d+):\d+"/.exec(json)?.[1];
+              if (seq) turn.seq = Math.max(turn.seq, Number(seq));
               controller.enqueue(JSON.parse(json) as UIMessageChunk);
             }
             return controller.close(); // ended without [DONE]: the server closed the turn's stream

@@ -411,4 +411,31 @@ describe("SpoolChatTransport", () => {
       code: "validation_failed",
     });
   });
+
+  test("cancelOnStop: useChat's stop() cancels the generation; without it the turn goes on", async () => {
+    for (const cancelOnStop of [true, false]) {
+      const transport = new SpoolChatTransport({
+        baseUrl: base,
+        apiKey: spool.secretKey,
+        body: { model: "spool/echo" },
+        cancelOnStop,
+      });
+      const chat = new TestChat({ id: `c-${crypto.randomUUID()}`, transport });
+      const sending = chat.sendMessage({ text: "[chunks=400] [delay_ms=20] long" });
+      while (textOf(chat.messages[1]).length === 0) await Bun.sleep(10);
+      const threadId = (chat.messages[1]!.metadata as { thread_id: string }).thread_id;
+      await chat.stop();
+      await sending;
+      let answer: { status: string; stop_reason: string | null } | undefined;
+      for (let i = 0; i < 100; i++) {
+        answer = (await spool.json("GET", `/v1/threads/${threadId}/messages/2`))
+          .body as typeof answer;
+        if (answer?.status !== "in_progress") break;
+        await Bun.sleep(20);
+      }
+      if (cancelOnStop)
+        expect(answer).toMatchObject({ status: "incomplete", stop_reason: "cancelled" });
+      else expect(answer?.status).toBe("in_progress"); // 400 × 20 ms: still going after 2 s
+    }
+  });
 });
