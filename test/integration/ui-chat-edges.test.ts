@@ -1,13 +1,10 @@
 // /v1/ui/chat at its edges: hostile bodies get a 4xx in Spool's error shape (never a 500), chat ids
-// stay inside their tenant and end user, end-user tokens create their own threads, and
-// SpoolChatTransport (spool/client/ai-sdk) turns a cut connection into an exact continuation.
+// stay inside their tenant and end user, end-user tokens create their own threads, and the
+// Spool-Thread-Id header names a thread.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { UIMessage } from "ai";
-import { SpoolChatTransport } from "../../src/client/ai-sdk.ts";
 import { MAX_TEXT_CHARS } from "../../src/protocol/blocks.ts";
 import { mappedThreadId } from "../../src/use-cases/chat-threads.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
-import { TestChat, textOf } from "../support/ui-chat.ts";
 
 let spool: TestSpool;
 let base: string;
@@ -326,116 +323,5 @@ describe("chat ids and tenancy", () => {
     expect((await refusal(spoofed)).param).toBe("end_user_id");
     const dave = await post(chatBody({ id: threadId }), await mint("dave"));
     expect(dave.status).toBe(404);
-  });
-});
-
-describe("SpoolChatTransport", () => {
-  /** A fetch whose first streamed response is cut after `bytes` bytes (a dropped connection). */
-  function cuttingFetch(bytes: number, calls: string[]): typeof fetch {
-    let cut = false;
-    const wrapped = async (input: RequestInfo | URL, init?: RequestInit) => {
-      calls.push(init?.method ?? "GET");
-      const response = await fetch(input, init);
-      if (cut || !response.body || response.status !== 200) return response;
-      cut = true;
-      const reader = response.body.getReader();
-      let sent = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          if (sent + value.length > bytes) {
-            controller.enqueue(value.slice(0, bytes - sent));
-            await reader.cancel();
-            return controller.error(new TypeError("network connection lost"));
-          }
-          sent += value.length;
-          controller.enqueue(value);
-        },
-      });
-      return new Response(body, { status: response.status, headers: response.headers });
-    };
-    return wrapped as typeof fetch;
-  }
-
-  test("a stream cut mid-answer continues exactly: the chat sees the text once, no error", async () => {
-    const calls: string[] = [];
-    const transport = new SpoolChatTransport({
-      baseUrl: base,
-      apiKey: spool.secretKey,
-      body: { model: "spool/echo" },
-      fetch: cuttingFetch(700, calls),
-    });
-    const chat = new TestChat({ id: `c-${crypto.randomUUID()}`, transport });
-    await chat.sendMessage({ text: "[chunks=25] [delay_ms=10] go" });
-    expect(chat.error).toBeUndefined();
-    expect(chat.status).toBe("ready");
-    expect(calls).toEqual(["POST", "POST"]); // the cut request, re-issued once
-    const answer = chat.messages[1]!;
-    expect(textOf(answer)).toBe(Array.from({ length: 25 }, (_, i) => `w${i + 1} `).join(""));
-    const threadId = (answer.metadata as { thread_id: string }).thread_id;
-    const { body } = await spool.json("GET", `/v1/threads/${threadId}/messages`);
-    expect((body as { data: unknown[] }).data).toHaveLength(2);
-  });
-
-  test("sends only the new message; a token function; 204 resume is null; errors carry the code", async () => {
-    const seen: unknown[] = [];
-    const spy = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      if (init?.body) seen.push(JSON.parse(String(init.body)));
-      return fetch(input, init);
-    }) as typeof fetch;
-    const token = await mint("erin");
-    const transport = new SpoolChatTransport({
-      baseUrl: `${base}/`,
-      token: async () => token,
-      body: { model: "spool/echo" },
-      fetch: spy,
-    });
-    const chat = new TestChat({ id: `c-${crypto.randomUUID()}`, transport });
-    await chat.sendMessage({ text: "one" });
-    await chat.sendMessage({ text: "two" });
-    expect(seen.map((b) => (b as { messages: UIMessage[] }).messages.length)).toEqual([1, 1]);
-    expect(textOf(chat.messages[3])).toBe("Echo: two");
-    expect(await transport.reconnectToStream({ chatId: chat.id })).toBeNull();
-    const failing = new SpoolChatTransport({ baseUrl: base, token, body: { model: "nobody/x" } });
-    const errors: Error[] = [];
-    const broken = new TestChat({
-      id: "c-broken",
-      transport: failing,
-      onError: (e) => errors.push(e),
-    });
-    await broken.sendMessage({ text: "x" });
-    expect(errors[0]).toMatchObject({
-      name: "SpoolChatError",
-      status: 422,
-      code: "validation_failed",
-    });
-  });
-
-  test("cancelOnStop: useChat's stop() cancels the generation; without it the turn goes on", async () => {
-    for (const cancelOnStop of [true, false]) {
-      const transport = new SpoolChatTransport({
-        baseUrl: base,
-        apiKey: spool.secretKey,
-        body: { model: "spool/echo" },
-        cancelOnStop,
-      });
-      const chat = new TestChat({ id: `c-${crypto.randomUUID()}`, transport });
-      const sending = chat.sendMessage({ text: "[chunks=400] [delay_ms=20] long" });
-      while (textOf(chat.messages[1]).length === 0) await Bun.sleep(10);
-      const threadId = (chat.messages[1]!.metadata as { thread_id: string }).thread_id;
-      await chat.stop();
-      await sending;
-      let answer: { status: string; stop_reason: string | null } | undefined;
-      for (let i = 0; i < 100; i++) {
-        answer = (await spool.json("GET", `/v1/threads/${threadId}/messages/2`))
-          .body as typeof answer;
-        if (answer?.status !== "in_progress") break;
-        await Bun.sleep(20);
-      }
-      if (cancelOnStop)
-        expect(answer).toMatchObject({ status: "incomplete", stop_reason: "cancelled" });
-      else expect(answer?.status).toBe("in_progress"); // 400 × 20 ms: still going after 2 s
-    }
   });
 });
