@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { HistoryReader } from "../../actors/history-reader.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
-import type { MessageRecord, ThreadRecord } from "../ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../domain/records.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import { InvalidRequestError } from "../protocol/errors.ts";
 import type { ThreadCommands } from "./thread-commands.ts";

@@ -3,7 +3,7 @@
 // refusals carry a param; the mapped thread id is stable and scoped; the running turn is found.
 import { describe, expect, test } from "bun:test";
 import { parseChatRequest } from "../../src/http/compat/ui/chat-request.ts";
-import type { MessageRecord } from "../../src/ports/records.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 import {
   lastAssistantOfTurn,
   mappedThreadId,

@@ -7,7 +7,7 @@
 import { Elysia } from "elysia";
 import { endOf, type Position } from "../../../../actors/event-entry.ts";
 import type { AuthContext } from "../../../domain/auth-context.ts";
-import type { ThreadRecord } from "../../../ports/records.ts";
+import type { ThreadRecord } from "../../../domain/records.ts";
 import { AppError, InvalidRequestError } from "../../../protocol/errors.ts";
 import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
 import {

@@ -3,7 +3,7 @@
  * it). The whole thread as one `UIMessage[]` (what `useChat({messages})` takes), so the paging
  * parameters of the Spool view are refused with it rather than ignored.
  */
-import type { ThreadRecord } from "../../../ports/records.ts";
+import type { ThreadRecord } from "../../../domain/records.ts";
 import { InvalidRequestError } from "../../../protocol/errors.ts";
 import type { Services } from "../../services.ts";
 import { SEQ_HEADER, THREAD_HEADER } from "./ui-chat-routes.ts";
