@@ -2,8 +2,8 @@
 // only the last message is news, tool outputs are read from the assistant message's tool parts,
 // refusals carry a param; the mapped thread id is stable and scoped; the running turn is found.
 import { describe, expect, test } from "bun:test";
-import { parseChatRequest } from "../../src/http/compat/ui/chat-request.ts";
 import type { MessageRecord } from "../../src/domain/records.ts";
+import { parseChatRequest } from "../../src/http/compat/ui/chat-request.ts";
 import {
   lastAssistantOfTurn,
   mappedThreadId,
