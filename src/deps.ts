@@ -20,6 +20,7 @@ import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.t
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
 import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
+import { RedisConversationIndex } from "./adapters/redis/redis-conversation-index.ts";
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
 import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
 import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
@@ -38,7 +39,9 @@ import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
+import { CompatTurns } from "./use-cases/compat-turns.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
+import { ThreadResolution } from "./use-cases/thread-resolution.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -165,6 +168,22 @@ export async function createRuntime(
     connectionRegistry.revokeKey(keyId),
   );
 
+  const commands = new ThreadCommands({ store, router });
+  const conversationIndex = new RedisConversationIndex(redis, keys);
+  const messageOf = (threadId: string, seq: number) => history.message(threadId, seq);
+  const compat = new CompatTurns({
+    commands,
+    index: conversationIndex,
+    resolution: new ThreadResolution({
+      commands,
+      store,
+      checkpoint,
+      index: conversationIndex,
+      message: messageOf,
+    }),
+    message: messageOf,
+    dedupTtlMs: config.limits.dedupTtlMs,
+  });
   const readiness = new Readiness(redis, store, jobs, config.workers === "embedded");
   const services: Services = {
     config,
@@ -174,7 +193,8 @@ export async function createRuntime(
     checkpoint,
     host,
     router,
-    commands: new ThreadCommands({ store, router }),
+    commands,
+    compat,
     internalSecret,
     history,
     cursors: new CursorCodec(cursorSecret),
