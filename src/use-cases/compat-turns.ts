@@ -12,9 +12,11 @@ import {
   type ConversationMessage,
   conversationFingerprint,
 } from "../domain/history-fingerprint.ts";
+import { toWireMessage } from "../domain/records.ts";
 import type { ConversationIndex, IndexScope } from "../ports/conversation-index.ts";
 import type { MessageRecord, ThreadRecord } from "../ports/records.ts";
 import { AppError, IdempotencyMismatchError, NotFoundError } from "../protocol/errors.ts";
+import type { Message } from "../protocol/objects.ts";
 import type { SendBody } from "../protocol/requests.ts";
 import type { ThreadCommands, Transport } from "./thread-commands.ts";
 import type { ResolvedThread, ThreadResolution } from "./thread-resolution.ts";
@@ -49,7 +51,7 @@ export interface CompatTurn {
   assistantSeq: number;
   events: TurnFollower;
   /** The assistant message once the turn ended (final, or waiting for tool results). */
-  finished(): Promise<MessageRecord>;
+  finished(): Promise<Message>;
 }
 
 export interface CompatTurnsDeps {
@@ -169,12 +171,13 @@ export class CompatTurns {
       subscribe(after ?? undefined).catch(() => events.close("done"));
     };
     await subscribe();
-    let final: Promise<MessageRecord> | null = null;
+    let final: Promise<Message> | null = null;
     const finished = () => {
       final ??= events.ended.then(async () => {
+        if (events.finalMessage) return events.finalMessage;
         const message = await this.deps.message(thread.id, seq);
         if (!message) throw new NotFoundError("message");
-        return message;
+        return toWireMessage(message);
       });
       return final;
     };
@@ -191,7 +194,7 @@ export class CompatTurns {
   async #remember(
     record: { scope: IndexScope; messages: ConversationMessage[]; failedPrefix: string | null },
     thread: ThreadRecord,
-    answer: MessageRecord,
+    answer: Message,
   ): Promise<void> {
     const ttl = CONVERSATION_MARK_TTL_MS;
     const waiting = answer.status === "in_progress";

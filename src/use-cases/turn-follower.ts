@@ -9,6 +9,7 @@
 import type { EventEntry, Position } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
 import type { StreamEvent } from "../protocol/events.ts";
+import type { Message } from "../protocol/objects.ts";
 
 /** Events the reader has not taken yet beyond this pause the subscription (catch-up later). */
 const MAX_QUEUED_BYTES = 1024 * 1024;
@@ -27,6 +28,7 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
   #toolUses = 0;
   #waitings = 0;
   #last: Position | null = null;
+  #final: Message | null = null;
   #ended: Promise<TurnEnd>;
   #resolveEnded!: (end: TurnEnd) => void;
   /** Called when the subscription closed before the turn ended (owner moved): follow again. */
@@ -44,6 +46,11 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
     return this.#ended;
   }
 
+  /** The final message, when the turn ended with one (the store may lag behind the event). */
+  get finalMessage(): Message | null {
+    return this.#final;
+  }
+
   get closed(): boolean {
     return this.#closed || this.#end !== null;
   }
@@ -59,6 +66,7 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
         this.#queuedBytes += entry.json.length;
       }
       const end = this.#endOf(event);
+      if (end === "final" && "message" in event) this.#final = event.message;
       if (end) this.#finish(end);
     }
     this.#wakeReader();

@@ -2,7 +2,6 @@
  * `/compat/openai/v1/chat/completions` and `/models`: thin routes over the Chat Completions
  * translators (chat-request.ts, chat-response.ts) and the compat turn use case.
  */
-import { toWireMessage } from "../../../domain/records.ts";
 import type { Services } from "../../services.ts";
 import { GenerationFailedError } from "../shared/compat-errors.ts";
 import {
@@ -47,7 +46,7 @@ export async function chatCompletions(services: Services, request: Request): Pro
   if (parsed.stream)
     return compatSse(turn, new ChatChunkMapper(parsed.model, parsed.includeUsage), headers);
   turn.events.detach();
-  const message = toWireMessage(await turn.finished());
+  const message = await turn.finished();
   const outcome = outcomeOf(message);
   if (outcome.stop === "failed")
     throw new GenerationFailedError(outcome.error?.message ?? "The generation failed.");
