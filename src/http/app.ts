@@ -6,6 +6,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { anthropicRoutes } from "./compat/anthropic/routes.ts";
 import { openaiRoutes } from "./compat/openai/routes.ts";
 import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-errors.ts";
 import { preflight, withCors } from "./cors.ts";
@@ -51,6 +52,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
     .use(openaiRoutes(services))
+    .use(anthropicRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
