@@ -190,6 +190,97 @@ describe("chat completions", () => {
   });
 });
 
+describe("threads, end users and disconnects", () => {
+  test("an end-user token is the API key; the same history from another end user is another thread", async () => {
+    const mint = async (endUser: string) =>
+      (await spool.json("POST", "/v1/end_user_tokens", { end_user_id: endUser })).body
+        .token as string;
+    const alice = new OpenAI({ apiKey: await mint("alice"), baseURL: base, maxRetries: 0 });
+    const bob = new OpenAI({ apiKey: await mint("bob"), baseURL: base, maxRetries: 0 });
+    const first = await alice.chat.completions
+      .create({ model: "spool/echo", messages: [{ role: "user", content: "shared words" }] })
+      .withResponse();
+    const history: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: "user", content: "shared words" },
+      { role: "assistant", content: first.data.choices[0]!.message.content },
+      { role: "user", content: "more" },
+    ];
+    const fromBob = await bob.chat.completions
+      .create({ model: "spool/echo", messages: history })
+      .withResponse();
+    const fromAlice = await alice.chat.completions
+      .create({ model: "spool/echo", messages: history })
+      .withResponse();
+    const aliceThread = first.response.headers.get("spool-thread-id");
+    expect(fromAlice.response.headers.get("spool-thread-id")).toBe(aliceThread);
+    expect(fromBob.response.headers.get("spool-thread-id")).not.toBe(aliceThread);
+    const { body } = await spool.json(
+      "GET",
+      `/v1/threads/${fromBob.response.headers.get("spool-thread-id")}`,
+    );
+    expect(body.end_user_id).toBe("bob");
+    // Bob cannot name Alice's thread either.
+    const named = await bob.chat.completions
+      .create(
+        { model: "spool/echo", messages: [{ role: "user", content: "x" }] },
+        { headers: { "Spool-Thread-Id": aliceThread! } },
+      )
+      .catch((e) => e);
+    expect((named as APIError).status).toBe(404);
+  });
+
+  test("Spool-Thread-Id names the thread; only the messages after the last assistant one are new", async () => {
+    const { body } = await spool.json("POST", "/v1/threads", { end_user_id: "carol" });
+    const threadId = body.id as string;
+    const headers = { headers: { "Spool-Thread-Id": threadId } };
+    const a = await client.chat.completions.create(
+      { model: "spool/echo", messages: [{ role: "user", content: "x1" }] },
+      headers,
+    );
+    await client.chat.completions.create(
+      {
+        model: "spool/echo",
+        messages: [
+          { role: "user", content: "x1" },
+          { role: "assistant", content: a.choices[0]!.message.content },
+          { role: "user", content: "x2" },
+        ],
+      },
+      headers,
+    );
+    expect((await thread(threadId)).map((m) => m.content[0]?.text)).toEqual([
+      "x1",
+      "Echo: x1",
+      "x2",
+      "Echo: x2",
+    ]);
+  });
+
+  test("a client that disconnects mid-stream does not cancel the answer", async () => {
+    const stream = await client.chat.completions
+      .create({
+        model: "spool/echo",
+        messages: [{ role: "user", content: "[chunks=30][delay_ms=10]" }],
+        stream: true,
+      })
+      .withResponse();
+    const threadId = stream.response.headers.get("spool-thread-id")!;
+    let seen = 0;
+    for await (const _ of stream.data) if (++seen === 3) break;
+    for (let i = 0; i < 200; i++) {
+      const [, answer] = await thread(threadId);
+      if (answer?.status === "completed") {
+        expect(answer.content[0]?.text).toBe(
+          Array.from({ length: 30 }, (_, j) => `w${j + 1} `).join(""),
+        );
+        return;
+      }
+      await Bun.sleep(25);
+    }
+    throw new Error("the answer never completed");
+  });
+});
+
 describe("hostile input gets OpenAI's error shape", () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}/chat/completions`, {
