@@ -183,7 +183,9 @@ export class CompatTurns {
     };
     if (record)
       void finished()
-        .then((m) => this.#remember(record, thread, m))
+        .then(async (m) => {
+          if ((await events.ended) !== "lost") await this.#remember(record, thread, m);
+        })
         .catch(() => {
           // Deleted thread or Redis hiccup: the next request starts a new thread, nothing breaks.
         });

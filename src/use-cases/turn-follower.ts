@@ -14,7 +14,8 @@ import type { Message } from "../protocol/objects.ts";
 /** Events the reader has not taken yet beyond this pause the subscription (catch-up later). */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 
-export type TurnEnd = "final" | "waiting";
+/** `lost`: the stream was closed for good before the turn ended (thread deleted, key revoked). */
+export type TurnEnd = "final" | "waiting" | "lost";
 
 export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
   readonly seq: number;
@@ -23,6 +24,7 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
   #wake: (() => void) | null = null;
   #drain: (() => void)[] = [];
   #detached = false;
+  #readerEnded = false;
   #closed = false;
   #end: TurnEnd | null = null;
   #toolUses = 0;
@@ -88,6 +90,14 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
       return;
     }
     this.#closed = true;
+    this.#resolveEnded("lost");
+    this.#wakeReader();
+  }
+
+  /** The reader's credential was revoked: its iteration ends now; the turn is still followed. */
+  endReader(): void {
+    this.#readerEnded = true;
+    this.detach();
     this.#wakeReader();
   }
 
@@ -101,6 +111,7 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     for (;;) {
+      if (this.#readerEnded) return;
       const next = this.#queue.shift();
       if (next) {
         this.#queuedBytes -= next.bytes;
@@ -108,7 +119,7 @@ export class TurnFollower implements StreamSink, AsyncIterable<StreamEvent> {
         yield next.event;
         continue;
       }
-      if (this.#end !== null || this.#closed) return;
+      if (this.#end !== null || this.#closed || this.#readerEnded) return;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });

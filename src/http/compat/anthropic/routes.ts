@@ -42,7 +42,11 @@ async function createMessage(services: Services, request: Request): Promise<Resp
     requestFingerprint: requestFingerprint(body, "anthropic"),
   });
   const headers = turnHeaders(turn.thread.id, turn.assistantSeq);
-  if (parsed.stream) return compatSse(turn, new AnthropicEventMapper(parsed.model), headers);
+  if (parsed.stream)
+    return compatSse(turn, new AnthropicEventMapper(parsed.model), headers, {
+      connections: services.connections,
+      keyId: auth.keyId,
+    });
   turn.events.detach();
   const message = await turn.finished();
   const outcome = outcomeOf(message);

@@ -44,7 +44,10 @@ export async function chatCompletions(services: Services, request: Request): Pro
   });
   const headers = turnHeaders(turn.thread.id, turn.assistantSeq);
   if (parsed.stream)
-    return compatSse(turn, new ChatChunkMapper(parsed.model, parsed.includeUsage), headers);
+    return compatSse(turn, new ChatChunkMapper(parsed.model, parsed.includeUsage), headers, {
+      connections: services.connections,
+      keyId: auth.keyId,
+    });
   turn.events.detach();
   const message = await turn.finished();
   const outcome = outcomeOf(message);

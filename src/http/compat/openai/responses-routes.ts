@@ -65,7 +65,8 @@ export async function createResponse(services: Services, request: Request): Prom
     instructions: parsed.system,
   };
   const headers = turnHeaders(turn.thread.id, turn.assistantSeq);
-  if (parsed.stream) return compatSse(turn, new ResponsesMapper(meta), headers);
+  const revocation = { connections: services.connections, keyId: auth.keyId };
+  if (parsed.stream) return compatSse(turn, new ResponsesMapper(meta), headers, revocation);
   turn.events.detach();
   const message = await turn.finished();
   return jsonResponse(responseObject(message, meta), headers);
@@ -109,7 +110,10 @@ export async function retrieveResponse(services: Services, request: Request, id:
   const headers = turnHeaders(thread.id, seq);
   if (stream !== "true") return jsonResponse(responseObject(message, meta), headers);
   const turn = await services.compat.follow(auth, thread, seq);
-  return compatSse(turn, new ResponsesMapper(meta, after), headers);
+  return compatSse(turn, new ResponsesMapper(meta, after), headers, {
+    connections: services.connections,
+    keyId: auth.keyId,
+  });
 }
 
 export async function cancelResponse(services: Services, request: Request, id: string) {

@@ -6,6 +6,7 @@
  */
 import type { StreamEvent } from "../../../protocol/events.ts";
 import type { CompatTurn } from "../../../use-cases/compat-turns.ts";
+import type { ConnectionRegistry } from "../../connection-registry.ts";
 import { PING_INTERVAL_MS } from "../../sse-sink.ts";
 
 export interface FrameMapper {
@@ -17,17 +18,28 @@ export interface FrameMapper {
 
 const encoder = new TextEncoder();
 
+/** Where an open stream registers so that revoking its key ends it (http/connection-registry.ts). */
+export interface RevocationScope {
+  connections: ConnectionRegistry;
+  keyId: string;
+}
+
 export function compatSse(
   turn: CompatTurn,
   mapper: FrameMapper,
   headers: Record<string, string>,
+  revocation: RevocationScope,
 ): Response {
   const iterator = turn.events[Symbol.asyncIterator]();
+  const unregister = revocation.connections.add(revocation.keyId, {
+    revoke: () => turn.events.endReader(),
+  });
   let ping: ReturnType<typeof setInterval> | null = null;
   let lastWrite = Date.now();
   const stop = () => {
     if (ping) clearInterval(ping);
     ping = null;
+    unregister();
   };
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
