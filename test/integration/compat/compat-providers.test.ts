@@ -131,6 +131,28 @@ for (const provider of ["anthropic", "openai", "mistral"] as const) {
       ).toBe("ab");
     });
 
+    test("Responses: a stream cut after N events resumes with starting_after=N", async () => {
+      const pieces = Array.from({ length: 12 }, (_, i) => text(`p${i} `));
+      fake.enqueue(provider, { steps: [...pieces, usage(2, 12), stop()], paceMs: 15 });
+      const stream = await openai.responses.create({ model, input: "long", stream: true });
+      const first: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of stream) {
+        first.push(event);
+        if (first.length === 6) break;
+      }
+      const id = first[0]!.type === "response.created" ? first[0]!.response.id : "";
+      const rest: OpenAI.Responses.ResponseStreamEvent[] = [];
+      const resumed = await openai.responses.retrieve(id, { stream: true, starting_after: 5 });
+      for await (const event of resumed) rest.push(event);
+      const all = [...first, ...rest];
+      expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+      const deltas = all
+        .map((e) => (e.type === "response.output_text.delta" ? e.delta : ""))
+        .join("");
+      expect(deltas).toBe(pieces.map((p) => (p.kind === "text" ? p.text : "")).join(""));
+      expect(all.at(-1)!.type).toBe("response.completed");
+    });
+
     test("a provider error is the protocol's error", async () => {
       fake.enqueue(provider, [httpError(400)], [httpError(400)]);
       const chat = await openai.chat.completions

@@ -160,6 +160,67 @@ describe("responses", () => {
     expect((fromOther as APIError).status).toBe(404);
   });
 
+  test("a stateless client re-sending the whole input keeps one thread", async () => {
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "r1" }];
+    const first = await client.responses.create({ model: "spool/echo", input });
+    input.push({ role: "assistant", content: first.output_text }, { role: "user", content: "r2" });
+    const second = await client.responses.create({ model: "spool/echo", input });
+    const threadOf = (r: unknown) => (r as { conversation: { id: string } }).conversation.id;
+    expect(threadOf(second)).toBe(threadOf(first));
+    expect(await threadRoles(threadOf(first))).toEqual(["user", "assistant", "user", "assistant"]);
+  });
+
+  test("an Idempotency-Key retry of a streamed response replays the same response", async () => {
+    const options = { headers: { "Idempotency-Key": `r-${crypto.randomUUID()}` } };
+    const body = { model: "spool/echo", input: "idem", stream: true as const };
+    const read = async () => {
+      const events: Event[] = [];
+      for await (const e of await client.responses.create(body, options)) events.push(e);
+      return events;
+    };
+    const a = await read();
+    const b = await read();
+    expect(b.map((e) => [e.sequence_number, e.type])).toEqual(
+      a.map((e) => [e.sequence_number, e.type]),
+    );
+    const idOf = (events: Event[]) =>
+      events[0]!.type === "response.created" ? events[0]!.response.id : "";
+    expect(idOf(b)).toBe(idOf(a));
+  });
+
+  test("hostile input is a 4xx in OpenAI's shape", async () => {
+    const bodies: unknown[] = [
+      { model: "spool/echo", input: [{ type: "item_reference", id: "x" }] },
+      { model: "spool/echo", input: [{ role: "wizard", content: "x" }] },
+      {
+        model: "spool/echo",
+        input: Array.from({ length: 2500 }, () => ({ role: "user", content: "x" })),
+      },
+      {
+        model: "spool/echo",
+        input: [{ type: "function_call", call_id: "c", name: "f", arguments: "{bad" }],
+      },
+      { model: "spool/echo", input: "x", conversation: "conv_not_a_thread" },
+      { model: "spool/echo", input: "x", previous_response_id: "resp_forged.AAAA" },
+      { model: "spool/echo", input: [] },
+    ];
+    for (const body of bodies) {
+      const response = await fetch(`${base}/responses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${spool.secretKey}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      const json = (await response.json()) as { error: { message: string; type: string } };
+      expect(json.error.type).toBe("invalid_request_error");
+    }
+    const resume = await fetch(`${base}/responses/resp_x?stream=true&starting_after=-1`, {
+      headers: { authorization: `Bearer ${spool.secretKey}` },
+    });
+    expect(resume.status).toBe(400);
+  });
+
   test("unsupported parameters are a 400 naming them", async () => {
     for (const extra of [
       { reasoning: { effort: "high" } },

@@ -86,6 +86,7 @@ export class ChatChunkMapper implements FrameMapper {
   readonly #parts = new TurnParts();
   #id = "";
   #created = 0;
+  #failed = false;
   /** Spool block index → index among the message's tool calls. */
   readonly #callIndex = new Map<number, number>();
 
@@ -102,7 +103,7 @@ export class ChatChunkMapper implements FrameMapper {
   }
 
   finish(): string {
-    return this.#parts.ended ? "data: [DONE]\n\n" : "";
+    return this.#parts.ended && !this.#failed ? "data: [DONE]\n\n" : "";
   }
 
   #part(part: TurnPart): string {
