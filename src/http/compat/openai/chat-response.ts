@@ -142,8 +142,10 @@ export class ChatChunkMapper implements FrameMapper {
   }
 
   #end(outcome: Outcome): string {
-    if (outcome.stop === "failed")
+    if (outcome.stop === "failed") {
+      this.#failed = true;
       return `data: ${JSON.stringify({ error: openaiError(outcome) })}\n\n`;
+    }
     let out = this.#chunk({}, FINISH[outcome.stop]);
     if (this.includeUsage) out += this.#frame({ choices: [], usage: usageOf(outcome) });
     return out;
