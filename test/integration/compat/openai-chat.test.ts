@@ -184,6 +184,30 @@ describe("chat completions", () => {
     expect((other as APIError).status).toBe(422);
   });
 
+  test("a generation that breaks off is an error: in the stream, and as a 502 that says do not retry", async () => {
+    const messages = [{ role: "user" as const, content: "[chunks=5][fail_after=2]" }];
+    const stream = await client.chat.completions.create({
+      model: "spool/echo",
+      messages,
+      stream: true,
+    });
+    let text = "";
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })().catch((e) => e);
+    expect(failure).toBeInstanceOf(APIError);
+    expect(text).toBe("w1 w2 ");
+    const response = await fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${spool.secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "spool/echo", messages }),
+    });
+    expect(response.status).toBe(502);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    const body = (await response.json()) as { error: { type: string; code: string } };
+    expect(body.error).toMatchObject({ type: "server_error", code: "unavailable" });
+  });
+
   test("models lists spool/echo", async () => {
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain("spool/echo");
