@@ -239,3 +239,21 @@ describe("hostile input gets Anthropic's error shape", () => {
     });
   });
 });
+
+test("a browser may call the compat endpoints: SDK headers pass the preflight, Spool headers are readable", async () => {
+  const preflight = await fetch(`${base}/v1/messages`, {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://app.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers":
+        "x-api-key, anthropic-version, x-stainless-os, spool-thread-id",
+    },
+  });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get("access-control-allow-headers")).toContain("anthropic-version");
+  const answer = await client.messages
+    .create({ model: "spool/echo", max_tokens: 8, messages: [{ role: "user", content: "cors" }] })
+    .withResponse();
+  expect(answer.response.headers.get("access-control-expose-headers")).toContain("spool-thread-id");
+});
