@@ -6,6 +6,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { clientPageRoutes } from "./client-pages.ts";
 import { anthropicRoutes } from "./compat/anthropic/routes.ts";
 import { openaiRoutes } from "./compat/openai/routes.ts";
 import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-errors.ts";
@@ -44,6 +45,7 @@ export function buildApp(services: Services, options: AppOptions) {
     })
     .onError(({ code, error, request }) => errorFor(request, toAppError(code, error, maxBodyBytes)))
     .use(docsRoutes())
+    .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))

@@ -12,9 +12,9 @@ import {
   type ConversationMessage,
   conversationFingerprint,
 } from "../domain/history-fingerprint.ts";
+import type { MessageRecord, ThreadRecord } from "../domain/records.ts";
 import { toWireMessage } from "../domain/records.ts";
 import type { ConversationIndex, IndexScope } from "../ports/conversation-index.ts";
-import type { MessageRecord, ThreadRecord } from "../ports/records.ts";
 import { AppError, IdempotencyMismatchError, NotFoundError } from "../protocol/errors.ts";
 import type { Message } from "../protocol/objects.ts";
 import type { SendBody } from "../protocol/requests.ts";

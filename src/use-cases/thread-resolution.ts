@@ -15,9 +15,9 @@ import {
   lastAssistantIndex,
 } from "../domain/history-fingerprint.ts";
 import { newId } from "../domain/ids.ts";
+import type { MessageRecord, ThreadRecord } from "../domain/records.ts";
 import type { CheckpointStore } from "../ports/checkpoint.ts";
 import type { ConversationIndex, IndexScope } from "../ports/conversation-index.ts";
-import type { MessageRecord, ThreadRecord } from "../ports/records.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import { InvalidRequestError } from "../protocol/errors.ts";
 import type { Metadata } from "../protocol/objects.ts";

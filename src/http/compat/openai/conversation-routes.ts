@@ -5,7 +5,7 @@
  * outputs; thinking is left out. Creating with initial `items` is not supported (400).
  */
 import { Value } from "@sinclair/typebox/value";
-import type { MessageRecord, ThreadRecord } from "../../../ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../../domain/records.ts";
 import { InvalidRequestError } from "../../../protocol/errors.ts";
 import { MetadataSchema } from "../../../protocol/objects.ts";
 import type { Services } from "../../services.ts";
