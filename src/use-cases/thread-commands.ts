@@ -7,16 +7,17 @@
  * Forwarded `/internal` calls are not an entrance: the node that took the request ran this seam
  * before forwarding, and the owner only executes.
  */
+import { createHash } from "node:crypto";
 import type { EventEntry, Position } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { ThreadRouter } from "../../actors/thread-router.ts";
-import type { SendCommand, TurnTicket } from "../../actors/turn.ts";
+import type { HistoricalMessage, SendCommand, TurnTicket } from "../../actors/turn.ts";
 import { DEFAULT_MAX_TOKENS } from "../../actors/turn-runner.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { normalizeContent } from "../domain/content.ts";
 import { applySendPolicy, type PolicyModel } from "../domain/end-user-policy.ts";
-import { sendFingerprint } from "../domain/fingerprint.ts";
+import { canonicalJson, sendFingerprint } from "../domain/fingerprint.ts";
 import { illFormedPath, isWellFormed } from "../domain/input-bounds.ts";
 import type { ThreadRecord } from "../domain/records.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
@@ -44,6 +45,13 @@ export interface SendOptions {
   idempotencyKey?: string | null;
   /** The transport streams the answer on a new connection (REST `stream:true`): takes a slot. */
   opensStream?: boolean;
+  /**
+   * Settled messages appended before the turn's own message in the same atomic, deduplicated
+   * append (a compatibility client's re-sent history for a new thread; later: import).
+   */
+  history?: HistoricalMessage[];
+  /** Role of the turn's own message: `tool` when it carries tool results. */
+  role?: "user" | "tool";
 }
 
 export interface SendOutcome {
@@ -95,6 +103,7 @@ export class ThreadCommands {
     options: SendOptions,
   ): Promise<SendOutcome> {
     refuseIllFormed(body, "");
+    refuseIllFormed(options.history ?? [], "messages");
     const requestId = requestIdOf(body, options.idempotencyKey ?? null);
     await this.deps.limits.send(auth);
     const thread = await this.thread(auth, threadId);
@@ -103,6 +112,8 @@ export class ThreadCommands {
     }
     const effective = this.#withPolicy(auth, body);
     if (effective.model) await this.deps.limits.quota(auth);
+    const history = options.history ?? [];
+    const role = options.role ?? "user";
     const slot = options.opensStream ? await this.deps.streams.acquire(auth) : null;
     try {
       const command: SendCommand = {
@@ -110,7 +121,9 @@ export class ThreadCommands {
         content: normalizeContent(effective.content),
         requestId,
         // The caller's body, not the policy's rewrite: a retry is recognized by what was sent.
-        fingerprint: sendFingerprint(body),
+        fingerprint: extendedFingerprint(sendFingerprint(body), history, role),
+        ...(history.length > 0 ? { history } : {}),
+        ...(role === "user" ? {} : { role }),
       };
       const gateway = await this.deps.router.gatewayFor(thread);
       const ticket = await gateway.send(command);
@@ -236,4 +249,17 @@ function requestIdOf(body: SendBody, header: string | null): string | null {
     throw new InvalidRequestError("request_id and Idempotency-Key differ.", "request_id");
   }
   return body.request_id ?? header ?? null;
+}
+
+/** The plain send's fingerprint unless history or a `tool` role make the turn a different one. */
+function extendedFingerprint(
+  base: string,
+  history: HistoricalMessage[],
+  role: "user" | "tool",
+): string {
+  if (history.length === 0 && role === "user") return base;
+  return createHash("sha256")
+    .update(`${base}\n${role}\n${canonicalJson(history)}`)
+    .digest("base64url")
+    .slice(0, 32);
 }
