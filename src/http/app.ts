@@ -51,8 +51,15 @@ export function buildApp(services: Services, options: AppOptions) {
         return errorFor(request, toAppError("", error, maxBodyBytes));
       }
     })
-    .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .onError(({ code, error, request }) => errorFor(request, toAppError(code, error, maxBodyBytes)))
+    // The compatibility routes check their own bodies (errors in their protocol's shape, with
+    // the param their clients expect; OpenAI/Anthropic read them through body-guard's
+    // readBodyText); they come before the body guard, which Elysia applies to later routes.
+    // Their sends still pass the seam's checks (strings, limits, policy).
+    .use(openaiRoutes(services))
+    .use(anthropicRoutes(services))
+    .use(uiChatRoutes(services))
+    .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .use(docsRoutes())
     .use(clientPageRoutes(services))
     .use(healthRoutes(services))
@@ -62,9 +69,6 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
-    .use(openaiRoutes(services))
-    .use(anthropicRoutes(services))
-    .use(uiChatRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;
