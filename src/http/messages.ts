@@ -19,6 +19,7 @@ import {
   ToolResultBodySchema,
 } from "../protocol/requests.ts";
 import { authenticate, loadThread } from "./auth.ts";
+import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import type { Services } from "./services.ts";
 import { streamResponse, turnStart } from "./turn-stream.ts";
@@ -71,6 +72,7 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
+        if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
         const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
         const order = parseOrder(query.order);
         const includeTools = parseIncludeTools(query.include);
