@@ -5,8 +5,10 @@
  * Each assistant message is settled from its own log. At the bound the last message is completed
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
-import { toModelMessages } from "../src/domain/model-context.ts";
-import type { ThreadRecord } from "../src/domain/records.ts";
+import { fitToBudget } from "../src/domain/context-fit.ts";
+import { type ModelMessage, toModelMessages } from "../src/domain/model-context.ts";
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
+import { estimateTokens } from "../src/domain/tokens.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
 import type { Block, ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
 import { NotFoundError } from "../src/protocol/errors.ts";
@@ -34,6 +36,9 @@ interface ToolStop {
   toolUses: ToolUseBlock[];
   usage: Usage;
 }
+
+/** What a provider's chat format adds per message around its content (OpenAI documents ~4). */
+const MESSAGE_OVERHEAD_TOKENS = 4;
 
 export class TurnRunner {
   /** The model call (or tenant tool calls) in flight; only this class changes it. */
@@ -110,6 +115,42 @@ export class TurnRunner {
     return false;
   }
 
+  /**
+   * The thread's messages before `seq` that fit the model's window less the answer's budget, the
+   * system prompt and the tool definitions (the oldest exchanges are left out; a summary that
+   * covers them is the long-threads work still to come). Tokens are estimated, on the safe side.
+   */
+  #fitted(
+    command: SendCommand,
+    tools: TurnTools,
+    provider: ModelProvider,
+    model: string,
+    maxTokens: number,
+    context: MessageRecord[],
+    seq: number,
+  ): ModelMessage[] {
+    const window = this.deps.catalog.contextWindow({ provider, model });
+    const fixed =
+      estimateTokens([{ type: "text", text: command.body.system ?? "" }]) +
+      estimateTokens([{ type: "text", text: JSON.stringify(tools.definitions) }]);
+    const messages = toModelMessages(context.filter((r) => r.seq < seq)).map((m, i) => ({
+      ...m,
+      seq: i,
+    }));
+    const fit = fitToBudget(
+      messages,
+      window - maxTokens - fixed,
+      (m) => estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS,
+    );
+    if (fit.droppedThroughSeq !== null)
+      this.deps.logger.debug("context cut to the model window", {
+        thread: this.thread.id,
+        kept: fit.messages.length,
+        of: messages.length,
+      });
+    return fit.messages.map(({ role, content }) => ({ role, content }));
+  }
+
   /** Generates one assistant message. Returns its tool calls when it stopped to call tools. */
   async #generate(
     command: SendCommand,
@@ -122,6 +163,7 @@ export class TurnRunner {
     const controller = new AbortController();
     this.#running = { seq, controller };
     const context = await this.writer.context.records();
+    const maxTokens = command.body.max_tokens ?? DEFAULT_MAX_TOKENS;
     const result = await runGeneration({
       provider,
       seq,
@@ -131,9 +173,9 @@ export class TurnRunner {
       request: {
         model,
         system: command.body.system ?? null,
-        messages: toModelMessages(context.filter((r) => r.seq < seq)),
+        messages: this.#fitted(command, tools, provider, model, maxTokens, context, seq),
         tools: tools.definitions,
-        maxTokens: command.body.max_tokens ?? DEFAULT_MAX_TOKENS,
+        maxTokens,
         temperature: command.body.temperature ?? null,
       },
     });

@@ -99,5 +99,13 @@ export interface ModelCatalog {
   resolve(model: string): { provider: ModelProvider; model: string } | null;
   /** The most output tokens one call of a resolved model may ask for. */
   maxOutputTokens(resolved: { provider: ModelProvider; model: string }): number;
-  list(): { id: string; provider: string; object: "model"; max_output_tokens: number }[];
+  /** Tokens one request of a resolved model may hold, input and output together. */
+  contextWindow(resolved: { provider: ModelProvider; model: string }): number;
+  list(): {
+    id: string;
+    provider: string;
+    object: "model";
+    max_output_tokens: number;
+    context_window: number;
+  }[];
 }

@@ -65,6 +65,7 @@ describe("ProviderRegistry", () => {
       provider: "ollama",
       object: "model",
       max_output_tokens: 32_768,
+      context_window: 32_768,
     });
     expect(registry.list()).toHaveLength(5);
   });
@@ -80,5 +81,16 @@ describe("ProviderRegistry", () => {
 
   test("a name registered twice is refused", () => {
     expect(() => registry.register(fake("openai", []))).toThrow(/twice/);
+  });
+});
+
+describe("context windows", () => {
+  test("known models, provider defaults, and a small safe default for compatible endpoints", () => {
+    const anthropic = registry.resolve("anthropic/claude-sonnet-4-6");
+    if (anthropic) expect(registry.contextWindow(anthropic)).toBe(200_000);
+    const local = registry.resolve("ollama/library/qwen3")!;
+    expect(registry.contextWindow(local)).toBe(32_768);
+    for (const entry of registry.list())
+      expect(entry.context_window).toBeGreaterThan(entry.max_output_tokens - 1);
   });
 });

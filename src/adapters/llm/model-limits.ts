@@ -38,3 +38,31 @@ export function maxOutputTokensOf(provider: string, model: string): number {
     row?.maxOutputTokens ?? PROVIDER_DEFAULTS[provider] ?? COMPATIBLE_DEFAULT_MAX_OUTPUT_TOKENS
   );
 }
+
+/**
+ * Context windows (tokens a request may hold, input and output together), matched like the output
+ * limits. A turn never sends more than `context_window − max_tokens` of context
+ * (domain/context-fit.ts drops the oldest exchanges past it).
+ */
+const WINDOWS: ReadonlyArray<{ provider: string; pattern: RegExp; contextWindow: number }> = [
+  { provider: "anthropic", pattern: /^claude-/, contextWindow: 200_000 },
+  { provider: "openai", pattern: /^gpt-5/, contextWindow: 400_000 },
+  { provider: "openai", pattern: /^gpt-4\.1/, contextWindow: 1_047_576 },
+  { provider: "openai", pattern: /^(o1|o3|o4|gpt-4o)/, contextWindow: 128_000 },
+  { provider: "mistral", pattern: /^mistral-large/, contextWindow: 128_000 },
+];
+const PROVIDER_DEFAULT_WINDOWS: Readonly<Record<string, number>> = {
+  spool: 1_000_000,
+  anthropic: 200_000,
+  openai: 128_000,
+  mistral: 32_000,
+};
+/** Compatible endpoints (often local models): a common small window, safe rather than generous. */
+const COMPATIBLE_DEFAULT_CONTEXT_WINDOW = 32_768;
+
+export function contextWindowOf(provider: string, model: string): number {
+  const row = WINDOWS.find((r) => r.provider === provider && r.pattern.test(model));
+  return (
+    row?.contextWindow ?? PROVIDER_DEFAULT_WINDOWS[provider] ?? COMPATIBLE_DEFAULT_CONTEXT_WINDOW
+  );
+}

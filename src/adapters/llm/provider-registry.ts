@@ -5,7 +5,7 @@
  * slashes); a bare name resolves only when it is a well-known family of a registered provider.
  */
 import type { ModelProvider } from "../../ports/llm.ts";
-import { maxOutputTokensOf } from "./model-limits.ts";
+import { contextWindowOf, maxOutputTokensOf } from "./model-limits.ts";
 
 export interface ResolvedModel {
   provider: ModelProvider;
@@ -18,6 +18,7 @@ export interface ModelListEntry {
   provider: string;
   object: "model";
   max_output_tokens: number;
+  context_window: number;
 }
 
 /** Bare model names that unambiguously belong to one provider. */
@@ -67,6 +68,11 @@ export class ProviderRegistry {
     return maxOutputTokensOf(resolved.provider.name, resolved.model);
   }
 
+  /** Tokens one request of this model may hold, input and output (model-limits.ts). */
+  contextWindow(resolved: ResolvedModel): number {
+    return contextWindowOf(resolved.provider.name, resolved.model);
+  }
+
   list(): ModelListEntry[] {
     return [...this.#providers.values()].flatMap((p) =>
       p.models().map((m) => ({
@@ -74,6 +80,7 @@ export class ProviderRegistry {
         provider: p.name,
         object: "model" as const,
         max_output_tokens: maxOutputTokensOf(p.name, m),
+        context_window: contextWindowOf(p.name, m),
       })),
     );
   }
