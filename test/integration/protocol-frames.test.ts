@@ -32,9 +32,10 @@ const CONTROL: Record<string, TSchema> = {
 };
 
 function conform(frame: Record<string, unknown>, schema: TSchema): void {
+  const type = frame.type;
   if (Value.Check(schema, frame)) return;
   const errors = [...Value.Errors(schema, frame)].slice(0, 3).map((e) => `${e.path}: ${e.message}`);
-  throw new Error(`${String(frame.type)} frame does not conform: ${errors.join("; ")}`);
+  throw new Error(`${String(type)} frame does not conform: ${errors.join("; ")}`);
 }
 
 function checkServerFrame(frame: Frame): void {
