@@ -5,7 +5,7 @@
  * Elysia would validate every answer at run time, turning a drift into a client-facing 4xx and
  * costing ~15% on a 200-message page; test/openapi-responses.test.ts checks real answers instead.
  */
-import type { TSchema } from "@sinclair/typebox";
+import { Kind, type TSchema } from "@sinclair/typebox";
 import type { DocumentDecoration } from "elysia";
 import { errorBodySchema, errorCodesFor } from "../protocol/error-schemas.ts";
 
@@ -27,12 +27,17 @@ export const TAGS = [
   { name: "models", description: "Configured models." },
   { name: "admin", description: "Tenants and secret keys (admin key)." },
   { name: "operations", description: "Health, readiness, metrics, admin pages." },
+  {
+    name: "compat",
+    description: "OpenAI-, Anthropic- and AI SDK-compatible endpoints (their own error shapes).",
+  },
 ] as const;
 export type Tag = (typeof TAGS)[number]["name"];
 
-/** A success answer: a JSON schema, or a described one with another media type. */
+/** A success answer: a JSON schema, or a described one with another media type (or no body). */
 export interface SuccessDoc {
   description: string;
+  /** None of the three: an answer without a body (204). */
   /** JSON body. */
   json?: TSchema;
   /** `text/event-stream`: the schema of each event's `data:`. */
@@ -53,6 +58,11 @@ export interface RouteDocSpec {
   errors?: number[];
   /** Parameters Elysia does not know (headers, query read by hand), OpenAPI parameter objects. */
   parameters?: Record<string, unknown>[];
+  /**
+   * The error body of a foreign protocol (compatibility endpoints answer in OpenAI's or
+   * Anthropic's shape) instead of Spool's `{error:{type, code, message}}`.
+   */
+  errorBody?: TSchema;
 }
 
 const SECURITY: Record<Access, Record<string, string[]>[]> = {
@@ -121,20 +131,20 @@ const RATE_LIMIT_HEADERS = {
   },
 };
 
-function errorResponse(status: number) {
+function errorResponse(status: number, foreign: TSchema | undefined) {
   const codes = errorCodesFor(status)
     .map((c) => `\`${c}\``)
     .join(", ");
   const headers = status === 429 ? RATE_LIMIT_HEADERS : status === 503 ? RETRY_AFTER : undefined;
   return {
-    description: `Error: ${codes}.`,
+    description: foreign ? `Error (status ${status}).` : `Error: ${codes}.`,
     ...(headers ? { headers } : {}),
-    content: { "application/json": { schema: errorSchema(status) } },
+    content: { "application/json": { schema: foreign ?? errorSchema(status) } },
   };
 }
 
 function successResponse(status: number, doc: TSchema | SuccessDoc) {
-  if (!("description" in doc && ("json" in doc || "eventStream" in doc || "text" in doc))) {
+  if (Kind in doc) {
     const schema = doc as TSchema;
     return {
       description: schema.description ?? schema.title ?? `Status ${status}`,
@@ -146,7 +156,9 @@ function successResponse(status: number, doc: TSchema | SuccessDoc) {
   if (spec.json) content["application/json"] = { schema: spec.json };
   if (spec.eventStream) content["text/event-stream"] = { schema: spec.eventStream };
   if (spec.text) content[spec.text] = { schema: { type: "string" } };
-  return { description: spec.description, content };
+  return Object.keys(content).length === 0
+    ? { description: spec.description }
+    : { description: spec.description, content };
 }
 
 /** The route options fragment: `{ body, ...routeDoc({...}) }`. */
@@ -156,7 +168,7 @@ export function routeDoc(spec: RouteDocSpec): { detail: DocumentDecoration } {
     responses[status] = successResponse(Number(status), doc);
   const errors = [...new Set([...defaultErrors(spec.access), ...(spec.errors ?? [])])];
   for (const status of errors.sort((a, b) => a - b))
-    responses[String(status)] = errorResponse(status);
+    responses[String(status)] = errorResponse(status, spec.errorBody);
   const detail = {
     operationId: spec.operationId,
     tags: [spec.tag],
