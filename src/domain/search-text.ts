@@ -75,3 +75,15 @@ export function queryStems(query: string): string[] {
   const content = all.filter((w) => !STOP_WORDS.has(w));
   return [...new Set((content.length > 0 ? content : all).map(lightStem))];
 }
+
+/**
+ * Share of `stems` (a query's, from queryStems) that occur in `text`, 0–1; 0 for no stems. The
+ * same light stemming as highlighting, so a word counted here is a word the snippet marks.
+ */
+export function termCoverage(stems: readonly string[], text: string): number {
+  if (stems.length === 0) return 0;
+  const present = new Set(words(text).map(lightStem));
+  let found = 0;
+  for (const stem of stems) if (present.has(stem)) found++;
+  return found / stems.length;
+}
