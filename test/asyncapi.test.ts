@@ -69,3 +69,14 @@ test("payloads are the protocol's schemas: named $refs that all resolve", () => 
   const codes = errorFrame.properties.code.anyOf.map((c) => c.const);
   expect(codes).toEqual(expect.arrayContaining(["rate_limited", "not_found", "invalid_request"]));
 });
+
+test("the server serves the same document at /asyncapi.json", async () => {
+  const { buildApp } = await import("../src/http/app.ts");
+  const { loadConfig } = await import("../src/config.ts");
+  const app = buildApp({ config: loadConfig({}) } as Parameters<typeof buildApp>[0], {
+    onKeyRevoked: () => undefined,
+  });
+  const response = await app.handle(new Request("http://localhost/asyncapi.json"));
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual(JSON.parse(JSON.stringify(asyncApiDocument())));
+});

@@ -3,11 +3,13 @@
  * @elysiajs/openapi's generator) and a Swagger UI page at /docs whose assets come from the
  * swagger-ui-dist package, not a CDN, so it renders with no internet. The plugin's own page is
  * not used: its spec route cannot be post-processed (named `$ref`s, extra parameters).
+ * /asyncapi.json serves the streaming protocol's document (the same as asyncapi.yaml).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Elysia } from "elysia";
+import { asyncApiDocument } from "../protocol/asyncapi-document.ts";
 import { buildOpenApiDocument } from "./openapi-build.ts";
 
 const ASSETS = [
@@ -37,6 +39,7 @@ export function docsRoutes() {
   // Built on first request: by then every route of the app is mounted (global routes are shared).
   let document: { routes: number; body: string } | null = null;
   const plugin: Elysia = new Elysia();
+  const asyncApi = asyncApiDocument();
   return plugin
     .get(
       "/openapi.json",
@@ -50,6 +53,7 @@ export function docsRoutes() {
       },
       { detail: { hide: true } },
     )
+    .get("/asyncapi.json", () => asyncApi, { detail: { hide: true } })
     .get(
       "/docs",
       () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }),
