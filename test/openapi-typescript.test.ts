@@ -1,8 +1,8 @@
 // A client generated from openapi.yaml with openapi-typescript gets real types: every success
 // response of every operation has a body type that is neither `never` nor `unknown`, and the
 // shapes are the protocol's (`getThread` 200 has `id: string`; a number there does not compile).
-import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import openapiTS, { astToString } from "openapi-typescript";
@@ -11,6 +11,7 @@ import { openApiDocument } from "../src/http/openapi.ts";
 
 const yaml = readFileSync(new URL("../openapi.yaml", import.meta.url), "utf8");
 const dir = mkdtempSync(join(tmpdir(), "spool-openapi-ts-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 60 s: one TypeScript program over the generated types takes seconds on a loaded 2-core box. */
 const COMPILE_TIMEOUT_MS = 60_000;
