@@ -44,6 +44,8 @@ export const EndUserTokenSchema = t.Object(
     }),
     end_user_id: t.String(),
     expires_at: t.String(),
+    /** The end-user policy signed into the token, when one was given. */
+    policy: t.Optional(t.Record(t.String(), t.Unknown())),
   },
   { title: "EndUserToken" },
 );
@@ -121,7 +123,11 @@ export const ReadySchema = t.Object(
 );
 
 export const NotReadySchema = t.Object(
-  { status: t.Literal("unavailable"), reason: t.String() },
+  {
+    /** `draining`: the node is shutting down (running answers still finish). */
+    status: t.Union([t.Literal("unavailable"), t.Literal("draining")]),
+    reason: t.String(),
+  },
   { title: "NotReady" },
 );
 
