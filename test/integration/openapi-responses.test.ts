@@ -2,6 +2,7 @@
 // the error statuses a client can provoke) checks each status is declared for its operation and
 // each JSON body validates (JSON Schema 2020-12, as OpenAPI 3.1) against the declared schema.
 // Responses are declared for the document only (src/http/route-docs.ts), so this is the guard.
+// Each operation's declared security is also checked against what the server enforces.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import Ajv2020 from "ajv/dist/2020";
 import { openApiDocument } from "../../src/http/openapi.ts";
@@ -154,4 +155,72 @@ test("the errors a client can provoke are declared and shaped as the document sa
       [...seen].some((s) => s.endsWith(` ${status}`)),
       `no ${status} provoked`,
     ).toBe(true);
+}, 60_000);
+
+/** A body each operation accepts, so that a missing credential is what the answer is about. */
+const SAMPLE_BODIES: Record<string, unknown> = {
+  createThread: {},
+  updateThread: { metadata: {} },
+  sendMessage: { content: "x" },
+  submitToolResult: { tool_use_id: "toolu_x", content: "x" },
+  registerTool: {
+    name: "probe",
+    input_schema: { type: "object" },
+    url: "https://example.com/t",
+    secret: "0123456789abcdef",
+  },
+  createEndUserToken: { end_user_id: "probe" },
+  createTenant: { name: "probe" },
+  createTenantKey: {},
+};
+
+test("each operation's declared security is what the server enforces", async () => {
+  const endUser = (await spool.json("POST", "/v1/end_user_tokens", { end_user_id: "sec" })).body
+    .token as string;
+  type Op = { operationId: string; "x-spool-access": string; requestBody?: unknown };
+  const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item as unknown as Record<string, Op>).map(([method, op]) => ({
+      path,
+      method,
+      op,
+    })),
+  );
+  let checked = 0;
+  for (const { path, method, op } of ops) {
+    if (path === "/v1/ws") continue; // upgrades first, closes 4001: test/integration/stream-frames
+    const url = path.replace(/\{[^}]+\}/g, "probe_x");
+    const known = op.operationId in SAMPLE_BODIES;
+    const body = op.requestBody ? (SAMPLE_BODIES[op.operationId] ?? {}) : undefined;
+    const status = async (key?: string) => {
+      const init: RequestInit = { method: method.toUpperCase(), headers: {} };
+      const headers = init.headers as Record<string, string>;
+      if (key) headers.authorization = `Bearer ${key}`;
+      if (body !== undefined) {
+        headers["content-type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+      const response = await spool.runtime.app.handle(new Request(`http://localhost${url}`, init));
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const where = `${method.toUpperCase()} ${path}`;
+    const anonymous = await status();
+    const access = op["x-spool-access"];
+    if (access === "public") expect(anonymous, where).not.toBe(401);
+    else if (known || body === undefined)
+      expect(anonymous, `${where} without credential`).toBe(401);
+    else expect([401, 422], `${where} without credential`).toContain(anonymous);
+    if (access === "any_key" || access === "stream")
+      expect(await status(endUser), `${where} with an end-user token`).not.toBe(401);
+    if (access === "secret_key") {
+      expect(await status(endUser), `${where} with an end-user token`).toBe(401);
+      expect(await status(spool.secretKey), `${where} with the secret key`).not.toBe(401);
+    }
+    if (access === "admin") {
+      expect(await status(spool.secretKey), `${where} with a secret key`).toBe(401);
+      expect(await status(ADMIN_KEY), `${where} with the admin key`).not.toBe(401);
+    }
+    checked++;
+  }
+  expect(checked).toBeGreaterThan(25);
 }, 60_000);
