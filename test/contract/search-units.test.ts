@@ -15,7 +15,7 @@ import { TenantVectors } from "../../src/adapters/sqlite/search-tenant-vectors.t
 import { messageToSearchDocuments } from "../../src/domain/search-documents.ts";
 import { fuseByScore } from "../../src/domain/search-fusion.ts";
 import { highlightSnippet } from "../../src/domain/search-snippet.ts";
-import { queryStems, termCoverage } from "../../src/domain/search-text.ts";
+import { queryStems, termCoverageMatcher } from "../../src/domain/search-text.ts";
 import { contractEmbedder } from "./search-index.contract.ts";
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
@@ -136,13 +136,15 @@ describe("fuseByScore", () => {
   });
 });
 
-describe("termCoverage", () => {
-  test("counts the query's distinct content stems found in the text", () => {
-    expect(termCoverage(queryStems("deploying the clusters"), "we deployed one cluster")).toBe(1);
-    expect(termCoverage(queryStems("dinosaur fossils museum"), "a new art museum")).toBeCloseTo(
-      1 / 3,
-    );
-    expect(termCoverage([], "anything")).toBe(0);
+describe("termCoverageMatcher", () => {
+  test("counts the query's distinct content stems that begin a word of the text", () => {
+    const cover = (q: string, text: string) => termCoverageMatcher(queryStems(q))(text);
+    expect(cover("deploying the clusters", "We DEPLOYED one cluster")).toBe(1);
+    expect(cover("dinosaur fossils museum", "a new art museum")).toBeCloseTo(1 / 3);
+    expect(cover("museum", "the amuseum")).toBe(0); // inside a word is no match
+    expect(cover("café", "the Cafe on the corner")).toBe(1); // folded like the index
+    expect(cover("a.b", "axb")).toBe(0); // query text is never a pattern
+    expect(termCoverageMatcher([])("anything")).toBe(0);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   type SemanticCandidate,
 } from "../../domain/search-fusion.ts";
 import { highlightSnippet } from "../../domain/search-snippet.ts";
-import { queryStems, termCoverage } from "../../domain/search-text.ts";
+import { queryStems, termCoverageMatcher } from "../../domain/search-text.ts";
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from "../../ports/search.ts";
 import type { SqliteDb, SqlValue } from "./database.ts";
 import { documentScope, matchExpression, scopeToken } from "./search-fts.ts";
@@ -232,11 +232,11 @@ export class SqliteSearchIndex implements SearchIndex {
       )
       .all(match, ...filters.params, SEARCH_WINDOW);
     // FTS5's rank is bm25() negated (more negative is better).
-    const stems = queryStems(query.q);
+    const coverage = termCoverageMatcher(queryStems(query.q));
     return rows.map((row) => ({
       key: Number(row.doc_key),
       bm25: -Number(row.rank),
-      coverage: termCoverage(stems, String(row.text)),
+      coverage: coverage(String(row.text)),
     }));
   }
 
