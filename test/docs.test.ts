@@ -26,7 +26,8 @@ test("docs/ names every operation of openapi.yaml; rest.md every error code", as
     Object.values(item).map((op) => op.operationId),
   );
   expect(ids.length).toBeGreaterThan(20);
-  for (const id of ids) expect(allPages, `operation ${id}`).toContain(`\`${id}\``);
+  const missing = ids.filter((id) => !allPages.includes(`\`${id}\``));
+  expect(missing, "operations no docs/ page names").toEqual([]);
   for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
     expect(rest, `error ${code}`).toMatch(
       new RegExp(`\\|\\s*${status}\\s*\\|[^|]+\\|\\s*\`${code}\``),
