@@ -44,6 +44,8 @@ export interface SuccessDoc {
   eventStream?: TSchema;
   /** Another media type with a string body (`text/plain`, `text/html`). */
   text?: string;
+  /** Response headers worth declaring (`Spool-Thread-Id`…): name → description. */
+  headers?: Record<string, string>;
 }
 
 export interface RouteDocSpec {
@@ -156,9 +158,19 @@ function successResponse(status: number, doc: TSchema | SuccessDoc) {
   if (spec.json) content["application/json"] = { schema: spec.json };
   if (spec.eventStream) content["text/event-stream"] = { schema: spec.eventStream };
   if (spec.text) content[spec.text] = { schema: { type: "string" } };
-  return Object.keys(content).length === 0
-    ? { description: spec.description }
-    : { description: spec.description, content };
+  const headers = spec.headers
+    ? Object.fromEntries(
+        Object.entries(spec.headers).map(([name, description]) => [
+          name,
+          { description, schema: { type: "string" } },
+        ]),
+      )
+    : undefined;
+  return {
+    description: spec.description,
+    ...(headers ? { headers } : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+  };
 }
 
 /** The route options fragment: `{ body, ...routeDoc({...}) }`. */
