@@ -190,6 +190,7 @@ export function routeDoc(spec: RouteDocSpec): { detail: DocumentDecoration } {
     responses,
     ...(spec.parameters ? { "x-spool-parameters": spec.parameters } : {}),
     "x-spool-access": spec.access,
+    ...(spec.errorBody ? { "x-spool-foreign-errors": true } : {}),
   };
   // The responses hold TypeBox schemas; openapi.ts turns them into $refs when it builds the document.
   return { detail: detail as unknown as DocumentDecoration };
