@@ -6,12 +6,21 @@
  * an owner change) sends that follower back to the checkpoint. While anyone follows, the owner's
  * lease is watched, so a dead owner's threads are taken over without waiting for a command.
  */
+
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock, TimerHandle } from "../src/ports/clock.ts";
 import type { LiveBus, LiveEntry } from "../src/ports/live-bus.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
-import { compare, type EventEntry, endOf, type Position } from "./event-entry.ts";
+import {
+  compare,
+  END,
+  type EventEntry,
+  endOf,
+  entryOf,
+  nextOffset,
+  type Position,
+} from "./event-entry.ts";
 import { replayAfter } from "./replay.ts";
 import { type StreamSink, Subscription } from "./subscription.ts";
 
@@ -48,8 +57,8 @@ class ThreadFeed {
 export function continues(position: Position, lastFinal: boolean, entries: LiveEntry[]): boolean {
   const next = entries.find((e) => compare(e, position) > 0);
   if (!next) return true;
-  if (next.seq === position.seq) return next.offset === position.offset + 1;
-  const closed = lastFinal || position.offset === endOf(0).offset;
+  if (next.seq === position.seq) return next.offset === nextOffset(position);
+  const closed = lastFinal || position.offset === END;
   return next.offset === 0 && next.seq === position.seq + 1 && closed;
 }
 
@@ -147,7 +156,8 @@ export class LiveFeeds {
       );
   }
 
-  #onLive(feed: ThreadFeed, entries: LiveEntry[]): void {
+  #onLive(feed: ThreadFeed, live: LiveEntry[]): void {
+    const entries = live.map((e) => entryOf(e.seq, e.offset, e.json, e.final));
     for (const [subscription, follower] of feed.followers) {
       if (subscription.state === "closed") {
         feed.followers.delete(subscription);

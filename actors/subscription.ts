@@ -4,7 +4,7 @@
  * paused because its socket is not draining. Delivery skips anything at or before the position,
  * so replay and live overlap harmlessly and nothing is sent twice.
  */
-import { compare, type EventEntry, eventType, type Position } from "./event-entry.ts";
+import { compare, type EventEntry, type Position } from "./event-entry.ts";
 
 export interface StreamSink {
   /** Queues the events for the client (one coalesced write per call where the transport allows). */
@@ -69,7 +69,7 @@ export class Subscription {
     this.state = "live";
     // A reset answers a cursor the server cannot honour (often one past it): deliver it anyway.
     const first = replayed[0];
-    if (first && eventType(first.json) === "stream.reset" && compare(first, this.position) <= 0) {
+    if (first && first.meta.type === "stream.reset" && compare(first, this.position) <= 0) {
       this.position = { seq: first.seq, offset: first.offset - 1 };
     }
     this.#deliver(replayed);

@@ -9,9 +9,10 @@
  * trim, so a crash in between re-enqueues them on retry; the actor enqueues those of the messages
  * it settles itself, which keeps the append path free of extra round trips.
  */
+
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { JobQueue } from "../src/ports/job-queue.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";
