@@ -36,6 +36,8 @@ export type SubscriptionState = "catching_up" | "live" | "paused" | "closed";
 
 export class Subscription {
   position: Position;
+  /** Whether the last event sent closed its message (a live batch may then start the next). */
+  lastFinal = false;
   state: SubscriptionState = "catching_up";
   readonly #sink: StreamSink;
   readonly #maxBufferedBytes: number;
@@ -115,6 +117,7 @@ export class Subscription {
     this.#sink.send(fresh);
     const last = fresh[fresh.length - 1]!;
     this.position = { seq: last.seq, offset: last.offset };
+    this.lastFinal = last.final;
     this.onDelivered?.(last);
     if (this.#flowing() && this.#sink.bufferedBytes() > this.#maxBufferedBytes) this.#pause();
   }

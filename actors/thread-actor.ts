@@ -15,11 +15,11 @@ import {
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { type EventEntry, endOf, type Position } from "./event-entry.ts";
+import { Follower } from "./follower.ts";
 import { Mailbox } from "./mailbox.ts";
 import { MessageWriter, type NewMessage } from "./message-writer.ts";
 import { recoverTail } from "./recovery.ts";
-import { replayAfter } from "./replay.ts";
-import { type StreamSink, Subscription } from "./subscription.ts";
+import type { StreamSink, Subscription } from "./subscription.ts";
 import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
 import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
@@ -33,6 +33,7 @@ export class ThreadActor {
   readonly #log: ThreadLog;
   readonly #writer: MessageWriter;
   readonly #runner: TurnRunner;
+  readonly #follower: Follower;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
   lastUsedAt: number;
@@ -55,6 +56,18 @@ export class ThreadActor {
       this.#fail("fenced"),
     );
     this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log);
+    this.#follower = new Follower({
+      threadId: thread.id,
+      replay: { checkpoint: deps.checkpoint, message: (t, s) => deps.history.message(t, s) },
+      logger: deps.logger,
+      maxSubscriberBufferBytes: deps.limits.maxSubscriberBufferBytes,
+      lastSeq: () => this.lastSeq,
+      // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
+      fromMemory: (position) =>
+        position.seq > this.lastSeq ? { kind: "miss" } : this.#log.readAfter(position),
+      attach: (subscription) => this.#log.subscribe(subscription),
+      detach: (subscription) => this.#log.unsubscribe(subscription),
+    });
   }
 
   get stopped(): boolean {
@@ -101,15 +114,21 @@ export class ThreadActor {
     const assigned = deferred<TurnTicket>();
     const turn = this.#mailbox.run(async () => {
       const settled = deferred<void>();
-      const messages: NewMessage[] = [
-        {
-          role: "user",
-          content: command.content,
-          status: "completed",
-          model: null,
-          requestId: command.requestId,
-        },
-      ];
+      const history = command.history ?? [];
+      const messages: NewMessage[] = history.map((m) => ({
+        role: m.role,
+        content: m.content,
+        status: "completed",
+        model: m.model ?? null,
+        requestId: command.requestId,
+      }));
+      messages.push({
+        role: command.role ?? "user",
+        content: command.content,
+        status: "completed",
+        model: null,
+        requestId: command.requestId,
+      });
       if (resolved) {
         const model = command.body.model ?? null;
         messages.push({
@@ -125,7 +144,8 @@ export class ThreadActor {
         fingerprint: command.fingerprint,
         ifLastSeq: command.body.if_last_seq ?? null,
       });
-      const [userSeq, assistantSeq = null] = result.seqs;
+      const userSeq = result.seqs[history.length];
+      const assistantSeq = result.seqs[history.length + 1] ?? null;
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
@@ -157,15 +177,7 @@ export class ThreadActor {
     sink: StreamSink,
     onDelivered: ((last: EventEntry) => void) | null = null,
   ): Subscription {
-    const from = after ?? this.startPosition();
-    const subscription = new Subscription(sink, from, this.#deps.limits.maxSubscriberBufferBytes);
-    subscription.onDelivered = onDelivered;
-    subscription.onPause = (paused) => {
-      this.#log.unsubscribe(paused);
-      sink.onDrain(() => this.#catchUp(paused));
-    };
-    this.#catchUp(subscription);
-    return subscription;
+    return this.#follower.follow(after ?? this.startPosition(), sink, onDelivered);
   }
 
   unfollow(subscription: Subscription): void {
@@ -195,34 +207,6 @@ export class ThreadActor {
     return last ? { seq: last.seq, offset: last.offset } : endOf(this.lastSeq);
   }
 
-  #catchUp(subscription: Subscription): void {
-    subscription.state = "catching_up";
-    // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
-    const fromRing =
-      subscription.position.seq > this.lastSeq
-        ? ({ kind: "miss" } as const)
-        : this.#log.readAfter(subscription.position);
-    this.#log.subscribe(subscription);
-    if (fromRing.kind === "events") {
-      subscription.finishCatchUp(fromRing.events);
-      return;
-    }
-    const source = {
-      checkpoint: this.#deps.checkpoint,
-      message: (t: string, s: number) => this.#deps.history.message(t, s),
-    };
-    replayAfter(source, this.thread.id, subscription.position, this.lastSeq).then(
-      ({ entries, complete }) => {
-        if (complete) subscription.finishCatchUp(entries);
-        else if (subscription.continueCatchUp(entries)) this.#catchUp(subscription);
-      },
-      (error) => {
-        this.#deps.logger.warn("replay failed", { thread: this.thread.id, error });
-        subscription.close("reconnect");
-      },
-    );
-  }
-
   async #retryOf(command: SendCommand): Promise<TurnTicket | null> {
     if (!command.requestId) return null;
     const pending = this.#pending.get(command.requestId);
@@ -233,7 +217,9 @@ export class ThreadActor {
     const recorded = await this.#deps.checkpoint.findRequest(this.thread.id, command.requestId);
     if (!recorded) return null;
     if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
-    const [userSeq, assistantSeq = null] = recorded.seqs;
+    const own = (command.history ?? []).length;
+    const userSeq = recorded.seqs[own];
+    const assistantSeq = recorded.seqs[own + 1] ?? null;
     return { userSeq: userSeq!, assistantSeq, duplicate: true, settled: Promise.resolve() };
   }
 

@@ -34,7 +34,9 @@ import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
+import { CompatTurns } from "./use-cases/compat-turns.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
+import { ThreadResolution } from "./use-cases/thread-resolution.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -198,8 +200,29 @@ interface Built {
   connections: ConnectionRegistry;
 }
 
+/** The compatibility endpoints' turns: thread resolution over the conversation index, then the seam. */
+function compatTurns(
+  commands: ThreadCommands,
+  store: Stores["store"],
+  hot: RedisHotTier,
+  history: Actors["history"],
+  dedupTtlMs: number,
+): CompatTurns {
+  const message = (threadId: string, seq: number) => history.message(threadId, seq);
+  const index = hot.conversations;
+  const resolution = new ThreadResolution({
+    commands,
+    store,
+    checkpoint: hot.checkpoint,
+    index,
+    message,
+  });
+  return new CompatTurns({ commands, index, resolution, message, dedupTtlMs });
+}
+
 function assembleServices(config: Config, logger: Logger, built: Built): Services {
   const { hot, stores, actors, connections } = built;
+  const commands = new ThreadCommands({ store: stores.store, router: actors.router });
   const readiness = new Readiness({
     pingHotTier: () => hot.ping(),
     store: stores.store,
@@ -213,7 +236,8 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     checkpoint: hot.checkpoint,
     host: actors.host,
     router: actors.router,
-    commands: new ThreadCommands({ store: stores.store, router: actors.router }),
+    commands,
+    compat: compatTurns(commands, stores.store, hot, actors.history, config.limits.dedupTtlMs),
     internalSecret: built.secrets.internal,
     history: actors.history,
     cursors: new CursorCodec(built.secrets.cursor),

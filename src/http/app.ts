@@ -4,8 +4,12 @@
  * handled by the entry files before Elysia (runtime-neutral session in ws-session.ts).
  */
 import { type AnyElysia, Elysia } from "elysia";
-import { PayloadTooLargeError } from "../protocol/errors.ts";
+import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { clientPageRoutes } from "./client-pages.ts";
+import { anthropicRoutes } from "./compat/anthropic/routes.ts";
+import { openaiRoutes } from "./compat/openai/routes.ts";
+import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-errors.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -27,16 +31,21 @@ export interface AppOptions {
 
 export function buildApp(services: Services, options: AppOptions) {
   const maxBodyBytes = services.config.limits.maxBodyBytes;
+  // The compatibility endpoints answer in their protocol's error shape, even before a route runs.
+  const errorFor = (request: Request, error: AppError) => {
+    const protocol = compatProtocolOf(new URL(request.url).pathname);
+    return protocol
+      ? compatErrorResponse(protocol, error, services.logger, maxBodyBytes)
+      : errorResponse(error, services.logger);
+  };
   let app = new Elysia({ normalize: false })
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > maxBodyBytes)
-        return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger);
+      if (length > maxBodyBytes) return errorFor(request, new PayloadTooLargeError(maxBodyBytes));
     })
-    .onError(({ code, error }) =>
-      errorResponse(toAppError(code, error, maxBodyBytes), services.logger),
-    )
+    .onError(({ code, error, request }) => errorFor(request, toAppError(code, error, maxBodyBytes)))
     .use(docsRoutes())
+    .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))
@@ -44,6 +53,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
+    .use(openaiRoutes(services))
+    .use(anthropicRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;

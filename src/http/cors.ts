@@ -9,7 +9,7 @@ const PREFLIGHT_MAX_AGE_S = 600;
 
 export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
-  "access-control-expose-headers": "retry-after",
+  "access-control-expose-headers": "retry-after, spool-thread-id, spool-message-seq",
 };
 
 export function preflight(request: Request): Response | undefined {
@@ -18,11 +18,23 @@ export function preflight(request: Request): Response | undefined {
     status: 204,
     headers: {
       ...CORS_HEADERS,
-      "access-control-allow-headers": ALLOWED_HEADERS,
+      // The OpenAI and Anthropic SDKs in a browser send their own headers (x-api-key,
+      // anthropic-version, x-stainless-*): any requested header is allowed, credentials being
+      // bearer tokens either way.
+      "access-control-allow-headers": requestedHeaders(request) ?? ALLOWED_HEADERS,
       "access-control-allow-methods": ALLOWED_METHODS,
       "access-control-max-age": String(PREFLIGHT_MAX_AGE_S),
     },
   });
+}
+
+/** 1 KiB: far more than any SDK's header list; anything longer falls back to the fixed list. */
+const MAX_REQUESTED_HEADERS_CHARS = 1024;
+
+function requestedHeaders(request: Request): string | null {
+  const requested = request.headers.get("access-control-request-headers");
+  if (!requested || requested.length > MAX_REQUESTED_HEADERS_CHARS) return null;
+  return /^[A-Za-z0-9!#$%&'*+.^_`|~, -]+$/.test(requested) ? requested : null;
 }
 
 export function withCors(response: Response): Response {

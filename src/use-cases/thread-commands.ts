@@ -7,14 +7,15 @@
  * Forwarded `/internal` calls are not an entrance: the node that took the request ran this seam
  * before forwarding, and the owner only executes.
  */
+import { createHash } from "node:crypto";
 import type { EventEntry, Position } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { ThreadRouter } from "../../actors/thread-router.ts";
-import type { SendCommand, TurnTicket } from "../../actors/turn.ts";
+import type { HistoricalMessage, SendCommand, TurnTicket } from "../../actors/turn.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { normalizeContent } from "../domain/content.ts";
-import { sendFingerprint } from "../domain/fingerprint.ts";
+import { canonicalJson, sendFingerprint } from "../domain/fingerprint.ts";
 import type { ThreadRecord } from "../domain/records.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { Block } from "../protocol/blocks.ts";
@@ -33,6 +34,13 @@ export interface SendOptions {
   transport: Transport;
   /** The `Idempotency-Key` header, where the transport has one. */
   idempotencyKey?: string | null;
+  /**
+   * Settled messages appended before the turn's own message in the same atomic, deduplicated
+   * append (a compatibility client's re-sent history for a new thread; later: import).
+   */
+  history?: HistoricalMessage[];
+  /** Role of the turn's own message: `tool` when it carries tool results. */
+  role?: "user" | "tool";
 }
 
 export interface SendOutcome {
@@ -72,11 +80,15 @@ export class ThreadCommands {
     if (body.stream && !body.model && options.transport !== "ws") {
       throw new InvalidRequestError("stream needs a model.", "stream");
     }
+    const history = options.history ?? [];
+    const role = options.role ?? "user";
     const command: SendCommand = {
       body,
       content: normalizeContent(body.content),
       requestId,
-      fingerprint: sendFingerprint(body),
+      fingerprint: extendedFingerprint(sendFingerprint(body), history, role),
+      ...(history.length > 0 ? { history } : {}),
+      ...(role === "user" ? {} : { role }),
     };
     const gateway = await this.deps.router.gatewayFor(thread);
     const ticket = await gateway.send(command);
@@ -130,4 +142,17 @@ function requestIdOf(body: SendBody, header: string | null): string | null {
     throw new InvalidRequestError("request_id and Idempotency-Key differ.", "request_id");
   }
   return body.request_id ?? header ?? null;
+}
+
+/** The plain send's fingerprint unless history or a `tool` role make the turn a different one. */
+function extendedFingerprint(
+  base: string,
+  history: HistoricalMessage[],
+  role: "user" | "tool",
+): string {
+  if (history.length === 0 && role === "user") return base;
+  return createHash("sha256")
+    .update(`${base}\n${role}\n${canonicalJson(history)}`)
+    .digest("base64url")
+    .slice(0, 32);
 }

@@ -307,7 +307,35 @@ export const RULE_NAMES = {
   useCases: "use cases never import http or adapters",
   env: "only src/config.ts reads the environment",
   cycles: "no import cycles",
+  client: "the client SDK sees protocol types and pure domain code only, and no package but react",
 } as const;
+
+/**
+ * The browser SDK (src/client/) must bundle small and run anywhere: of ours only itself, protocol
+ * as types or TypeBox-free files (a schema file at run time would carry TypeBox into the bundle),
+ * and domain files that use neither TypeBox nor Node built-ins; of packages only `react`, in the
+ * React entry.
+ */
+function clientRule(): Rule {
+  const applies = under("src/client/");
+  const portable = (analysis: Analysis, target: string) => {
+    const text = analysis.files.find((f) => f.path === target)?.text ?? "";
+    return !text.includes("@sinclair/typebox") && !/from "node:/.test(text);
+  };
+  const allowed = (analysis: Analysis, r: ImportRef) => {
+    if (r.target.startsWith("src/client/")) return true;
+    if (r.target.startsWith("src/protocol/"))
+      return r.kind === "type" || portable(analysis, r.target);
+    if (r.target.startsWith("src/domain/")) return portable(analysis, r.target);
+    return r.target === "react" && r.file === "src/client/react.ts";
+  };
+  return {
+    name: RULE_NAMES.client,
+    applies,
+    violations: (analysis) =>
+      analysis.imports.filter((r) => applies(r.file) && !allowed(analysis, r)).map(line),
+  };
+}
 
 export function rules(sdks: string[]): Rule[] {
   const isSdk = (ref: ImportRef) =>
@@ -357,6 +385,7 @@ export function rules(sdks: string[]): Rule[] {
           .filter((r) => r.file !== "src/config.ts")
           .map((r) => `${r.file}: ${r.how}`),
     },
+    clientRule(),
     {
       name: RULE_NAMES.cycles,
       applies: (file) => OURS.test(file),

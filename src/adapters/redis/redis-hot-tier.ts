@@ -13,6 +13,7 @@ import { checkEvictionPolicy, connectRedis } from "./connection.ts";
 import { type EmbeddedRedis, startEmbeddedRedis } from "./embedded-redis.ts";
 import { RedisKeys } from "./keys.ts";
 import { RedisCheckpointStore } from "./redis-checkpoint-store.ts";
+import { RedisConversationIndex } from "./redis-conversation-index.ts";
 import { RedisKeyRevocations } from "./redis-key-revocations.ts";
 import { RedisLeaseStore } from "./redis-lease-store.ts";
 import { RedisLiveBus } from "./redis-live-bus.ts";
@@ -36,6 +37,7 @@ export class RedisHotTier {
   readonly leases: RedisLeaseStore;
   readonly jobs: BullmqJobQueue;
   readonly #connections: Redis[] = [];
+  #conversations: RedisConversationIndex | null = null;
   #live: RedisLiveBus | null = null;
   #revocations: RedisKeyRevocations | null = null;
 
@@ -90,6 +92,12 @@ export class RedisHotTier {
       this.options.logger,
     );
     return this.#revocations;
+  }
+
+  /** What the compatibility endpoints remember (history fingerprints, idempotency claims). */
+  get conversations(): RedisConversationIndex {
+    this.#conversations ??= new RedisConversationIndex(this.redis, this.keys);
+    return this.#conversations;
   }
 
   /** Node registry; a node is dead for routing once its heartbeat is `staleAfterMs` old. */
