@@ -10,6 +10,7 @@ import { clientPageRoutes } from "./client-pages.ts";
 import { anthropicRoutes } from "./compat/anthropic/routes.ts";
 import { openaiRoutes } from "./compat/openai/routes.ts";
 import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-errors.ts";
+import { uiChatRoutes } from "./compat/ui/ui-chat-routes.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -55,6 +56,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(usageRoutes(services))
     .use(openaiRoutes(services))
     .use(anthropicRoutes(services))
+    .use(uiChatRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;

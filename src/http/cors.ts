@@ -2,7 +2,8 @@
  * CORS for browser apps: end-user tokens are made to be handed to a browser, so any origin may
  * call the API. Credentials are bearer tokens (never cookies), which is why `*` is safe here.
  */
-const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id";
+const ALLOWED_HEADERS =
+  "authorization, content-type, idempotency-key, last-event-id, spool-thread-id";
 const ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
 /** Browsers may cache a preflight for 10 minutes. */
 const PREFLIGHT_MAX_AGE_S = 600;

@@ -2,6 +2,8 @@
  * `/v1/threads/:id/messages…`: send (append, wait, or stream), history with keyset cursors,
  * one message, cancel, client tool results, and the thread's SSE stream.
  */
+
+import { Type as t } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
@@ -9,6 +11,7 @@ import { hideToolBlocks } from "../domain/content.ts";
 import { intField } from "../domain/cursor.ts";
 import { toWireMessage } from "../domain/records.ts";
 import { parseStreamCursor } from "../domain/stream-cursor.ts";
+import { UIMessageSchema } from "../protocol/compat-wire.ts";
 import { NotFoundError } from "../protocol/errors.ts";
 import { StreamEventSchema } from "../protocol/events.ts";
 import { MessageSchema } from "../protocol/objects.ts";
@@ -27,6 +30,7 @@ import {
   TurnResultSchema,
 } from "../protocol/resources.ts";
 import { authenticate, loadThread } from "./auth.ts";
+import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
@@ -103,6 +107,7 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
+        if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
         const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
         const order = parseOrder(query.order);
         const includeTools = parseIncludeTools(query.include);
@@ -138,8 +143,15 @@ export function messageRoutes(services: Services) {
           operationId: "listMessages",
           tag: "messages",
           summary: "Message history (keyset pages on seq)",
+          description:
+            "With `format=ui`: the whole thread as the AI SDK's `UIMessage[]` (no paging parameters).",
           access: "any_key",
-          responses: { 200: MessageListSchema },
+          responses: {
+            200: {
+              description: "A page of messages, or with `format=ui` the thread as `UIMessage[]`.",
+              json: t.Union([MessageListSchema, t.Array(UIMessageSchema)]),
+            },
+          },
           errors: [400, 404],
         }),
       },

@@ -111,4 +111,6 @@ export const HistoryQuerySchema = t.Object({
   cursor: t.Optional(t.String()),
   order: t.Optional(t.String()),
   include: t.Optional(t.String()),
+  /** `ui`: the AI SDK's `UIMessage[]` (src/http/compat/ui/ui-history.ts). */
+  format: t.Optional(t.String()),
 });
