@@ -84,7 +84,10 @@ type Thread = operations["getThread"]["responses"][200]["content"]["application/
 const id: Thread["id"] = "thr_1";
 const lastSeq: Thread["last_seq"] = 3;
 const endUser: Thread["end_user_id"] = null;
-type Page = operations["listMessages"]["responses"][200]["content"]["application/json"];
+type Page = Extract<
+  operations["listMessages"]["responses"][200]["content"]["application/json"],
+  { object: "list" }
+>;
 const next: Page["next_cursor"] = null;
 const role: Page["data"][number]["role"] = "assistant";
 type Appended = paths["/v1/threads/{id}/messages"]["post"]["responses"][201]["content"]["application/json"];

@@ -44,9 +44,14 @@ async function conforms(response: Response, method: string, template: string): P
     ).toBe(true);
     return text;
   }
-  const ref = declared!.content?.["application/json"]?.schema?.$ref;
-  expect(ref, `${where}: no JSON schema`).toBeDefined();
-  const validate = ajv.getSchema(`spool.json${ref}`)!;
+  const schema = declared!.content?.["application/json"]?.schema;
+  expect(schema, `${where}: no JSON schema`).toBeDefined();
+  const ref = schema!.$ref ?? JSON.stringify(schema);
+  const validate = schema!.$ref
+    ? ajv.getSchema(`spool.json${schema!.$ref}`)!
+    : ajv.compile(
+        JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"spool.json#/components/')),
+      );
   const body = JSON.parse(text);
   if (!validate(body))
     throw new Error(`${where} does not match ${ref}: ${ajv.errorsText(validate.errors)}`);
@@ -78,6 +83,7 @@ test("every REST answer of a full walk is declared and matches its schema", asyn
   await call("POST", m, `${t}/messages`, { content: "hello", request_id: "r1" });
   await call("POST", m, `${t}/messages`, { content: "hi [chunks=3]", model: "spool/echo" });
   await call("GET", m, `${t}/messages?limit=2&include=tools`);
+  await call("GET", m, `${t}/messages?format=ui`);
   await call("GET", "/v1/threads/{id}/messages/{seq}", `${t}/messages/2`);
   await call("POST", "/v1/threads/{id}/messages/{seq}/cancel", `${t}/messages/2/cancel`);
   await call("GET", "/v1/search", "/v1/search?q=hello");
