@@ -6,13 +6,18 @@ import { Elysia, t } from "elysia";
 import { newId } from "../domain/ids.ts";
 import type { SecretKeyRecord } from "../domain/records.ts";
 import { NotFoundError } from "../protocol/errors.ts";
-import { CreateTenantBodySchema, EndUserTokenBodySchema } from "../protocol/requests.ts";
+import {
+  CreateTenantBodySchema,
+  EndUserTokenBodySchema,
+  UpdateTenantBodySchema,
+} from "../protocol/requests.ts";
 import {
   CreatedKeySchema,
   CreatedTenantSchema,
   EndUserTokenSchema,
   SecretKeyListSchema,
   SecretKeySchema,
+  TenantWithLimitsSchema,
 } from "../protocol/resources.ts";
 import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";
 import { routeDoc } from "./route-docs.ts";
@@ -38,12 +43,19 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         const auth = await authenticate(services, request);
         requireSecretKey(auth);
         const ttl = body.ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-        const { token, expiresAt } = services.tokens.mintEndUserToken(auth, body.end_user_id, ttl);
+        const policy = body.policy ?? null;
+        const { token, expiresAt } = services.tokens.mintEndUserToken(
+          auth,
+          body.end_user_id,
+          ttl,
+          policy,
+        );
         set.status = 201;
         return {
           token,
           end_user_id: body.end_user_id,
           expires_at: new Date(expiresAt).toISOString(),
+          ...(policy ? { policy } : {}),
         };
       },
       {
@@ -86,6 +98,40 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
           access: "admin",
           responses: { 201: CreatedTenantSchema },
           errors: [400, 413, 422],
+        }),
+      },
+    )
+    .patch(
+      "/admin/tenants/:tenant",
+      async ({ request, params, body }) => {
+        requireAdmin(services, request);
+        const tenant = await services.tenants.getTenant(params.tenant);
+        if (!tenant) throw new NotFoundError("tenant");
+        const limits = body.limits
+          ? await services.tenants.updateLimits(tenant.id, body.limits)
+          : await services.tenants.getLimits(tenant.id);
+        if (limits === null) throw new NotFoundError("tenant");
+        services.limits.forget(tenant.id);
+        return {
+          id: tenant.id,
+          object: "tenant",
+          name: tenant.name,
+          created_at: new Date(tenant.created_at).toISOString(),
+          limits,
+        };
+      },
+      {
+        body: UpdateTenantBodySchema,
+        ...routeDoc({
+          operationId: "updateTenant",
+          tag: "admin",
+          access: "admin",
+          responses: { 200: TenantWithLimitsSchema },
+          errors: [400, 404, 413, 422],
+          summary: "Update a tenant's limits",
+          description:
+            "`limits` fields: a number sets the tenant's own value (0: no limit), null goes back " +
+            "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s.",
         }),
       },
     )

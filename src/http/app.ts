@@ -1,11 +1,13 @@
 /**
- * The Elysia application: every route plugin, one error handler, and the request-size limit.
+ * The Elysia application: every route plugin, one error handler, and the input bounds (body
+ * limit also for chunked bodies, JSON depth, well-formed strings and URLs: body-guard.ts).
  * Served by `Bun.serve` / `Deno.serve` through `app.fetch` (entry files); WebSocket upgrades are
  * handled by the entry files before Elysia (runtime-neutral session in ws-session.ts).
  */
 import { type AnyElysia, Elysia } from "elysia";
 import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { checkUrl, parseBody } from "./body-guard.ts";
 import { clientPageRoutes } from "./client-pages.ts";
 import { anthropicRoutes } from "./compat/anthropic/routes.ts";
 import { openaiRoutes } from "./compat/openai/routes.ts";
@@ -43,8 +45,21 @@ export function buildApp(services: Services, options: AppOptions) {
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes) return errorFor(request, new PayloadTooLargeError(maxBodyBytes));
+      try {
+        checkUrl(request.url);
+      } catch (error) {
+        return errorFor(request, toAppError("", error, maxBodyBytes));
+      }
     })
     .onError(({ code, error, request }) => errorFor(request, toAppError(code, error, maxBodyBytes)))
+    // The compatibility routes check their own bodies (errors in their protocol's shape, with
+    // the param their clients expect; OpenAI/Anthropic read them through body-guard's
+    // readBodyText); they come before the body guard, which Elysia applies to later routes.
+    // Their sends still pass the seam's checks (strings, limits, policy).
+    .use(openaiRoutes(services))
+    .use(anthropicRoutes(services))
+    .use(uiChatRoutes(services))
+    .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .use(docsRoutes())
     .use(clientPageRoutes(services))
     .use(healthRoutes(services))
@@ -54,9 +69,6 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
-    .use(openaiRoutes(services))
-    .use(anthropicRoutes(services))
-    .use(uiChatRoutes(services))
     .use(internalRoutes(services));
   for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
   return app;

@@ -34,7 +34,7 @@ import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
-import { streamResponse, turnStart } from "./turn-stream.ts";
+import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
 
 async function messageOrThrow(services: Services, threadId: string, seq: number) {
   const record = await services.history.message(threadId, seq);
@@ -49,19 +49,24 @@ async function send(
   body: SendBody,
   request: Request,
 ) {
-  const { gateway, ticket, thread } = await services.commands.send(auth, threadId, body, {
+  const { gateway, ticket, thread, slot } = await services.commands.send(auth, threadId, body, {
     transport: "rest",
     idempotencyKey: request.headers.get("idempotency-key"),
+    opensStream: body.stream === true && body.model !== undefined,
   });
   if (ticket.assistantSeq === null) {
+    slot?.release();
     const user = await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
       status: 201,
       headers: { "content-type": "application/json" },
     });
   }
-  if (body.stream)
-    return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
+  if (body.stream) {
+    const open = followSend(gateway, turnStart(ticket.userSeq), slot);
+    return streamResponse(services, auth, open, ticket.assistantSeq);
+  }
+  slot?.release();
   await ticket.settled;
   return {
     user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
@@ -74,7 +79,7 @@ export function messageRoutes(services: Services) {
     .post(
       "/messages",
       async ({ request, params, body }) => {
-        const auth = await authenticate(services, request);
+        const auth = await authenticate(services, request, false, "send");
         return send(services, auth, params.id, body, request);
       },
       {
@@ -220,8 +225,9 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request, true);
         const cursor = request.headers.get("last-event-id") ?? query.after;
         const after = cursor ? positionFromCursor(parseStreamCursor(cursor)) : null;
-        const gateway = await services.commands.gateway(auth, params.id);
-        return streamResponse(services, auth, gateway, after, null);
+        const open: OpenFollow = (sink, onDelivered) =>
+          services.commands.follow(auth, params.id, after, sink, { onDelivered });
+        return streamResponse(services, auth, open, null);
       },
       routeDoc({
         operationId: "streamThread",

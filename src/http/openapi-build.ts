@@ -96,6 +96,26 @@ function finishOperation(operation: Operation, names: Map<unknown, string>): voi
   }
 }
 
+/**
+ * A route with its own body parser (the body guard) loses its JSON body schema in the
+ * generator's output (only named parsers get a media type): put the route's body schema back.
+ */
+function restoreBodies(app: AnyElysia, paths: Record<string, Record<string, Operation>>): void {
+  const routes = (
+    app as unknown as {
+      getGlobalRoutes(): { method: string; path: string; hooks?: { body?: unknown } }[];
+    }
+  ).getGlobalRoutes();
+  for (const route of routes) {
+    if (!route.hooks?.body) continue;
+    const path = route.path.replace(/:([^/]+)/g, "{$1}").replace(/(.)\/$/, "$1");
+    const operation = paths[path]?.[route.method.toLowerCase()];
+    const content = operation?.requestBody?.content;
+    if (operation?.requestBody && content && !content["application/json"])
+      operation.requestBody.content = { "application/json": { schema: route.hooks.body } };
+  }
+}
+
 function components(names: Map<unknown, string>): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   const all = { ...NAMED_SCHEMAS, ...errorComponents() };
@@ -128,6 +148,7 @@ export function buildOpenApiDocument(app: AnyElysia): Record<string, unknown> {
     paths[path.length > 1 ? path.replace(/\/$/, "") : path] = item;
   for (const [path, item] of Object.entries(extraPaths()))
     paths[path] = item as Record<string, Operation>;
+  restoreBodies(app, paths);
   for (const item of Object.values(paths))
     for (const operation of Object.values(item)) finishOperation(operation, names);
   return {

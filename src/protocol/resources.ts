@@ -5,6 +5,7 @@
  */
 import { type Static, Type as t } from "@sinclair/typebox";
 import { ListSchema, MessageSchema, ThreadSchema } from "./objects.ts";
+import { EndUserPolicySchema, TenantLimitsSchema } from "./requests.ts";
 import { WireToolSchema } from "./tools.ts";
 
 export const AppendResultSchema = t.Object(
@@ -45,7 +46,7 @@ export const EndUserTokenSchema = t.Object(
     end_user_id: t.String(),
     expires_at: t.String(),
     /** The end-user policy signed into the token, when one was given. */
-    policy: t.Optional(t.Record(t.String(), t.Unknown())),
+    policy: t.Optional(EndUserPolicySchema),
   },
   { title: "EndUserToken" },
 );
@@ -53,6 +54,18 @@ export const EndUserTokenSchema = t.Object(
 export const TenantSchema = t.Object(
   { id: t.String(), object: t.Literal("tenant"), name: t.String(), created_at: t.String() },
   { title: "Tenant" },
+);
+
+export const TenantWithLimitsSchema = t.Object(
+  {
+    id: t.String(),
+    object: t.Literal("tenant"),
+    name: t.String(),
+    created_at: t.String(),
+    /** The tenant's own limits; a limit not listed is the server default. */
+    limits: TenantLimitsSchema,
+  },
+  { title: "TenantWithLimits" },
 );
 
 export const SecretKeySchema = t.Object(

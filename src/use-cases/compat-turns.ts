@@ -165,7 +165,8 @@ export class CompatTurns {
     const events = new TurnFollower(seq);
     const subscribe = async (after = endOf(seq - 1)) => {
       const outcome = await this.deps.commands.follow(auth, thread.id, after, events);
-      void events.ended.then(() => outcome.gateway.unfollow(outcome.subscription));
+      // close(): unfollows and gives the stream slot back (stream caps).
+      void events.ended.then(() => outcome.close());
     };
     events.onLost = (after) => {
       subscribe(after ?? undefined).catch(() => events.close("done"));

@@ -18,6 +18,8 @@ import { RedisKeyRevocations } from "./redis-key-revocations.ts";
 import { RedisLeaseStore } from "./redis-lease-store.ts";
 import { RedisLiveBus } from "./redis-live-bus.ts";
 import { RedisNodeRegistry } from "./redis-node-registry.ts";
+import { RedisRateLimiter } from "./redis-rate-limiter.ts";
+import { RedisStreamSlots } from "./redis-stream-slots.ts";
 
 export interface HotTierOptions {
   /** REDIS_URL; null starts (or reuses) the embedded redis-server under `dataDir`. */
@@ -36,6 +38,9 @@ export class RedisHotTier {
   readonly checkpoint: RedisCheckpointStore;
   readonly leases: RedisLeaseStore;
   readonly jobs: BullmqJobQueue;
+  /** Per-identity token buckets (take-tokens-2.lua) and open-stream caps, shared by all nodes. */
+  readonly rateLimiter: RedisRateLimiter;
+  readonly streamSlots: RedisStreamSlots;
   readonly #connections: Redis[] = [];
   #conversations: RedisConversationIndex | null = null;
   #live: RedisLiveBus | null = null;
@@ -51,6 +56,8 @@ export class RedisHotTier {
     this.keys = new RedisKeys(options.prefix);
     this.checkpoint = new RedisCheckpointStore(redis, this.keys);
     this.leases = new RedisLeaseStore(redis, this.keys);
+    this.rateLimiter = new RedisRateLimiter(redis, this.keys);
+    this.streamSlots = new RedisStreamSlots(redis, this.keys);
     this.jobs = new BullmqJobQueue(
       () => this.#connect("bull", true),
       this.keys.bullPrefix(),

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../../domain/fingerprint.ts";
 import { InvalidRequestError, PayloadTooLargeError } from "../../../protocol/errors.ts";
 import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
+import { readBodyText } from "../../body-guard.ts";
 
 /** 64 levels: API.md's bound on JSON nesting. */
 export const MAX_JSON_DEPTH = 64;
@@ -35,7 +36,8 @@ function depthOf(value: unknown, depth: number): number {
 }
 
 export async function readJsonObject(request: Request, maxBytes: number): Promise<JsonObject> {
-  const text = await request.text();
+  // Streamed with a byte cap: a chunked body past the limit is cut off, not read whole.
+  const text = await readBodyText(request, maxBytes);
   if (Buffer.byteLength(text) > maxBytes) throw new PayloadTooLargeError(maxBytes);
   let body: unknown;
   try {

@@ -248,12 +248,14 @@ async function stream(services: Services, auth: AuthContext, plan: StreamPlan): 
     sink.close("reconnect"); // stops its keepalive timer; nobody has read it yet
     throw error;
   }
-  const { gateway, subscription } = followed;
-  const unregister = services.connections.add(auth.keyId, {
-    revoke: () => subscription.close("revoked"),
-  });
+  const { subscription } = followed;
+  const unregister = services.connections.add(
+    auth.keyId,
+    { revoke: () => subscription.close("revoked") },
+    auth.expiresAt ?? null,
+  );
   sink.onCancel = () => {
-    gateway.unfollow(subscription);
+    followed.close(); // unfollows and gives the stream slot back (stream caps)
     unregister();
   };
   if (sink.closed) sink.onCancel(); // the turn ended within the replay
