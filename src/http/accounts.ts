@@ -11,7 +11,16 @@ import {
   EndUserTokenBodySchema,
   UpdateTenantBodySchema,
 } from "../protocol/requests.ts";
+import {
+  CreatedKeySchema,
+  CreatedTenantSchema,
+  EndUserTokenSchema,
+  SecretKeyListSchema,
+  SecretKeySchema,
+  TenantWithLimitsSchema,
+} from "../protocol/resources.ts";
 import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
@@ -49,7 +58,17 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
           ...(policy ? { policy } : {}),
         };
       },
-      { body: EndUserTokenBodySchema, detail: { summary: "Mint a short-lived end-user token" } },
+      {
+        body: EndUserTokenBodySchema,
+        ...routeDoc({
+          operationId: "createEndUserToken",
+          tag: "auth",
+          summary: "Mint a short-lived end-user token",
+          access: "secret_key",
+          responses: { 201: EndUserTokenSchema },
+          errors: [400, 413, 422],
+        }),
+      },
     )
     .post(
       "/admin/tenants",
@@ -72,7 +91,14 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
       },
       {
         body: CreateTenantBodySchema,
-        detail: { summary: "Create a tenant with its first secret key" },
+        ...routeDoc({
+          operationId: "createTenant",
+          tag: "admin",
+          summary: "Create a tenant with its first secret key",
+          access: "admin",
+          responses: { 201: CreatedTenantSchema },
+          errors: [400, 413, 422],
+        }),
       },
     )
     .patch(
@@ -96,12 +122,17 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
       },
       {
         body: UpdateTenantBodySchema,
-        detail: {
+        ...routeDoc({
+          operationId: "updateTenant",
+          tag: "admin",
+          access: "admin",
+          responses: { 200: TenantWithLimitsSchema },
+          errors: [400, 404, 413, 422],
           summary: "Update a tenant's limits",
           description:
             "`limits` fields: a number sets the tenant's own value (0: no limit), null goes back " +
             "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s.",
-        },
+        }),
       },
     )
     .get(
@@ -112,7 +143,14 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         const keys = await services.tenants.listKeys(params.tenant);
         return { object: "list", data: keys.map(wireKey), has_more: false, next_cursor: null };
       },
-      { detail: { summary: "List a tenant's secret keys (hints only)" } },
+      routeDoc({
+        operationId: "listTenantKeys",
+        tag: "admin",
+        summary: "List a tenant's secret keys (hints only)",
+        access: "admin",
+        responses: { 200: SecretKeyListSchema },
+        errors: [404],
+      }),
     )
     .post(
       "/admin/tenants/:tenant/keys",
@@ -123,7 +161,17 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         set.status = 201;
         return { secret_key: key, key: wireKey(record) };
       },
-      { body: t.Optional(t.Object({})), detail: { summary: "Issue another secret key" } },
+      {
+        body: t.Optional(t.Object({})),
+        ...routeDoc({
+          operationId: "createTenantKey",
+          tag: "admin",
+          summary: "Issue another secret key",
+          access: "admin",
+          responses: { 201: CreatedKeySchema },
+          errors: [400, 404, 413, 422],
+        }),
+      },
     )
     .delete(
       "/admin/tenants/:tenant/keys/:key",
@@ -135,6 +183,13 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         const key = await services.tenants.getKey(params.key);
         return key ? wireKey(key) : { id: params.key, object: "secret_key", revoked: true };
       },
-      { detail: { summary: "Revoke a secret key, its end-user tokens and its open sockets" } },
+      routeDoc({
+        operationId: "revokeTenantKey",
+        tag: "admin",
+        summary: "Revoke a secret key, its end-user tokens and its open sockets",
+        access: "admin",
+        responses: { 200: SecretKeySchema },
+        errors: [404],
+      }),
     );
 }

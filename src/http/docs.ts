@@ -1,13 +1,16 @@
 /**
- * The OpenAPI document (generated from the routes by @elysiajs/swagger at /openapi.json) and a
- * Swagger UI page at /docs whose assets come from the swagger-ui-dist package, not a CDN, so it
- * renders with no internet.
+ * The OpenAPI document at /openapi.json (built from the routes by openapi-build.ts on
+ * @elysiajs/openapi's generator) and a Swagger UI page at /docs whose assets come from the
+ * swagger-ui-dist package, not a CDN, so it renders with no internet. The plugin's own page is
+ * not used: its spec route cannot be post-processed (named `$ref`s, extra parameters).
+ * /asyncapi.json serves the streaming protocol's document (the same as asyncapi.yaml).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import { asyncApiDocument } from "../protocol/asyncapi-document.ts";
+import { buildOpenApiDocument } from "./openapi-build.ts";
 
 const ASSETS = [
   "swagger-ui.css",
@@ -30,31 +33,27 @@ const PAGE = `<!doctype html>
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "BaseLayout" });</script>
 </body></html>`;
 
-export const OPENAPI_INFO = {
-  title: "Spool API",
-  version: "0.1.0",
-  description:
-    "Self-hosted backend for AI chat: resumable streams, ordered deduplicated history, tenancy. " +
-    "Errors are {error:{type, code, message, param?}}. Body schema violations are 422 " +
-    "validation_failed; bad query parameters and unparseable JSON are 400 invalid_request.",
-};
-
 export function docsRoutes() {
   const dir = assetDir();
   const cache = new Map<string, Buffer>();
-  return new Elysia()
-    .use(
-      swagger({
-        path: "/docs/generated",
-        specPath: "/openapi.json",
-        exclude: [/^\/docs/, "/openapi.json", /^\/admin\/queues/, /^\/internal/],
-        documentation: {
-          info: OPENAPI_INFO,
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-          security: [{ bearer: [] }],
-        },
-      }),
+  // Built on first request: by then every route of the app is mounted (global routes are shared).
+  let document: { routes: number; body: string } | null = null;
+  const plugin: Elysia = new Elysia();
+  const asyncApi = asyncApiDocument();
+  return plugin
+    .get(
+      "/openapi.json",
+      () => {
+        // getGlobalRoutes is protected in the types; @elysiajs/openapi's own plugin calls it too.
+        const routes = (plugin as unknown as { getGlobalRoutes(): unknown[] }).getGlobalRoutes()
+          .length;
+        if (document?.routes !== routes)
+          document = { routes, body: JSON.stringify(buildOpenApiDocument(plugin)) };
+        return new Response(document.body, { headers: { "content-type": "application/json" } });
+      },
+      { detail: { hide: true } },
     )
+    .get("/asyncapi.json", () => asyncApi, { detail: { hide: true } })
     .get(
       "/docs",
       () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }),

@@ -1,10 +1,27 @@
 /** `/healthz` (the process answers), `/readyz` (dependencies answer, workers consume), `/metrics`. */
 import { Elysia } from "elysia";
+import {
+  HealthSchema,
+  ModelListSchema,
+  NotReadySchema,
+  ReadySchema,
+} from "../protocol/resources.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 
 export function healthRoutes(services: Services) {
   return new Elysia()
-    .get("/healthz", () => ({ status: "ok" }), { detail: { summary: "Liveness" } })
+    .get(
+      "/healthz",
+      () => ({ status: "ok" }),
+      routeDoc({
+        operationId: "health",
+        tag: "operations",
+        summary: "Liveness",
+        access: "public",
+        responses: { 200: HealthSchema },
+      }),
+    )
     .get(
       "/readyz",
       async ({ set }) => {
@@ -18,7 +35,13 @@ export function healthRoutes(services: Services) {
           };
         }
       },
-      { detail: { summary: "Readiness: Redis, the store and a canary job through the workers" } },
+      routeDoc({
+        operationId: "ready",
+        tag: "operations",
+        summary: "Readiness: Redis, the store and a canary job through the workers",
+        access: "public",
+        responses: { 200: ReadySchema, 503: NotReadySchema },
+      }),
     )
     .get(
       "/metrics",
@@ -26,11 +49,23 @@ export function healthRoutes(services: Services) {
         new Response(services.metrics(), {
           headers: { "content-type": "text/plain; version=0.0.4" },
         }),
-      { detail: { summary: "Prometheus metrics" } },
+      routeDoc({
+        operationId: "metrics",
+        tag: "operations",
+        summary: "Prometheus metrics",
+        access: "public",
+        responses: { 200: { description: "Prometheus text format 0.0.4.", text: "text/plain" } },
+      }),
     )
     .get(
       "/v1/models",
       () => ({ object: "list", data: services.catalog.list(), has_more: false, next_cursor: null }),
-      { detail: { summary: "Models this server can use" } },
+      routeDoc({
+        operationId: "listModels",
+        tag: "models",
+        summary: "Models this server can use",
+        access: "public",
+        responses: { 200: ModelListSchema },
+      }),
     );
 }

@@ -2,6 +2,8 @@
  * `/v1/threads/:id/messages…`: send (append, wait, or stream), history with keyset cursors,
  * one message, cancel, client tool results, and the thread's SSE stream.
  */
+
+import { Type as t } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
@@ -9,7 +11,10 @@ import { hideToolBlocks } from "../domain/content.ts";
 import { intField } from "../domain/cursor.ts";
 import { toWireMessage } from "../domain/records.ts";
 import { parseStreamCursor } from "../domain/stream-cursor.ts";
+import { UIMessageSchema } from "../protocol/compat-wire.ts";
 import { NotFoundError } from "../protocol/errors.ts";
+import { StreamEventSchema } from "../protocol/events.ts";
+import { MessageSchema } from "../protocol/objects.ts";
 import {
   HISTORY_LIMIT_DEFAULT,
   HISTORY_LIMIT_MAX,
@@ -18,9 +23,16 @@ import {
   SendBodySchema,
   ToolResultBodySchema,
 } from "../protocol/requests.ts";
+import {
+  AppendResultSchema,
+  MessageListSchema,
+  ToolResultAcceptedSchema,
+  TurnResultSchema,
+} from "../protocol/resources.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
 
@@ -70,7 +82,30 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request, false, "send");
         return send(services, auth, params.id, body, request);
       },
-      { body: SendBodySchema, detail: { summary: "Send a message (append, or run a model turn)" } },
+      {
+        body: SendBodySchema,
+        ...routeDoc({
+          operationId: "sendMessage",
+          tag: "messages",
+          summary: "Send a message (append, or run a model turn)",
+          description:
+            "Without `model`: appends the user message (201). With `model` and `stream: false`: " +
+            "waits for the turn (200 JSON). With `stream: true`: 200 `text/event-stream` of the " +
+            "turn's events, starting with `message.created` for both messages. A retry with the " +
+            "same `request_id` (or `Idempotency-Key`) returns the original turn.",
+          access: "any_key",
+          responses: {
+            200: {
+              description: "The settled turn (JSON), or its live event stream (`stream: true`).",
+              json: TurnResultSchema,
+              eventStream: StreamEventSchema,
+            },
+            201: AppendResultSchema,
+          },
+          errors: [400, 404, 409, 413, 422],
+          parameters: [IDEMPOTENCY_KEY],
+        }),
+      },
     )
     .get(
       "/messages",
@@ -107,7 +142,24 @@ export function messageRoutes(services: Services) {
           next_cursor: hasMore && last ? services.cursors.encode(scope, { s: last.seq }) : null,
         };
       },
-      { query: HistoryQuerySchema, detail: { summary: "Message history (keyset pages on seq)" } },
+      {
+        query: HistoryQuerySchema,
+        ...routeDoc({
+          operationId: "listMessages",
+          tag: "messages",
+          summary: "Message history (keyset pages on seq)",
+          description:
+            "With `format=ui`: the whole thread as the AI SDK's `UIMessage[]` (no paging parameters).",
+          access: "any_key",
+          responses: {
+            200: {
+              description: "A page of messages, or with `format=ui` the thread as `UIMessage[]`.",
+              json: t.Union([MessageListSchema, t.Array(UIMessageSchema)]),
+            },
+          },
+          errors: [400, 404],
+        }),
+      },
     )
     .get(
       "/messages/:seq",
@@ -116,7 +168,14 @@ export function messageRoutes(services: Services) {
         const thread = await loadThread(services, auth, params.id);
         return messageOrThrow(services, thread.id, parseSeq(params.seq));
       },
-      { detail: { summary: "One message; an in-progress one has its content so far" } },
+      routeDoc({
+        operationId: "getMessage",
+        tag: "messages",
+        summary: "One message; an in-progress one has its content so far",
+        access: "any_key",
+        responses: { 200: MessageSchema },
+        errors: [400, 404],
+      }),
     )
     .post(
       "/messages/:seq/cancel",
@@ -128,7 +187,14 @@ export function messageRoutes(services: Services) {
         await services.commands.cancel(auth, thread.id, seq);
         return messageOrThrow(services, thread.id, seq);
       },
-      { detail: { summary: "Stop a generation (idempotent; a disconnect never cancels)" } },
+      routeDoc({
+        operationId: "cancelMessage",
+        tag: "messages",
+        summary: "Stop a generation (idempotent; a disconnect never cancels)",
+        access: "any_key",
+        responses: { 200: MessageSchema },
+        errors: [400, 404],
+      }),
     )
     .post(
       "/tool_results",
@@ -141,7 +207,17 @@ export function messageRoutes(services: Services) {
         });
         return { object: "tool_result", tool_use_id: body.tool_use_id, accepted: true };
       },
-      { body: ToolResultBodySchema, detail: { summary: "Answer a client-side tool call" } },
+      {
+        body: ToolResultBodySchema,
+        ...routeDoc({
+          operationId: "submitToolResult",
+          tag: "messages",
+          summary: "Answer a client-side tool call",
+          access: "any_key",
+          responses: { 200: ToolResultAcceptedSchema },
+          errors: [400, 404, 413, 422],
+        }),
+      },
     )
     .get(
       "/stream",
@@ -153,6 +229,23 @@ export function messageRoutes(services: Services) {
           services.commands.follow(auth, params.id, after, sink, { onDelivered });
         return streamResponse(services, auth, open, null);
       },
-      { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },
+      routeDoc({
+        operationId: "streamThread",
+        tag: "streaming",
+        summary: "SSE: replay after the cursor, then follow the thread live",
+        description:
+          "Each event is `event: <type>`, `id: <seq>:<offset>`, `data: <json>`; the stream starts " +
+          "with `retry: 1000` and sends `event: ping` every 15 s when idle. `Last-Event-ID` wins " +
+          "over `after`. A cursor the server cannot honour gets `stream.reset`. See docs/events.md.",
+        access: "stream",
+        responses: {
+          200: {
+            description: "The thread's events, until the client closes.",
+            eventStream: StreamEventSchema,
+          },
+        },
+        errors: [400, 404],
+        parameters: STREAM_PARAMETERS,
+      }),
     );
 }

@@ -1,8 +1,10 @@
 /**
- * The OpenAPI document as the routes describe it, and its YAML form for the committed
- * `openapi.yaml`. Building the app needs no backend: routes touch services only per request.
+ * The OpenAPI document as the routes describe it, and the YAML forms of the committed
+ * `openapi.yaml` and `asyncapi.yaml`. Building the app needs no backend: routes touch services
+ * only per request.
  */
 import { loadConfig } from "../config.ts";
+import { asyncApiDocument } from "../protocol/asyncapi-document.ts";
 import { buildApp } from "./app.ts";
 import type { Services } from "./services.ts";
 
@@ -39,4 +41,8 @@ export function toYaml(value: unknown, indent = ""): string {
 
 export async function openApiYaml(): Promise<string> {
   return `# Generated from the routes by \`npm run openapi\`; test/openapi.test.ts fails when stale.\n${toYaml(await openApiDocument()).trimStart()}\n`;
+}
+
+export function asyncApiYaml(): string {
+  return `# Generated from src/protocol/ by \`npm run asyncapi\`; test/asyncapi.test.ts fails when stale.\n${toYaml(asyncApiDocument()).trimStart()}\n`;
 }

@@ -10,8 +10,10 @@ import { intField } from "../domain/cursor.ts";
 import { DEFAULT_SEMANTIC_RATIO } from "../domain/search-fusion.ts";
 import type { SearchQuery } from "../ports/search.ts";
 import { InvalidRequestError } from "../protocol/errors.ts";
+import { SearchHitListSchema } from "../protocol/resources.ts";
 import { authenticate, effectiveEndUser, loadThread } from "./auth.ts";
 import { parseIncludeTools, parseLimit } from "./query.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 
 /** Meilisearch's own default, and a fair mix: exact terms and paraphrases both surface. */
@@ -114,7 +116,10 @@ async function runSearch(
 }
 
 export function searchRoutes(services: Services) {
-  const detail = {
+  const doc = {
+    tag: "search" as const,
+    access: "any_key" as const,
+    responses: { 200: SearchHitListSchema },
     summary: "Hybrid search over messages",
     description:
       "Keyword (BM25) and semantic (embeddings) evidence fused into one relevance score with a floor, " +
@@ -130,7 +135,10 @@ export function searchRoutes(services: Services) {
         if (query.thread_id) await loadThread(services, auth, query.thread_id);
         return runSearch(services, auth, query, query.thread_id);
       },
-      { query: SearchQuerySchema, detail },
+      {
+        query: SearchQuerySchema,
+        ...routeDoc({ ...doc, operationId: "search", errors: [400, 404] }),
+      },
     )
     .get(
       "/v1/threads/:id/search",
@@ -139,6 +147,14 @@ export function searchRoutes(services: Services) {
         const thread = await loadThread(services, auth, params.id);
         return runSearch(services, auth, query, thread.id);
       },
-      { query: SearchQuerySchema, detail: { ...detail, summary: "Search one thread" } },
+      {
+        query: SearchQuerySchema,
+        ...routeDoc({
+          ...doc,
+          operationId: "searchThread",
+          summary: "Search one thread",
+          errors: [400, 404],
+        }),
+      },
     );
 }

@@ -4,6 +4,7 @@ import { intField, stringField } from "../domain/cursor.ts";
 import { newId } from "../domain/ids.ts";
 import type { ThreadRecord } from "../domain/records.ts";
 import { toWireThread } from "../domain/records.ts";
+import { ThreadSchema } from "../protocol/objects.ts";
 import {
   CreateThreadBodySchema,
   HISTORY_LIMIT_DEFAULT,
@@ -11,8 +12,10 @@ import {
   ListThreadsQuerySchema,
   UpdateThreadBodySchema,
 } from "../protocol/requests.ts";
+import { DeletedThreadSchema, ThreadListSchema } from "../protocol/resources.ts";
 import { authenticate, effectiveEndUser, loadThread } from "./auth.ts";
 import { parseLimit } from "./query.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 
 async function wireThread(services: Services, thread: ThreadRecord) {
@@ -39,7 +42,17 @@ export function threadRoutes(services: Services) {
         set.status = 201;
         return toWireThread(thread);
       },
-      { body: CreateThreadBodySchema, detail: { summary: "Create a thread" } },
+      {
+        body: CreateThreadBodySchema,
+        ...routeDoc({
+          operationId: "createThread",
+          tag: "threads",
+          summary: "Create a thread",
+          access: "any_key",
+          responses: { 201: ThreadSchema },
+          errors: [400, 413, 422],
+        }),
+      },
     )
     .get(
       "",
@@ -70,7 +83,17 @@ export function threadRoutes(services: Services) {
               : null,
         };
       },
-      { query: ListThreadsQuerySchema, detail: { summary: "List threads, newest activity first" } },
+      {
+        query: ListThreadsQuerySchema,
+        ...routeDoc({
+          operationId: "listThreads",
+          tag: "threads",
+          summary: "List threads, newest activity first",
+          access: "any_key",
+          responses: { 200: ThreadListSchema },
+          errors: [400],
+        }),
+      },
     )
     .get(
       "/:id",
@@ -78,7 +101,14 @@ export function threadRoutes(services: Services) {
         const auth = await authenticate(services, request);
         return wireThread(services, await loadThread(services, auth, params.id));
       },
-      { detail: { summary: "Read a thread" } },
+      routeDoc({
+        operationId: "getThread",
+        tag: "threads",
+        summary: "Read a thread",
+        access: "any_key",
+        responses: { 200: ThreadSchema },
+        errors: [404],
+      }),
     )
     .patch(
       "/:id",
@@ -92,7 +122,17 @@ export function threadRoutes(services: Services) {
         );
         return wireThread(services, updated ?? (await loadThread(services, auth, params.id)));
       },
-      { body: UpdateThreadBodySchema, detail: { summary: "Replace a thread's metadata" } },
+      {
+        body: UpdateThreadBodySchema,
+        ...routeDoc({
+          operationId: "updateThread",
+          tag: "threads",
+          summary: "Replace a thread's metadata",
+          access: "any_key",
+          responses: { 200: ThreadSchema },
+          errors: [400, 404, 413, 422],
+        }),
+      },
     )
     .delete(
       "/:id",
@@ -106,6 +146,13 @@ export function threadRoutes(services: Services) {
         await services.search.deleteThread(auth.tenantId, thread.id);
         return { id: thread.id, object: "thread", deleted: true };
       },
-      { detail: { summary: "Delete a thread with its messages and search entries" } },
+      routeDoc({
+        operationId: "deleteThread",
+        tag: "threads",
+        summary: "Delete a thread with its messages and search entries",
+        access: "any_key",
+        responses: { 200: DeletedThreadSchema },
+        errors: [404],
+      }),
     );
 }

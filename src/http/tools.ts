@@ -6,8 +6,10 @@
 import { Elysia } from "elysia";
 import type { ToolRecord } from "../ports/tool-registry.ts";
 import { NotFoundError } from "../protocol/errors.ts";
-import { RegisterToolBodySchema, type WireTool } from "../protocol/tools.ts";
+import { DeletedToolSchema, ToolListSchema } from "../protocol/resources.ts";
+import { RegisterToolBodySchema, type WireTool, WireToolSchema } from "../protocol/tools.ts";
 import { authenticate, requireSecretKey } from "./auth.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 
 /** How Spool calls a registered tool; shown on the OpenAPI page. */
@@ -61,7 +63,15 @@ export function toolRoutes(services: Services) {
       },
       {
         body: RegisterToolBodySchema,
-        detail: { summary: "Register (or replace) a tenant tool", description: CALL_CONTRACT },
+        ...routeDoc({
+          operationId: "registerTool",
+          tag: "tools",
+          summary: "Register (or replace) a tenant tool",
+          description: CALL_CONTRACT,
+          access: "secret_key",
+          responses: { 200: WireToolSchema },
+          errors: [400, 413, 422],
+        }),
       },
     )
     .get(
@@ -76,7 +86,13 @@ export function toolRoutes(services: Services) {
           next_cursor: null,
         };
       },
-      { detail: { summary: "List the tenant's tools (secrets are never returned)" } },
+      routeDoc({
+        operationId: "listTools",
+        tag: "tools",
+        summary: "List the tenant's tools (secrets are never returned)",
+        access: "secret_key",
+        responses: { 200: ToolListSchema },
+      }),
     )
     .get(
       "/:name",
@@ -86,7 +102,14 @@ export function toolRoutes(services: Services) {
         if (!tool) throw new NotFoundError("tool");
         return toWireTool(tool);
       },
-      { detail: { summary: "One tenant tool" } },
+      routeDoc({
+        operationId: "getTool",
+        tag: "tools",
+        summary: "One tenant tool",
+        access: "secret_key",
+        responses: { 200: WireToolSchema },
+        errors: [404],
+      }),
     )
     .delete(
       "/:name",
@@ -96,6 +119,13 @@ export function toolRoutes(services: Services) {
           throw new NotFoundError("tool");
         return { object: "tool", name: params.name, deleted: true };
       },
-      { detail: { summary: "Delete a tenant tool" } },
+      routeDoc({
+        operationId: "deleteTool",
+        tag: "tools",
+        summary: "Delete a tenant tool",
+        access: "secret_key",
+        responses: { 200: DeletedToolSchema },
+        errors: [404],
+      }),
     );
 }

@@ -6,7 +6,9 @@
  */
 import { Elysia, t } from "elysia";
 import { InvalidRequestError } from "../protocol/errors.ts";
+import { UsageReportSchema } from "../protocol/resources.ts";
 import { authenticate, effectiveEndUser } from "./auth.ts";
+import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 
 const UsageQuerySchema = t.Object({
@@ -64,7 +66,15 @@ export function usageRoutes(services: Services) {
     },
     {
       query: UsageQuerySchema,
-      detail: { summary: "Token usage totals", description: DESCRIPTION },
+      ...routeDoc({
+        operationId: "getUsage",
+        tag: "usage",
+        summary: "Token usage totals",
+        description: DESCRIPTION,
+        access: "any_key",
+        responses: { 200: UsageReportSchema },
+        errors: [400],
+      }),
     },
   );
 }

@@ -17,12 +17,16 @@ export const RegisterToolBodySchema = t.Object(
 );
 export type RegisterToolBody = Static<typeof RegisterToolBodySchema>;
 
-export interface WireTool {
-  object: "tool";
-  name: string;
-  description: string | null;
-  input_schema: Record<string, unknown>;
-  url: string;
-  created_at: string;
-  updated_at: string;
-}
+export const WireToolSchema = t.Object(
+  {
+    object: t.Literal("tool"),
+    name: t.String(),
+    description: t.Union([t.String(), t.Null()]),
+    input_schema: t.Record(t.String(), t.Unknown()),
+    url: t.String(),
+    created_at: t.String(),
+    updated_at: t.String(),
+  },
+  { title: "Tool" },
+);
+export type WireTool = Static<typeof WireToolSchema>;

@@ -5,8 +5,14 @@
  * Anthropic's shape.
  */
 import { Elysia } from "elysia";
+import {
+  AnthropicMessageSchema,
+  AnthropicModelListSchema,
+  AnthropicStreamEventSchema,
+} from "../../../protocol/compat-wire.ts";
 import type { Services } from "../../services.ts";
 import { sendFields } from "../openai/chat-routes.ts";
+import { compatDoc, turnAnswer } from "../shared/compat-docs.ts";
 import { GenerationFailedError } from "../shared/compat-errors.ts";
 import {
   idempotencyKey,
@@ -76,9 +82,26 @@ export function anthropicRoutes(services: Services) {
   return new Elysia({ prefix: "/compat/anthropic/v1" })
     .post("/messages", ({ request }) => run(() => createMessage(services, request)), {
       parse: "none",
-      detail: { summary: "Anthropic Messages (stream or not, tools, thinking)", tags: ["compat"] },
+      ...compatDoc("anthropic", {
+        operationId: "anthropicCreateMessage",
+        summary: "Anthropic Messages (stream or not, tools, thinking)",
+        description:
+          "The key as `x-api-key` (as Anthropic's SDK sends it) or `Authorization: Bearer`.",
+        turn: true,
+        responses: {
+          200: turnAnswer(
+            "A message, or its events",
+            AnthropicMessageSchema,
+            AnthropicStreamEventSchema,
+          ),
+        },
+      }),
     })
     .get("/models", ({ request }) => run(() => listModels(services, request)), {
-      detail: { summary: "Anthropic: the configured models", tags: ["compat"] },
+      ...compatDoc("anthropic", {
+        operationId: "anthropicListModels",
+        summary: "Anthropic: the configured models",
+        responses: { 200: AnthropicModelListSchema },
+      }),
     });
 }

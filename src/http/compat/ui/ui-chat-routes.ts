@@ -8,6 +8,7 @@ import { Elysia } from "elysia";
 import { endOf, type Position } from "../../../../actors/event-entry.ts";
 import type { AuthContext } from "../../../domain/auth-context.ts";
 import type { ThreadRecord } from "../../../domain/records.ts";
+import { UIMessageChunkSchema } from "../../../protocol/compat-wire.ts";
 import { AppError, InvalidRequestError } from "../../../protocol/errors.ts";
 import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
 import {
@@ -17,11 +18,17 @@ import {
 } from "../../../use-cases/chat-threads.ts";
 import { authenticate } from "../../auth.ts";
 import { errorResponse } from "../../error-mapper.ts";
+import { IDEMPOTENCY_KEY, routeDoc } from "../../route-docs.ts";
 import type { Services } from "../../services.ts";
 import { turnStart } from "../../turn-stream.ts";
 import { type ChatRequest, parseChatRequest } from "./chat-request.ts";
 import { UiStreamSink } from "./ui-stream-sink.ts";
 import { UiStreamTranslator } from "./ui-stream-translator.ts";
+
+const UI_TURN_HEADERS = {
+  "Spool-Thread-Id": "The thread of the chat.",
+  "Spool-Message-Seq": "The seq of the assistant message (or the last message).",
+};
 
 export const THREAD_HEADER = "spool-thread-id";
 export const SEQ_HEADER = "spool-message-seq";
@@ -57,7 +64,22 @@ export function uiChatRoutes(services: Services) {
           return stream(services, auth, plan);
         });
       },
-      { detail: { summary: "AI SDK chat (UI message stream v1): send, or answer client tools" } },
+      routeDoc({
+        operationId: "uiChat",
+        tag: "compat",
+        summary: "AI SDK chat (UI message stream v1): send, or answer client tools",
+        access: "any_key",
+        responses: {
+          200: {
+            description:
+              "`x-vercel-ai-ui-message-stream: v1` SSE of UI chunks, ending `data: [DONE]`.",
+            eventStream: UIMessageChunkSchema,
+            headers: UI_TURN_HEADERS,
+          },
+        },
+        errors: [400, 404, 409, 413, 422],
+        parameters: [IDEMPOTENCY_KEY],
+      }),
     )
     .get(
       "/:id/stream",
@@ -84,7 +106,17 @@ export function uiChatRoutes(services: Services) {
           });
         });
       },
-      { detail: { summary: "AI SDK resume: replay the running turn, then follow it (204: none)" } },
+      routeDoc({
+        operationId: "uiChatResume",
+        tag: "compat",
+        summary: "AI SDK resume: replay the running turn, then follow it (204: none)",
+        access: "stream",
+        responses: {
+          200: { description: "The running turn's UI chunks.", eventStream: UIMessageChunkSchema },
+          204: { description: "No turn runs in this chat.", headers: UI_TURN_HEADERS },
+        },
+        errors: [400, 404],
+      }),
     );
 }
 
