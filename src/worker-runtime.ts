@@ -12,7 +12,7 @@ import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.t
 import { RedisKeys } from "./adapters/redis/keys.ts";
 import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
 import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
-import { TiktokenTokenizer } from "./adapters/tokenizer/tiktoken-tokenizer.ts";
+import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import type { CheckpointStore } from "./ports/checkpoint.ts";
@@ -35,6 +35,7 @@ export const FINISHED_QUEUES = ["backfill-tokens", "embed-message"] as const;
 
 export async function startJobWorkers(input: JobWorkersInput): Promise<WorkerSet> {
   const { config, stores } = input;
+  const tokenizer = new ThreadedTokenizer();
   const handlers = jobHandlers({
     store: stores.store,
     checkpoint: input.checkpoint,
@@ -42,7 +43,7 @@ export async function startJobWorkers(input: JobWorkersInput): Promise<WorkerSet
     jobs: input.jobs,
     search: stores.search,
     embedder: stores.embedder,
-    tokenizer: new TiktokenTokenizer(),
+    tokenizer,
     logger: input.logger,
     nodeId: `reaper-${config.nodeId}-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.lease.ttlMs,
@@ -52,7 +53,12 @@ export async function startJobWorkers(input: JobWorkersInput): Promise<WorkerSet
     lockMs: config.jobLockMs,
   });
   await input.jobs.scheduleReaper(config.reaper.everyMs);
-  return workers;
+  return {
+    async close() {
+      await workers.close();
+      tokenizer.close();
+    },
+  };
 }
 
 export interface WorkerProcess {

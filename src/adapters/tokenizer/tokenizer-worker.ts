@@ -1,0 +1,32 @@
+/**
+ * Entry of the tokenizer's worker thread (ThreadedTokenizer): counts one request at a time with
+ * TiktokenTokenizer and posts the answer back. Runs as a Web Worker on Bun and Deno alike.
+ */
+import { TiktokenTokenizer } from "./tiktoken-tokenizer.ts";
+
+export interface CountRequest {
+  id: number;
+  model: string | null;
+  texts: string[];
+}
+
+export type CountReply =
+  | { id: number; ok: true; tokens: number; exact: boolean }
+  | { id: number; ok: false; error: string };
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<CountRequest>) => void) | null;
+  postMessage(message: CountReply): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const tokenizer = new TiktokenTokenizer();
+
+scope.onmessage = (event) => {
+  const { id, model, texts } = event.data;
+  try {
+    scope.postMessage({ id, ok: true, ...tokenizer.countNow(model, texts) });
+  } catch (error) {
+    scope.postMessage({ id, ok: false, error: String(error) });
+  }
+};
