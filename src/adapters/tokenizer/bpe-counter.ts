@@ -25,7 +25,7 @@ function loadRanks(file: RankFile): Map<string, number> {
     if (!line) continue;
     const [, offsetText, ...tokens] = line.split(" ");
     const offset = Number.parseInt(offsetText ?? "0", 10);
-    tokens.forEach((token, i) => ranks.set(atob(token), offset + i));
+    for (const [i, token] of tokens.entries()) ranks.set(atob(token), offset + i);
   }
   return ranks;
 }
