@@ -8,6 +8,11 @@ import { lightStem, queryStems, type WordSpan, wordSpans } from "./search-text.t
 
 /** ~160 chars: two lines of a result list, the length search engines show. */
 export const SNIPPET_CHARS = 160;
+/**
+ * The snippet is looked for in the first 32 Ki characters only (what is indexed, domain/
+ * search-documents.ts), so a huge document stored by an earlier version costs no more per hit.
+ */
+export const MAX_SNIPPET_SCAN_CHARS = 32 * 1024;
 /** Context kept before the first match so it does not open the snippet cold. */
 const LEAD_CHARS = 40;
 const ELLIPSIS = "…";
@@ -80,7 +85,9 @@ function window(text: string, matches: WordSpan[]): { start: number; end: number
 const tidy = (piece: string) => escapeHtml(piece.replace(/\s+/g, " "));
 
 /** The snippet of `text` for `query`; the start of the text when nothing matches. */
-export function highlightSnippet(text: string, query: string): string {
+export function highlightSnippet(fullText: string, query: string): string {
+  const cut = fullText.length > MAX_SNIPPET_SCAN_CHARS;
+  const text = cut ? fullText.slice(0, MAX_SNIPPET_SCAN_CHARS) : fullText;
   const matches = matchedSpans(text, query);
   const { start, end } = window(text, matches);
   let out = start > 0 ? ELLIPSIS : "";
@@ -92,5 +99,5 @@ export function highlightSnippet(text: string, query: string): string {
     cursor = m.end;
   }
   out += tidy(text.slice(cursor, end));
-  return (out + (end < text.length ? ELLIPSIS : "")).trim();
+  return (out + (end < text.length || cut ? ELLIPSIS : "")).trim();
 }
