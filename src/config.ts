@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { type AllowEntry, parseAllowList } from "./domain/destination-policy.ts";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
 
@@ -49,6 +50,8 @@ export interface Config {
     /** Per HTTP attempt of a tenant tool call. */
     toolCallTimeoutMs: number;
   };
+  /** TOOL_URL_ALLOW: hosts and CIDRs tenant tools may reach although not public (docs/security.md). */
+  toolUrlAllow: AllowEntry[];
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -185,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
       // 30 s: a tool doing real work (a search, an API call) fits; a hung one does not hold a turn.
       toolCallTimeoutMs: r.int("TOOL_CALL_TIMEOUT_MS", 30_000, 50, 10 * 60 * 1000),
     },
+    toolUrlAllow: toolUrlAllow(r),
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };
   if (config.embedder.kind === "openai" && !config.providers.openai) {
@@ -195,6 +199,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function toolUrlAllow(r: Reader): AllowEntry[] {
+  const { entries, problems } = parseAllowList(r.str("TOOL_URL_ALLOW") ?? "");
+  for (const problem of problems) r.problems.push(`TOOL_URL_ALLOW: ${problem}`);
+  return entries;
 }
 
 /** What start-up logs: the effective modes, never a secret. */

@@ -11,10 +11,13 @@ import { HistoryReader } from "../actors/history-reader.ts";
 import { LiveFeeds } from "../actors/live-feed.ts";
 import { NodePresence } from "../actors/node-presence.ts";
 import { ThreadRouter } from "../actors/thread-router.ts";
+import { AjvSchemaValidator } from "./adapters/ajv/ajv-schema-validator.ts";
 import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { SystemHostResolver } from "./adapters/dns/system-host-resolver.ts";
 import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
+import { ValidatingToolExecutor } from "./adapters/http-tools/validating-tool-executor.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
@@ -26,6 +29,7 @@ import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
 import { openStores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
+import { DestinationPolicy } from "./domain/destination-policy.ts";
 import { newId, randomToken } from "./domain/ids.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
@@ -39,6 +43,7 @@ import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { Readiness } from "./readiness.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
+import { ToolRegistrationRules } from "./use-cases/tool-registration.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -98,6 +103,9 @@ export async function createRuntime(
   const registry = new RedisNodeRegistry(redis, keys, config.lease.ttlMs, () => Date.now());
   const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
   const catalog = modelCatalog(config);
+  const destinations = new DestinationPolicy(config.toolUrlAllow);
+  const resolver = new SystemHostResolver();
+  const schemaValidator = new AjvSchemaValidator();
   let host: ActorHost | null = null;
   const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
   const actorDeps: ActorDeps = {
@@ -107,7 +115,14 @@ export async function createRuntime(
     jobs,
     catalog,
     tools,
-    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
+    toolExecutor: new ValidatingToolExecutor(
+      schemaValidator,
+      new HttpToolExecutor({
+        timeoutMs: config.limits.toolCallTimeoutMs,
+        policy: destinations,
+        resolver,
+      }),
+    ),
     clock: systemClock,
     history,
     logger,
@@ -171,6 +186,7 @@ export async function createRuntime(
     store,
     tenants,
     tools,
+    toolRules: new ToolRegistrationRules(destinations, resolver, schemaValidator),
     checkpoint,
     host,
     router,

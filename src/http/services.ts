@@ -16,6 +16,7 @@ import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { ThreadCommands } from "../use-cases/thread-commands.ts";
+import type { ToolRegistrationRules } from "../use-cases/tool-registration.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
 
@@ -29,6 +30,8 @@ export interface Services {
   store: ThreadStore;
   tenants: TenantStore;
   tools: ToolRegistry;
+  /** What a tool registration must satisfy (destination, schema). */
+  toolRules: ToolRegistrationRules;
   checkpoint: CheckpointStore;
   host: ActorHost;
   /** Local actor or forwarding to the owner: what routes use for a thread's commands and streams. */
