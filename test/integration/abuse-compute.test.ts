@@ -7,6 +7,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { spawn } from "bun";
 import { Redis } from "ioredis";
 import { BullmqJobQueue } from "../../src/adapters/bullmq/bullmq-job-queue.ts";
 import { RedisKeys } from "../../src/adapters/redis/keys.ts";
@@ -64,35 +65,29 @@ async function idleBaseline(): Promise<number> {
   return max;
 }
 
-/** Probes /healthz every PROBE_EVERY_MS until stopped; the latencies of every probe. */
+/** Probes /healthz every PROBE_EVERY_MS from a child process (health-prober.ts) until stopped. */
 function healthProbe() {
-  const latencies: number[] = [];
-  const failures: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await fetch(`${node.url}/healthz`, {
-          signal: AbortSignal.timeout(5_000),
-        });
-        if (response.status !== 200) failures.push(`status ${response.status}`);
-        await response.arrayBuffer();
-      } catch (error) {
-        failures.push(String(error));
-      }
-      const took = performance.now() - started;
-      latencies.push(took);
-      await Bun.sleep(Math.max(0, PROBE_EVERY_MS - took));
-    }
-  })();
+  const child = spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "../support/health-prober.ts"),
+      node.url,
+      String(PROBE_EVERY_MS),
+    ],
+    { stdout: "pipe", stderr: "ignore" },
+  );
+  const output = new Response(child.stdout).text();
   return {
-    latencies,
-    failures,
+    failures: [] as string[],
     async stop() {
-      running = false;
-      await loop;
-      return { max: Math.max(...latencies), count: latencies.length };
+      child.kill();
+      await child.exited;
+      const lines = (await output).trim().split("\n").filter(Boolean);
+      const probes = lines.map((line) => line.split(" ").map(Number) as [number, number]);
+      this.failures.push(
+        ...probes.filter(([status]) => status !== 200).map(([s]) => `status ${s}`),
+      );
+      return { max: Math.max(...probes.map(([, ms]) => ms)), count: probes.length };
     },
   };
 }
