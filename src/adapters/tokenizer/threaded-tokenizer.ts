@@ -8,6 +8,7 @@
  */
 import { estimateTextTokens } from "../../domain/tokens.ts";
 import type { TokenCount, Tokenizer } from "../../ports/tokenizer.ts";
+import { MAX_COUNTED_CHARS } from "./bpe-counter.ts";
 import type { CountReply, CountRequest } from "./tokenizer-worker.ts";
 
 /** 20 s: ~10x the worst text measured (1 Mi random CJK chars ~1.1 s), so only a stuck thread. */
@@ -34,7 +35,16 @@ export class ThreadedTokenizer implements Tokenizer {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#timedOut(id), this.#timeoutMs);
       this.#pending.set(id, { resolve, texts, timer });
-      const request: CountRequest = { id, model, texts };
+      // Only what is counted crosses to the thread (a 15 MB text is counted on its head anyway).
+      const heads = texts.map((t) =>
+        t.length > MAX_COUNTED_CHARS ? t.slice(0, MAX_COUNTED_CHARS) : t,
+      );
+      const request: CountRequest = {
+        id,
+        model,
+        texts: heads,
+        lengths: texts.map((t) => t.length),
+      };
       this.#thread().postMessage(request);
     });
   }

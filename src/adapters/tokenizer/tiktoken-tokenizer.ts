@@ -24,18 +24,27 @@ export class TiktokenTokenizer implements Tokenizer {
     return this.countNow(model, texts);
   }
 
-  /** Synchronous: for the worker thread, where blocking is the point. */
-  countNow(model: string | null, texts: string[]): TokenCount {
+  /**
+   * Synchronous: for the worker thread, where blocking is the point. `lengths[i]`, when longer
+   * than `texts[i]`, is the length of the whole text `texts[i]` is the head of (extrapolated).
+   */
+  countNow(model: string | null, texts: string[], lengths: number[] = []): TokenCount {
     const { encoding, exact } = encodingFor(model);
     const counter = this.#counter(encoding);
     let tokens = 0;
     let allExact = exact;
     // Special-token text in user content is counted as plain text, never interpreted.
-    for (const text of texts) {
+    for (const [i, text] of texts.entries()) {
       if (!text) continue;
       const counted = counter.count(text);
-      tokens += counted.tokens;
-      allExact &&= counted.exact;
+      const whole = lengths[i] ?? text.length;
+      if (whole > text.length) {
+        tokens += Math.ceil((counted.tokens * whole) / text.length);
+        allExact = false;
+      } else {
+        tokens += counted.tokens;
+        allExact &&= counted.exact;
+      }
     }
     return { tokens, exact: allExact };
   }

@@ -7,7 +7,10 @@ import { TiktokenTokenizer } from "./tiktoken-tokenizer.ts";
 export interface CountRequest {
   id: number;
   model: string | null;
+  /** Heads of the texts (at most MAX_COUNTED_CHARS each: less to copy between threads). */
   texts: string[];
+  /** The whole texts' lengths. */
+  lengths: number[];
 }
 
 export type CountReply =
@@ -23,9 +26,9 @@ const scope = globalThis as unknown as WorkerScope;
 const tokenizer = new TiktokenTokenizer();
 
 scope.onmessage = (event) => {
-  const { id, model, texts } = event.data;
+  const { id, model, texts, lengths } = event.data;
   try {
-    scope.postMessage({ id, ok: true, ...tokenizer.countNow(model, texts) });
+    scope.postMessage({ id, ok: true, ...tokenizer.countNow(model, texts, lengths) });
   } catch (error) {
     scope.postMessage({ id, ok: false, error: String(error) });
   }
