@@ -6,10 +6,10 @@
  * thread-router.ts's job. An actor's checkpoint writes go through a lease guard (self-fencing).
  */
 
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { TimerHandle } from "../src/ports/clock.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
 import { UnavailableError } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
@@ -89,6 +89,19 @@ export class ActorHost {
       this.#activating.set(thread.id, activation);
     }
     return activation;
+  }
+
+  /**
+   * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
+   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
+   */
+  async watchOwner(thread: ThreadRecord): Promise<number | null> {
+    const local = this.local(thread.id);
+    if (local) return local.epoch;
+    const owner = await this.leases.owner(thread.id);
+    if (owner) return owner.epoch;
+    this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
+    return (await this.actorFor(thread)).epoch;
   }
 
   async stopAll(): Promise<void> {

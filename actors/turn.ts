@@ -1,6 +1,6 @@
 /** A send as the actor runs it, and what the caller gets back. */
 
-import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { SendBody } from "../src/protocol/requests.ts";
 

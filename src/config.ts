@@ -20,6 +20,8 @@ export interface Config {
   host: string;
   dataDir: string;
   adminKey: string | null;
+  /** Dev only: a secret key the server uses to mint demo end-user tokens for /playground. */
+  playgroundSecretKey: string | null;
   nodeId: string;
   /** Address other nodes use to reach this one (sharding); defaults to http://HOST:PORT. */
   advertiseUrl: string;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
     adminKey: r.str("ADMIN_KEY"),
+    playgroundSecretKey: r.str("PLAYGROUND_SECRET_KEY"),
     // Host and port name one listening process: a node restarted after a crash has the same id
     // and takes its threads' leases back at once (with new epochs) instead of waiting out the TTL.
     nodeId: r.str("NODE_ID") ?? `${hostname()}-${port}`,
@@ -224,5 +227,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...config.providers.compatible.map((p) => p.name),
     ],
     admin: config.adminKey ? "enabled" : "disabled (set ADMIN_KEY)",
+    playground_tokens: config.playgroundSecretKey ? "minted by the server (dev only)" : "pasted",
   };
 }

@@ -12,10 +12,11 @@
  * blocks the thread: at once when other messages of the batch could be written (the fault is its
  * own), else on the job's final attempt (until then a whole-batch failure is taken as transient).
  */
+
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { JobQueue } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";

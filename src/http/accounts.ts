@@ -4,7 +4,7 @@
  */
 import { Elysia, t } from "elysia";
 import { newId } from "../domain/ids.ts";
-import type { SecretKeyRecord } from "../ports/records.ts";
+import type { SecretKeyRecord } from "../domain/records.ts";
 import { NotFoundError } from "../protocol/errors.ts";
 import { CreateTenantBodySchema, EndUserTokenBodySchema } from "../protocol/requests.ts";
 import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";

@@ -6,6 +6,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { clientPageRoutes } from "./client-pages.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -37,6 +38,7 @@ export function buildApp(services: Services, options: AppOptions) {
       errorResponse(toAppError(code, error, maxBodyBytes), services.logger),
     )
     .use(docsRoutes())
+    .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))

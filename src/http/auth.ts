@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
-import type { ThreadRecord } from "../ports/records.ts";
+import type { ThreadRecord } from "../domain/records.ts";
 import { InvalidRequestError, UnauthorizedError } from "../protocol/errors.ts";
 import type { Services } from "./services.ts";
 

@@ -3,6 +3,7 @@
  * one message, cancel, client tool results, and the thread's SSE stream.
  */
 import { Elysia } from "elysia";
+import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { hideToolBlocks } from "../domain/content.ts";
 import { intField } from "../domain/cursor.ts";
@@ -140,7 +141,7 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request, true);
         const cursor = request.headers.get("last-event-id") ?? query.after;
-        const after = cursor ? parseStreamCursor(cursor) : null;
+        const after = cursor ? positionFromCursor(parseStreamCursor(cursor)) : null;
         const gateway = await services.commands.gateway(auth, params.id);
         return streamResponse(services, auth, gateway, after, null);
       },

@@ -6,7 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { newId, randomToken } from "../domain/ids.ts";
-import type { SecretKeyRecord } from "../ports/records.ts";
+import type { SecretKeyRecord } from "../domain/records.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import { UnauthorizedError } from "../protocol/errors.ts";
 

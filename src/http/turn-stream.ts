@@ -3,7 +3,7 @@
  * gateway: the local actor, or the checkpoint and live bus when another node owns it),
  * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
  */
-import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
+import { type EventEntry, endOf, type Position } from "../../actors/event-entry.ts";
 import type { Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
@@ -21,16 +21,15 @@ export function endsTurn(
   lastToolUseId: (seq: number) => string | null = () => null,
 ): boolean {
   if (entry.seq < assistantSeq) return false;
-  const type = eventType(entry.json);
+  const { type, toolUseId, stopReason } = entry.meta;
   if (type === "tool.waiting") {
     const last = lastToolUseId(entry.seq);
-    return last === null || entry.json.includes(`"id":${JSON.stringify(last)}`);
+    return last === null || toolUseId === last;
   }
-  if (type === "stream.reset")
-    return entry.final && !entry.json.includes('"stop_reason":"tool_use"');
+  if (type === "stream.reset") return entry.final && stopReason !== "tool_use";
   const final =
     type === "message.completed" || type === "message.incomplete" || type === "message.failed";
-  return final && !entry.json.includes('"stop_reason":"tool_use"');
+  return final && stopReason !== "tool_use";
 }
 
 export async function streamResponse(

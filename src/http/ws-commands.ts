@@ -1,16 +1,43 @@
-/** What each client frame does on a WebSocket session (subscribe, send, cancel, tool_result…). */
-import { endOf } from "../../actors/event-entry.ts";
-import { formatStreamCursor, parseStreamCursor } from "../domain/stream-cursor.ts";
+/**
+ * What each client frame does on a WebSocket session (subscribe, send, cancel, tool_result…), and
+ * the session's subscriptions (one per thread), which only this class changes. It sees the socket
+ * through `WsPeer` (ws-session.ts implements it), so the two modules do not import each other.
+ */
+import { cursorOf, endOf, type Position, positionFromCursor } from "../../actors/event-entry.ts";
+import type { StreamSink, Subscription } from "../../actors/subscription.ts";
+import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import type { AuthContext } from "../domain/auth-context.ts";
+import { parseStreamCursor } from "../domain/stream-cursor.ts";
 import type { SendBody } from "../protocol/requests.ts";
 import type { ClientFrame } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
-import type { WsSession } from "./ws-session.ts";
+
+/** The socket side of a session, as the commands use it. */
+export interface WsPeer {
+  readonly auth: AuthContext;
+  readonly closed: boolean;
+  sendFrame(frame: object): void;
+  /** The sink for one thread's events; `onDone` runs when that stream ends normally. */
+  sinkFor(threadId: string, onDone: () => void): StreamSink;
+}
 
 export class WsCommands {
+  readonly #subscriptions = new Map<
+    string,
+    { gateway: ThreadGateway; subscription: Subscription }
+  >();
+
   constructor(
     private readonly services: Services,
-    private readonly session: WsSession,
+    private readonly session: WsPeer,
   ) {}
+
+  /** The socket closed: every subscription of the session ends. */
+  unfollowAll(): void {
+    for (const { gateway, subscription } of this.#subscriptions.values())
+      gateway.unfollow(subscription);
+    this.#subscriptions.clear();
+  }
 
   async dispatch(frame: ClientFrame): Promise<void> {
     switch (frame.type) {
@@ -19,7 +46,7 @@ export class WsCommands {
       case "subscribe":
         return this.#subscribe(
           frame.thread_id,
-          frame.after ? parseStreamCursor(frame.after) : null,
+          frame.after ? positionFromCursor(parseStreamCursor(frame.after)) : null,
         );
       case "unsubscribe":
         return this.#unsubscribe(frame.thread_id);
@@ -37,11 +64,15 @@ export class WsCommands {
     }
   }
 
+  #sinkFor(threadId: string): StreamSink {
+    return this.session.sinkFor(threadId, () => this.#subscriptions.delete(threadId));
+  }
+
   #gateway(threadId: string) {
     return this.services.commands.gateway(this.session.auth, threadId);
   }
 
-  async #subscribe(threadId: string, after: { seq: number; offset: number } | null): Promise<void> {
+  async #subscribe(threadId: string, after: Position | null): Promise<void> {
     const gateway = await this.#gateway(threadId);
     if (this.session.closed) return;
     this.#unsubscribe(threadId);
@@ -50,19 +81,19 @@ export class WsCommands {
     // 9007199254740991), which is a valid cursor to resume from.
     const from = after ?? (await gateway.startPosition());
     if (this.session.closed) return;
-    const cursor = formatStreamCursor(from.seq, from.offset);
+    const cursor = cursorOf(from);
     this.session.sendFrame({ type: "subscribed", thread_id: threadId, cursor });
-    const subscription = await gateway.follow(from, this.session.sinkFor(threadId));
+    const subscription = await gateway.follow(from, this.#sinkFor(threadId));
     if (this.session.closed) return gateway.unfollow(subscription);
     this.#unsubscribe(threadId);
-    this.session.subscriptions.set(threadId, { gateway, subscription });
+    this.#subscriptions.set(threadId, { gateway, subscription });
   }
 
   #unsubscribe(threadId: string): void {
-    const current = this.session.subscriptions.get(threadId);
+    const current = this.#subscriptions.get(threadId);
     if (!current) return;
     current.gateway.unfollow(current.subscription);
-    this.session.subscriptions.delete(threadId);
+    this.#subscriptions.delete(threadId);
   }
 
   async #send(frame: Extract<ClientFrame, { type: "send" }>): Promise<void> {
@@ -81,13 +112,13 @@ export class WsCommands {
       user_seq: ticket.userSeq,
       assistant_seq: ticket.assistantSeq,
     });
-    if (!this.session.subscriptions.has(threadId) && !this.session.closed) {
-      const sink = this.session.sinkFor(threadId);
+    if (!this.#subscriptions.has(threadId) && !this.session.closed) {
+      const sink = this.#sinkFor(threadId);
       const subscription = await gateway.follow(endOf(ticket.userSeq - 1), sink);
-      if (this.session.closed || this.session.subscriptions.has(threadId)) {
+      if (this.session.closed || this.#subscriptions.has(threadId)) {
         return gateway.unfollow(subscription);
       }
-      this.session.subscriptions.set(threadId, { gateway, subscription });
+      this.#subscriptions.set(threadId, { gateway, subscription });
     }
   }
 }

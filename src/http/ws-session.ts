@@ -6,13 +6,12 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import type { EventEntry } from "../../actors/event-entry.ts";
-import type { StreamSink, Subscription } from "../../actors/subscription.ts";
-import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import type { StreamSink } from "../../actors/subscription.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
-import { WsCommands } from "./ws-commands.ts";
+import { WsCommands, type WsPeer } from "./ws-commands.ts";
 
 export interface WsSocket {
   send(text: string): void;
@@ -26,11 +25,7 @@ export interface WsSocket {
 const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
-export class WsSession {
-  readonly subscriptions = new Map<
-    string,
-    { gateway: ThreadGateway; subscription: Subscription }
-  >();
+export class WsSession implements WsPeer {
   readonly #socket: WsSocket;
   readonly #services: Services;
   readonly #commands: WsCommands;
@@ -88,9 +83,7 @@ export class WsSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#unregister();
-    for (const { gateway, subscription } of this.subscriptions.values())
-      gateway.unfollow(subscription);
-    this.subscriptions.clear();
+    this.#commands.unfollowAll();
   }
 
   close(code: number, reason: string): void {
@@ -122,7 +115,7 @@ export class WsSession {
   }
 
   /** The StreamSink through which one thread's events reach this socket. */
-  sinkFor(threadId: string): StreamSink {
+  sinkFor(_threadId: string, onDone: () => void): StreamSink {
     const session = this;
     return {
       send: (entries: EventEntry[]) => {
@@ -134,7 +127,7 @@ export class WsSession {
         if (reason === "revoked") session.close(CLOSE_CODES.unauthorized, "revoked");
         else if (reason === "reconnect")
           session.close(CLOSE_CODES.reconnectElsewhere, "reconnect and resume");
-        else session.subscriptions.delete(threadId);
+        else onDone();
       },
       get closed() {
         return session.#closed;

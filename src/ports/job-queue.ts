@@ -32,3 +32,9 @@ export interface JobQueue {
   /** Messages set aside so far on this Redis (monotonic; for /metrics). */
   deadLetterCount(): Promise<number>;
 }
+
+/** Proof that workers consume: a no-op job sent through them must complete within `timeoutMs`
+ * (a worker can silently stop consuming after a Redis restart). Throws when it does not. */
+export interface WorkerCanary {
+  canary(timeoutMs: number): Promise<void>;
+}

@@ -15,14 +15,10 @@
  * - The stream ends with exactly one `stop`, or throws a ModelProviderError.
  * - Aborting `signal` ends the stream promptly (the iterator throws or returns).
  */
+import type { ModelMessage } from "../domain/model-context.ts";
 import type { Block, ImageBlock } from "../protocol/blocks.ts";
 import type { BlockDelta } from "../protocol/events.ts";
 import type { ToolDefinition } from "../protocol/requests.ts";
-
-export interface ModelMessage {
-  role: "user" | "assistant" | "tool";
-  content: Block[];
-}
 
 export interface ModelRequest {
   /** The provider's own model name (without the `provider/` prefix). */

@@ -4,7 +4,7 @@
  * `getOrCreateSetting` is an atomic first-writer-wins put, used for server-wide secrets that
  * every node must share (the cursor signing key).
  */
-import type { SecretKeyRecord, TenantRecord } from "./records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
 
 export interface TenantStore {
   createTenant(tenant: TenantRecord): Promise<void>;

@@ -15,7 +15,7 @@ import type { SendCommand, TurnTicket } from "../../actors/turn.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { normalizeContent } from "../domain/content.ts";
 import { sendFingerprint } from "../domain/fingerprint.ts";
-import type { ThreadRecord } from "../ports/records.ts";
+import type { ThreadRecord } from "../domain/records.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { Block } from "../protocol/blocks.ts";
 import { InvalidRequestError, NotFoundError } from "../protocol/errors.ts";

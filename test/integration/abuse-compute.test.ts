@@ -11,7 +11,7 @@ import { spawn } from "bun";
 import { Redis } from "ioredis";
 import { BullmqJobQueue } from "../../src/adapters/bullmq/bullmq-job-queue.ts";
 import { RedisKeys } from "../../src/adapters/redis/keys.ts";
-import type { MessageRecord } from "../../src/ports/records.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 import { FINISHED_QUEUES } from "../../src/worker-runtime.ts";
 import { type SpoolNode, startNode } from "../support/node-launcher.ts";
 import { freshPrefix, testRedis } from "../support/redis.ts";

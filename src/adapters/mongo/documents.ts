@@ -5,7 +5,7 @@
  * updates of existing documents; a string round-trips exactly and the store never queries inside.
  */
 import { MongoServerError } from "mongodb";
-import type { MessageRecord, SecretKeyRecord, ThreadRecord } from "../../ports/records.ts";
+import type { MessageRecord, SecretKeyRecord, ThreadRecord } from "../../domain/records.ts";
 import type { MessageError, Usage } from "../../protocol/objects.ts";
 
 export const COLLECTIONS = {

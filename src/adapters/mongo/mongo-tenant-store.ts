@@ -5,7 +5,7 @@
  * Call `ensureMongoSchema` (connect.ts) first. The client is owned by whoever connected.
  */
 import type { Collection, Db } from "mongodb";
-import type { SecretKeyRecord, TenantRecord } from "../../ports/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
 import {
   COLLECTIONS,

@@ -10,6 +10,7 @@
  *   <p>:{t:<id>}:ev:<seq>     list of event JSON, index = offset; PX after the message ends
  *   <p>:{t:<id>}:live         pub/sub channel of a thread's durable events (other nodes)
  *   <p>:nodes                 hash node_id -> JSON {url, heartbeat_at}     (node registry)
+ *   <p>:revoked-keys          pub/sub channel of revoked secret key ids (every node listens)
  *   <p>:in-progress           zset thread_id -> ms tracked; threads that may hold an in-progress
  *                             message (orphan reaper's index; global, so never in a thread script)
  *   <p>:{bull}                BullMQ's prefix (one slot for all queue keys, as BullMQ requires)
@@ -47,6 +48,9 @@ export class RedisKeys {
   }
   inProgress(): string {
     return `${this.prefix}:in-progress`;
+  }
+  revokedKeys(): string {
+    return `${this.prefix}:revoked-keys`;
   }
   nodes(): string {
     return `${this.prefix}:nodes`;

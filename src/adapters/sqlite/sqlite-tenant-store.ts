@@ -4,7 +4,7 @@
  * then read back whatever row won, so every node ends up with the same value.
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
-import type { SecretKeyRecord, TenantRecord } from "../../ports/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
 import type { Row, SqliteDb } from "./database.ts";
 

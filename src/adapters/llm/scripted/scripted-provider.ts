@@ -10,10 +10,11 @@
  *   [fail_after=N]    fail with `unavailable` after N chunks (0: before the first)
  *   [think]           start with a short thinking block
  */
+
+import type { ModelMessage } from "../../../domain/model-context.ts";
 import { blockText, estimateTokens } from "../../../domain/tokens.ts";
 import {
   type ModelCapabilities,
-  type ModelMessage,
   type ModelProvider,
   ModelProviderError,
   type ModelRequest,
