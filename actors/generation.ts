@@ -25,11 +25,11 @@ const RETRY_BASE_MS = 250;
 const MAX_RETRY_WAIT_MS = 5_000;
 
 /**
- * 10 ms: the longest a generation keeps the event loop before letting requests in. A provider that
+ * 5 ms: the longest a generation keeps the event loop before letting requests in. A provider that
  * yields parts without waiting (spool/echo at delay_ms=0, a buffered answer) would otherwise run a
  * whole 16k-chunk answer in one go on the loop that serves every other request of the node.
  */
-const MAX_SLICE_MS = 10;
+const MAX_SLICE_MS = 5;
 
 const nextTurnOfLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
