@@ -114,15 +114,21 @@ export class ThreadActor {
     const assigned = deferred<TurnTicket>();
     const turn = this.#mailbox.run(async () => {
       const settled = deferred<void>();
-      const messages: NewMessage[] = [
-        {
-          role: "user",
-          content: command.content,
-          status: "completed",
-          model: null,
-          requestId: command.requestId,
-        },
-      ];
+      const history = command.history ?? [];
+      const messages: NewMessage[] = history.map((m) => ({
+        role: m.role,
+        content: m.content,
+        status: "completed",
+        model: m.model ?? null,
+        requestId: command.requestId,
+      }));
+      messages.push({
+        role: command.role ?? "user",
+        content: command.content,
+        status: "completed",
+        model: null,
+        requestId: command.requestId,
+      });
       if (resolved) {
         const model = command.body.model ?? null;
         messages.push({
@@ -138,7 +144,8 @@ export class ThreadActor {
         fingerprint: command.fingerprint,
         ifLastSeq: command.body.if_last_seq ?? null,
       });
-      const [userSeq, assistantSeq = null] = result.seqs;
+      const userSeq = result.seqs[history.length];
+      const assistantSeq = result.seqs[history.length + 1] ?? null;
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
@@ -210,7 +217,9 @@ export class ThreadActor {
     const recorded = await this.#deps.checkpoint.findRequest(this.thread.id, command.requestId);
     if (!recorded) return null;
     if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
-    const [userSeq, assistantSeq = null] = recorded.seqs;
+    const own = (command.history ?? []).length;
+    const userSeq = recorded.seqs[own];
+    const assistantSeq = recorded.seqs[own + 1] ?? null;
     return { userSeq: userSeq!, assistantSeq, duplicate: true, settled: Promise.resolve() };
   }
 

@@ -17,7 +17,11 @@ console.log(`wrote ${PREBUILT_SDK} (${code.length} bytes)`);
 
 const outdir = join(dirname(PREBUILT_SDK), "../client");
 const built = await Bun.build({
-  entrypoints: [SDK_ENTRY, SDK_ENTRY.replace("index.ts", "react.ts")],
+  entrypoints: [
+    SDK_ENTRY,
+    SDK_ENTRY.replace("index.ts", "react.ts"),
+    SDK_ENTRY.replace("index.ts", "ai-sdk.ts"),
+  ],
   outdir,
   format: "esm",
   target: "node",

@@ -34,7 +34,11 @@ import type { TenantStore } from "./ports/tenant-store.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
 import { type ToolWiring, toolWiring } from "./tool-wiring.ts";
+import { CompatTurns } from "./use-cases/compat-turns.ts";
+import { RateLimits } from "./use-cases/rate-limits.ts";
+import { StreamCaps } from "./use-cases/stream-caps.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
+import { ThreadResolution } from "./use-cases/thread-resolution.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -85,7 +89,7 @@ export async function createRuntime(
     config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
   const connections = new ConnectionRegistry();
   await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
-  const built = { hot, stores, secrets, tokens, actors, connections, tooling };
+  const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling };
   const services = assembleServices(config, logger, built);
   const app = await buildHttp(services, hot, extra);
   const presence = presenceOf(config, logger, hot);
@@ -96,7 +100,10 @@ export async function createRuntime(
     firstSecretKey,
     redisUrl: hot.url,
     announce: (port) => presence.announce(port),
-    close: () => shutDown({ presence, actors, workers, hot, stores }),
+    close: () => {
+      built.streams?.stop();
+      return shutDown({ presence, actors, workers, hot, stores });
+    },
   };
 }
 
@@ -200,6 +207,28 @@ interface Built {
   actors: Actors;
   connections: ConnectionRegistry;
   tooling: ToolWiring;
+  /** Set by assembleServices; stopped at shutdown (its renewal timer). */
+  streams?: StreamCaps;
+}
+
+/** The compatibility endpoints' turns: thread resolution over the conversation index, then the seam. */
+function compatTurns(
+  commands: ThreadCommands,
+  store: Stores["store"],
+  hot: RedisHotTier,
+  history: Actors["history"],
+  dedupTtlMs: number,
+): CompatTurns {
+  const message = (threadId: string, seq: number) => history.message(threadId, seq);
+  const index = hot.conversations;
+  const resolution = new ThreadResolution({
+    commands,
+    store,
+    checkpoint: hot.checkpoint,
+    index,
+    message,
+  });
+  return new CompatTurns({ commands, index, resolution, message, dedupTtlMs });
 }
 
 function assembleServices(config: Config, logger: Logger, built: Built): Services {
@@ -209,16 +238,37 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     store: stores.store,
     workers: config.workers === "embedded" ? hot.jobs : null,
   });
+  const limits = new RateLimits({
+    limiter: hot.rateLimiter,
+    tenants: stores.tenants,
+    usage: stores.store,
+    defaults: config.rateLimits,
+    clock: systemClock,
+  });
+  const streams = new StreamCaps(hot.streamSlots, limits, systemClock, (error) =>
+    logger.warn("stream slot renewal failed", { error }),
+  );
+  built.streams = streams;
+  const { store, tenants } = stores;
+  const commands = new ThreadCommands({
+    store,
+    router: actors.router,
+    catalog: actors.catalog,
+    limits,
+    streams,
+  });
   return {
     config,
-    store: stores.store,
-    tenants: stores.tenants,
+    store,
+    tenants,
     tools: stores.tools,
     toolRules: built.tooling.rules,
     checkpoint: hot.checkpoint,
     host: actors.host,
     router: actors.router,
-    commands: new ThreadCommands({ store: stores.store, router: actors.router }),
+    commands,
+    limits,
+    compat: compatTurns(commands, stores.store, hot, actors.history, config.limits.dedupTtlMs),
     internalSecret: built.secrets.internal,
     history: actors.history,
     cursors: new CursorCodec(built.secrets.cursor),

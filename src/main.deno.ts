@@ -52,7 +52,7 @@ function denoSocket(ws: WebSocket, onDrain: () => void): WsSocket & { stop(): vo
 function handleWs(runtime: Runtime, request: Request, sessions: Set<WsSession>): Promise<Response> {
   const { services } = runtime;
   const maxFrameBytes = runtime.config.limits.maxWsFrameBytes;
-  return authenticate(services, request, true)
+  return authenticate(services, request, true, "upgrade")
     .catch(() => null)
     .then((auth) => {
       const { socket, response } = Deno.upgradeWebSocket(request);

@@ -37,7 +37,7 @@ export function serveBun(runtime: Runtime, port = runtime.config.port): BunServe
     async fetch(request, srv) {
       const url = new URL(request.url);
       if (url.pathname === "/v1/ws") {
-        const auth = await authenticate(services, request, true).catch(() => null);
+        const auth = await authenticate(services, request, true, "upgrade").catch(() => null);
         if (srv.upgrade(request, { data: { auth, session: null } })) return undefined;
         return new Response("expected a websocket upgrade", { status: 426 });
       }

@@ -16,14 +16,22 @@ export function bearer(request: Request, allowQueryToken: boolean): string | nul
   return null;
 }
 
+/**
+ * Resolves the credential, then counts the request against its end user's request bucket (API.md
+ * "other requests with an end-user token"). `kind: "send"`: the seam counts it as a send instead;
+ * `"upgrade"`: a WebSocket upgrade, whose frames are counted one by one instead.
+ */
 export async function authenticate(
   services: Services,
   request: Request,
   allowQueryToken = false,
+  kind: "request" | "send" | "upgrade" = "request",
 ): Promise<AuthContext> {
   const credential = bearer(request, allowQueryToken);
   if (!credential) throw new UnauthorizedError();
-  return services.tokens.authenticate(credential);
+  const auth = await services.tokens.authenticate(credential);
+  if (kind === "request") await services.limits.request(auth);
+  return auth;
 }
 
 export function requireAdmin(services: Services, request: Request): void {

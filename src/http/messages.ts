@@ -19,9 +19,10 @@ import {
   ToolResultBodySchema,
 } from "../protocol/requests.ts";
 import { authenticate, loadThread } from "./auth.ts";
+import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import type { Services } from "./services.ts";
-import { streamResponse, turnStart } from "./turn-stream.ts";
+import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
 
 async function messageOrThrow(services: Services, threadId: string, seq: number) {
   const record = await services.history.message(threadId, seq);
@@ -36,19 +37,24 @@ async function send(
   body: SendBody,
   request: Request,
 ) {
-  const { gateway, ticket, thread } = await services.commands.send(auth, threadId, body, {
+  const { gateway, ticket, thread, slot } = await services.commands.send(auth, threadId, body, {
     transport: "rest",
     idempotencyKey: request.headers.get("idempotency-key"),
+    opensStream: body.stream === true && body.model !== undefined,
   });
   if (ticket.assistantSeq === null) {
+    slot?.release();
     const user = await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
       status: 201,
       headers: { "content-type": "application/json" },
     });
   }
-  if (body.stream)
-    return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
+  if (body.stream) {
+    const open = followSend(gateway, turnStart(ticket.userSeq), slot);
+    return streamResponse(services, auth, open, ticket.assistantSeq);
+  }
+  slot?.release();
   await ticket.settled;
   return {
     user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
@@ -61,7 +67,7 @@ export function messageRoutes(services: Services) {
     .post(
       "/messages",
       async ({ request, params, body }) => {
-        const auth = await authenticate(services, request);
+        const auth = await authenticate(services, request, false, "send");
         return send(services, auth, params.id, body, request);
       },
       { body: SendBodySchema, detail: { summary: "Send a message (append, or run a model turn)" } },
@@ -71,6 +77,7 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
+        if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
         const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
         const order = parseOrder(query.order);
         const includeTools = parseIncludeTools(query.include);
@@ -142,8 +149,9 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request, true);
         const cursor = request.headers.get("last-event-id") ?? query.after;
         const after = cursor ? positionFromCursor(parseStreamCursor(cursor)) : null;
-        const gateway = await services.commands.gateway(auth, params.id);
-        return streamResponse(services, auth, gateway, after, null);
+        const open: OpenFollow = (sink, onDelivered) =>
+          services.commands.follow(auth, params.id, after, sink, { onDelivered });
+        return streamResponse(services, auth, open, null);
       },
       { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },
     );

@@ -8,7 +8,8 @@ import { Value } from "@sinclair/typebox/value";
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
-import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
+import { illFormedPath, jsonTooDeep, MAX_JSON_DEPTH } from "../domain/input-bounds.ts";
+import { AppError, InvalidRequestError, toErrorBody, ValidationError } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
 import { WsCommands, type WsPeer } from "./ws-commands.ts";
@@ -21,7 +22,11 @@ export interface WsSocket {
   cork?(fn: () => void): void;
 }
 
-/** 200 frames/s sustained, bursts of 400: far above a chat UI, far below a flood. */
+/**
+ * Flood protection per socket: 200 frames/s sustained, bursts of 400, far above a chat UI, far
+ * below a flood. The product limits are per identity, across sockets and nodes (use-cases/
+ * rate-limits.ts): every frame of an end-user token counts as a request, a `send` as a send.
+ */
 const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
@@ -46,9 +51,14 @@ export class WsSession implements WsPeer {
     this.#services = services;
     this.#socket = socket;
     this.#commands = new WsCommands(services, this);
-    this.#unregister = services.connections.add(auth.keyId, {
-      revoke: () => this.close(CLOSE_CODES.unauthorized, "revoked"),
-    });
+    this.#unregister = services.connections.add(
+      auth.keyId,
+      {
+        revoke: (reason) =>
+          this.close(CLOSE_CODES.unauthorized, reason === "expired" ? "token expired" : "revoked"),
+      },
+      auth.expiresAt ?? null,
+    );
   }
 
   get closed(): boolean {
@@ -67,10 +77,12 @@ export class WsSession implements WsPeer {
     } catch (error) {
       return this.sendError(error, undefined);
     }
-    this.#commands.dispatch(frame).catch((error) => {
-      const requestId = frame.type === "send" ? frame.request_id : undefined;
-      this.sendError(error, requestId, "thread_id" in frame ? frame.thread_id : undefined);
-    });
+    this.#admit(frame)
+      .then(() => this.#commands.dispatch(frame))
+      .catch((error) => {
+        const requestId = frame.type === "send" ? frame.request_id : undefined;
+        this.sendError(error, requestId, "thread_id" in frame ? frame.thread_id : undefined);
+      });
   }
 
   handleDrain(): void {
@@ -109,6 +121,8 @@ export class WsSession implements WsPeer {
       type: "error",
       code: body.code,
       message: body.message,
+      ...(body.param === undefined ? {} : { param: body.param }),
+      ...(appError.rateLimit ? { retry_after_ms: appError.rateLimit.retryAfterMs } : {}),
       ...(requestId === undefined ? {} : { request_id: requestId }),
       ...(threadId === undefined ? {} : { thread_id: threadId }),
     });
@@ -161,6 +175,12 @@ export class WsSession implements WsPeer {
     if (this.#drainCallbacks.length > 0 && this.#socket.bufferedAmount() === 0) this.handleDrain();
   }
 
+  /** Every frame of an end-user token but `send` (the seam counts those) is a request. */
+  async #admit(frame: ClientFrame): Promise<void> {
+    if (frame.type === "send" || this.auth.endUserId === null) return;
+    await this.#services.limits.request(this.auth);
+  }
+
   #takeToken(): boolean {
     const now = Date.now();
     this.#tokens = Math.min(
@@ -175,11 +195,21 @@ export class WsSession implements WsPeer {
 }
 
 function parseFrame(text: string): ClientFrame {
+  if (jsonTooDeep(text)) {
+    throw new InvalidRequestError(`The frame nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new InvalidRequestError("The frame is not valid JSON.");
+  }
+  const illFormed = illFormedPath(value);
+  if (illFormed !== null) {
+    throw new ValidationError(
+      "The string is not well-formed UTF-16 (it has a lone surrogate).",
+      illFormed || undefined,
+    );
   }
   const type = (value as { type?: unknown } | null)?.type;
   const schema =

@@ -97,5 +97,7 @@ export function hasImages(messages: ModelMessage[]): boolean {
 /** Resolves the `model` of a send (`provider/name`, or a well-known bare name) to a provider. */
 export interface ModelCatalog {
   resolve(model: string): { provider: ModelProvider; model: string } | null;
-  list(): { id: string; provider: string; object: "model" }[];
+  /** The most output tokens one call of a resolved model may ask for. */
+  maxOutputTokens(resolved: { provider: ModelProvider; model: string }): number;
+  list(): { id: string; provider: string; object: "model"; max_output_tokens: number }[];
 }

@@ -314,7 +314,7 @@ export const RULE_NAMES = {
  * The browser SDK (src/client/) must bundle small and run anywhere: of ours only itself, protocol
  * as types or TypeBox-free files (a schema file at run time would carry TypeBox into the bundle),
  * and domain files that use neither TypeBox nor Node built-ins; of packages only `react`, in the
- * React entry.
+ * React entry, and the `ai` package's types (erased at build) in the AI SDK transport.
  */
 function clientRule(): Rule {
   const applies = under("src/client/");
@@ -327,6 +327,7 @@ function clientRule(): Rule {
     if (r.target.startsWith("src/protocol/"))
       return r.kind === "type" || portable(analysis, r.target);
     if (r.target.startsWith("src/domain/")) return portable(analysis, r.target);
+    if (r.target === "ai") return r.kind === "type" && r.file === "src/client/ai-sdk.ts";
     return r.target === "react" && r.file === "src/client/react.ts";
   };
   return {

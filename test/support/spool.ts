@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from "../../src/deps.ts";
 import { silentLogger } from "../../src/ports/logger.ts";
 import { type BunServer, serveBun } from "../../src/serve-bun.ts";
 import { freshPrefix, testRedis } from "./redis.ts";
+import { RAISED_TEST_LIMITS } from "./test-limits.ts";
 
 export const ADMIN_KEY = "adm_test_key";
 
@@ -49,6 +50,7 @@ export async function startSpool(env: Record<string, string> = {}): Promise<Test
     ADMIN_KEY,
     PORT: "0",
     NODE_ID: `node-${prefix.slice(-8)}`,
+    ...RAISED_TEST_LIMITS,
     ...env,
   });
   const runtime = await createRuntime(config, silentLogger);

@@ -62,6 +62,8 @@ export interface TenantDoc {
   _id: string;
   name: string;
   created_at: number;
+  /** The tenant's own limits (admin API); absent when none. */
+  limits?: Record<string, number>;
 }
 
 export interface SecretKeyDoc {

@@ -13,10 +13,13 @@ import { checkEvictionPolicy, connectRedis } from "./connection.ts";
 import { type EmbeddedRedis, startEmbeddedRedis } from "./embedded-redis.ts";
 import { RedisKeys } from "./keys.ts";
 import { RedisCheckpointStore } from "./redis-checkpoint-store.ts";
+import { RedisConversationIndex } from "./redis-conversation-index.ts";
 import { RedisKeyRevocations } from "./redis-key-revocations.ts";
 import { RedisLeaseStore } from "./redis-lease-store.ts";
 import { RedisLiveBus } from "./redis-live-bus.ts";
 import { RedisNodeRegistry } from "./redis-node-registry.ts";
+import { RedisRateLimiter } from "./redis-rate-limiter.ts";
+import { RedisStreamSlots } from "./redis-stream-slots.ts";
 
 export interface HotTierOptions {
   /** REDIS_URL; null starts (or reuses) the embedded redis-server under `dataDir`. */
@@ -35,7 +38,11 @@ export class RedisHotTier {
   readonly checkpoint: RedisCheckpointStore;
   readonly leases: RedisLeaseStore;
   readonly jobs: BullmqJobQueue;
+  /** Per-identity token buckets (take-tokens-2.lua) and open-stream caps, shared by all nodes. */
+  readonly rateLimiter: RedisRateLimiter;
+  readonly streamSlots: RedisStreamSlots;
   readonly #connections: Redis[] = [];
+  #conversations: RedisConversationIndex | null = null;
   #live: RedisLiveBus | null = null;
   #revocations: RedisKeyRevocations | null = null;
 
@@ -49,6 +56,8 @@ export class RedisHotTier {
     this.keys = new RedisKeys(options.prefix);
     this.checkpoint = new RedisCheckpointStore(redis, this.keys);
     this.leases = new RedisLeaseStore(redis, this.keys);
+    this.rateLimiter = new RedisRateLimiter(redis, this.keys);
+    this.streamSlots = new RedisStreamSlots(redis, this.keys);
     this.jobs = new BullmqJobQueue(
       () => this.#connect("bull", true),
       this.keys.bullPrefix(),
@@ -90,6 +99,12 @@ export class RedisHotTier {
       this.options.logger,
     );
     return this.#revocations;
+  }
+
+  /** What the compatibility endpoints remember (history fingerprints, idempotency claims). */
+  get conversations(): RedisConversationIndex {
+    this.#conversations ??= new RedisConversationIndex(this.redis, this.keys);
+    return this.#conversations;
   }
 
   /** Node registry; a node is dead for routing once its heartbeat is `staleAfterMs` old. */

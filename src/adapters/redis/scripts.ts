@@ -19,6 +19,9 @@ export const SCRIPT_NAMES = [
   "init-seq-2",
   "trim-tail-1",
   "untrack-thread-1",
+  "take-tokens-2",
+  "open-stream-2",
+  "renew-streams-2",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -5,7 +5,9 @@
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
 import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
+import { mergeLimits } from "../../domain/tenant-limits.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
+import type { TenantLimits, TenantLimitsPatch } from "../../protocol/requests.ts";
 import type { Row, SqliteDb } from "./database.ts";
 
 const KEY_COLUMNS = "id, tenant_id, hash, hint, created_at, revoked_at";
@@ -45,6 +47,26 @@ export class SqliteTenantStore implements TenantStore {
   async countTenants(): Promise<number> {
     const row = this.#db.prepare("SELECT COUNT(*) AS n FROM tenants").get();
     return Number(row?.n ?? 0);
+  }
+
+  async getLimits(tenantId: string): Promise<TenantLimits | null> {
+    const row = this.#db.prepare("SELECT limits FROM tenants WHERE id = ?").get(tenantId);
+    if (!row) return null;
+    return row.limits ? (JSON.parse(String(row.limits)) as TenantLimits) : {};
+  }
+
+  async updateLimits(tenantId: string, patch: TenantLimitsPatch): Promise<TenantLimits | null> {
+    // One IMMEDIATE transaction: two admins patching different fields both land.
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare("SELECT limits FROM tenants WHERE id = ?").get(tenantId);
+      if (!row) return null;
+      const current = row.limits ? (JSON.parse(String(row.limits)) as TenantLimits) : {};
+      const next = mergeLimits(current, patch);
+      this.#db
+        .prepare("UPDATE tenants SET limits = ? WHERE id = ?")
+        .run(JSON.stringify(next), tenantId);
+      return next;
+    });
   }
 
   async createKey(key: SecretKeyRecord): Promise<void> {
