@@ -186,7 +186,7 @@ describe("bounded per-message work", () => {
       api("POST", `/v1/threads/${echo}/messages`, {
         content: "[chunks=16384][delay_ms=0] go",
         model: "spool/echo",
-        max_tokens: 20_000,
+        max_tokens: 16_384,
       }),
     ]);
     expect(sentBig.status).toBe(201);
