@@ -24,6 +24,15 @@ const RETRY_BASE_MS = 250;
 /** Never wait longer than this on a Retry-After before the first chunk. */
 const MAX_RETRY_WAIT_MS = 5_000;
 
+/**
+ * 5 ms: the longest a generation keeps the event loop before letting requests in. A provider that
+ * yields parts without waiting (spool/echo at delay_ms=0, a buffered answer) would otherwise run a
+ * whole 16k-chunk answer in one go on the loop that serves every other request of the node.
+ */
+const MAX_SLICE_MS = 5;
+
+const nextTurnOfLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** What a failed message says first, so an end user's app can show it as is. */
 const FAILURE_TEXT: Record<ModelProviderError["kind"], string> = {
   rate_limited: "The model provider is rate limiting requests; try again shortly.",
@@ -111,9 +120,14 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
   const mapper = new PartMapper(input);
   for (let attempt = 0; ; attempt++) {
     try {
+      let sliceStart = performance.now();
       for await (const part of input.provider.stream({ ...input.request, signal: input.signal })) {
         if (input.signal.aborted) break;
         mapper.apply(part);
+        if (performance.now() - sliceStart > MAX_SLICE_MS) {
+          await nextTurnOfLoop();
+          sliceStart = performance.now();
+        }
       }
       mapper.closeOpenBlocks();
       if (input.signal.aborted) return ended(mapper, "incomplete", "cancelled");

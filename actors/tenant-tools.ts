@@ -55,6 +55,12 @@ export async function resolveTurnTools(
   return { mode, definitions, registered };
 }
 
+/**
+ * 8 calls per assistant message: a model (or a prompt injection steering it) cannot turn one
+ * message into hundreds of outbound requests; past it the calls get `tool_call_limit` results.
+ */
+export const MAX_TOOL_CALLS_PER_MESSAGE = 8;
+
 export interface TenantToolContext {
   threadId: string;
   seq: number;
@@ -70,7 +76,15 @@ export async function executeTenantTools(
   signal: AbortSignal,
 ): Promise<ToolResultBlock[]> {
   return Promise.all(
-    calls.map(async (call): Promise<ToolResultBlock> => {
+    calls.map(async (call, i): Promise<ToolResultBlock> => {
+      if (i >= MAX_TOOL_CALLS_PER_MESSAGE) {
+        return {
+          type: "tool_result",
+          tool_use_id: call.id,
+          content: `tool_call_limit: at most ${MAX_TOOL_CALLS_PER_MESSAGE} tool calls per message; this call was not made`,
+          is_error: true,
+        };
+      }
       const tool = tools.registered.get(call.name);
       if (!tool) {
         // The model named a tool it was not offered: tell it, so it can recover.

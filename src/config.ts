@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { type AllowEntry, parseAllowList } from "./domain/destination-policy.ts";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
 
@@ -51,6 +52,8 @@ export interface Config {
     /** Per HTTP attempt of a tenant tool call. */
     toolCallTimeoutMs: number;
   };
+  /** TOOL_URL_ALLOW: hosts and CIDRs tenant tools may reach although not public (docs/security.md). */
+  toolUrlAllow: AllowEntry[];
   /** Per-identity limits across all nodes (API.md "The edge"); tenants may override them. */
   rateLimits: RateLimitDefaults;
   /** `ECHO_MODEL=off` removes the built-in `spool/echo` demo model from the catalog. */
@@ -208,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
       // 30 s: a tool doing real work (a search, an API call) fits; a hung one does not hold a turn.
       toolCallTimeoutMs: r.int("TOOL_CALL_TIMEOUT_MS", 30_000, 50, 10 * 60 * 1000),
     },
+    toolUrlAllow: toolUrlAllow(r),
     rateLimits: {
       sendsPerMinutePerEndUser: r.int("RATE_LIMIT_SENDS_PER_END_USER", 60, 0, 1e9),
       sendsPerMinutePerTenant: r.int("RATE_LIMIT_SENDS_PER_TENANT", 30_000, 0, 1e9),
@@ -228,6 +232,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function toolUrlAllow(r: Reader): AllowEntry[] {
+  const { entries, problems } = parseAllowList(r.str("TOOL_URL_ALLOW") ?? "");
+  for (const problem of problems) r.problems.push(`TOOL_URL_ALLOW: ${problem}`);
+  return entries;
 }
 
 /** What start-up logs: the effective modes, never a secret. */

@@ -14,7 +14,6 @@ import { NodePresence } from "../actors/node-presence.ts";
 import { ThreadRouter } from "../actors/thread-router.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
-import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { openStores, type Stores } from "./backends.ts";
@@ -34,6 +33,7 @@ import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
+import { type ToolWiring, toolWiring } from "./tool-wiring.ts";
 import { CompatTurns } from "./use-cases/compat-turns.ts";
 import { RateLimits } from "./use-cases/rate-limits.ts";
 import { StreamCaps } from "./use-cases/stream-caps.ts";
@@ -83,12 +83,13 @@ export async function createRuntime(
   const secrets = await loadSecrets(stores.tenants);
   const tokens = new TokenService(stores.tenants, secrets.token, () => Date.now());
   const firstSecretKey = await firstTenant(stores.tenants, tokens);
-  const actors = startActors(config, logger, hot, stores, secrets);
+  const tooling = toolWiring(config);
+  const actors = startActors(config, logger, hot, stores, secrets, tooling);
   const workers =
     config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
   const connections = new ConnectionRegistry();
   await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
-  const built: Built = { hot, stores, secrets, tokens, actors, connections };
+  const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling };
   const services = assembleServices(config, logger, built);
   const app = await buildHttp(services, hot, extra);
   const presence = presenceOf(config, logger, hot);
@@ -140,6 +141,7 @@ function actorDeps(
   hot: RedisHotTier,
   stores: Stores,
   catalog: ModelCatalog,
+  tooling: ToolWiring,
 ): ActorDeps {
   const { store, tools } = stores;
   return {
@@ -149,7 +151,7 @@ function actorDeps(
     jobs: hot.jobs,
     catalog,
     tools,
-    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
+    toolExecutor: tooling.executor,
     clock: systemClock,
     // An actor reads partial content from the checkpoint: its own durable state, same answer.
     history: new HistoryReader(store, hot.checkpoint, () => null),
@@ -169,8 +171,9 @@ function startActors(
   hot: RedisHotTier,
   stores: Stores,
   secrets: Secrets,
+  tooling: ToolWiring,
 ): Actors {
-  const deps = actorDeps(config, logger, hot, stores, modelCatalog(config));
+  const deps = actorDeps(config, logger, hot, stores, modelCatalog(config), tooling);
   const host = new ActorHost(deps, hot.leases, config.lease);
   host.startSweeping();
   const history = new HistoryReader(stores.store, hot.checkpoint, (t, s) => host.snapshot(t, s));
@@ -203,6 +206,7 @@ interface Built {
   tokens: TokenService;
   actors: Actors;
   connections: ConnectionRegistry;
+  tooling: ToolWiring;
   /** Set by assembleServices; stopped at shutdown (its renewal timer). */
   streams?: StreamCaps;
 }
@@ -258,6 +262,7 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     store,
     tenants,
     tools: stores.tools,
+    toolRules: built.tooling.rules,
     checkpoint: hot.checkpoint,
     host: actors.host,
     router: actors.router,

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { jobHandlers } from "../workers/handlers.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
-import { TiktokenTokenizer } from "./adapters/tokenizer/tiktoken-tokenizer.ts";
+import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./ports/logger.ts";
@@ -21,6 +21,7 @@ export async function startJobWorkers(
   stores: Stores,
   hot: RedisHotTier,
 ): Promise<WorkerSet> {
+  const tokenizer = new ThreadedTokenizer();
   const handlers = jobHandlers({
     store: stores.store,
     checkpoint: hot.checkpoint,
@@ -28,7 +29,7 @@ export async function startJobWorkers(
     jobs: hot.jobs,
     search: stores.search,
     embedder: stores.embedder,
-    tokenizer: new TiktokenTokenizer(),
+    tokenizer,
     logger,
     nodeId: `reaper-${config.nodeId}-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.lease.ttlMs,
@@ -36,7 +37,12 @@ export async function startJobWorkers(
   });
   const workers = hot.startWorkers(handlers, { lockMs: config.jobLockMs });
   await hot.jobs.scheduleReaper(config.reaper.everyMs);
-  return workers;
+  return {
+    async close() {
+      await workers.close();
+      tokenizer.close();
+    },
+  };
 }
 
 export interface WorkerProcess {

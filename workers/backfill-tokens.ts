@@ -70,7 +70,7 @@ export async function backfillTokens(
  */
 async function countUsage(deps: BackfillDeps, message: MessageRecord): Promise<Usage> {
   const model = message.model ?? (await nextModel(deps, message));
-  const { tokens, exact } = deps.tokenizer.count(model, message.content.map(blockText));
+  const { tokens, exact } = await deps.tokenizer.count(model, message.content.map(blockText));
   if (message.role === "assistant") {
     return {
       input_tokens: message.usage?.input_tokens ?? 0,

@@ -4,7 +4,11 @@
  * indexes the newest settled version (store or tail, so it need not wait for persistence), skips
  * a thread that is gone, and removes what it wrote if the thread was deleted while it worked.
  */
-import { messageToSearchDocuments } from "../src/domain/search-documents.ts";
+import {
+  headChars,
+  MAX_EMBEDDED_CHARS,
+  messageToSearchDocuments,
+} from "../src/domain/search-documents.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Embedder } from "../src/ports/embedder.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
@@ -28,7 +32,9 @@ export async function embedMessage(
   if (found.kind === "pending") throw new NotReadyError(found.reason);
   const documents = messageToSearchDocuments(found.message);
   if (documents.length === 0) return { indexed: 0 };
-  const vectors = await deps.embedder.embed(documents.map((d) => d.text));
+  const vectors = await deps.embedder.embed(
+    documents.map((d) => headChars(d.text, MAX_EMBEDDED_CHARS)),
+  );
   await deps.search.index(documents.map((d, i) => ({ ...d, vector: vectors[i] ?? null })));
   // Same ordering trick as the Mongo store: delete-then-check closes the race with deleteThread.
   if (!(await deps.store.getThread(payload.tenant_id, payload.thread_id))) {

@@ -4,6 +4,7 @@
  * it for the embedded server and for `bun workers/main.ts` alike.
  */
 import type { Embedder } from "../src/ports/embedder.ts";
+import type { Logger } from "../src/ports/logger.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
 import {
@@ -14,13 +15,19 @@ import {
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { embedMessage } from "./embed-message.ts";
-import { type PersistDeps, parsePersistPayload, persistMessage } from "./persist-message.ts";
+import {
+  type PersistContext,
+  type PersistDeps,
+  parsePersistPayload,
+  persistMessage,
+} from "./persist-message.ts";
 import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps {
   search: SearchIndex;
   embedder: Embedder;
   tokenizer: Tokenizer;
+  logger: Logger;
 }
 
 async function eachFinished(
@@ -34,9 +41,10 @@ async function eachFinished(
 
 export function jobHandlers(
   deps: WorkerDeps,
-): Partial<Record<QueueName, (payload: unknown) => Promise<unknown>>> {
+): Partial<Record<QueueName, (payload: unknown, context: PersistContext) => Promise<unknown>>> {
   return {
-    [QUEUE_NAMES.persist]: (payload) => persistMessage(deps, parsePersistPayload(payload)),
+    [QUEUE_NAMES.persist]: (payload, context) =>
+      persistMessage(deps, parsePersistPayload(payload), context),
     [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),

@@ -39,6 +39,26 @@ export interface SearchDocumentDraft {
   vector: Float32Array | null;
 }
 
+/**
+ * 32 Ki characters of a block are indexed (FTS, embedding, snippets); the rest of a longer block is
+ * not searchable. Bounds the per-message work of the embed job and of every search hit: a 4 MB
+ * message once stalled the server for seconds per search. Meilisearch itself only ranks the first
+ * 65,535 words of an attribute, so the cap changes little in practice (docs/security.md).
+ */
+export const MAX_INDEXED_CHARS = 32 * 1024;
+/**
+ * 8 Ki characters of a block are embedded: a vector sums up the head of a text as well as all of
+ * it, and the built-in embedder runs on the server's event loop (~10 ms for 8 Ki on this machine).
+ */
+export const MAX_EMBEDDED_CHARS = 8 * 1024;
+
+/** The first `max` chars of `text`, never cutting a surrogate pair in half. */
+export function headChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
 /** `<thread_id>:<seq>:<block_index>`, the port's document id. */
 export function searchDocumentId(threadId: string, seq: number, blockIndex: number): string {
   return `${threadId}:${seq}:${blockIndex}`;
@@ -93,7 +113,7 @@ export function messageToSearchDocuments(message: IndexableMessage): SearchDocum
       role: message.role,
       block_type: searchable.type,
       model: message.model,
-      text: searchable.text,
+      text: headChars(searchable.text, MAX_INDEXED_CHARS),
       created_at: createdAt,
       vector: null,
     });

@@ -8,6 +8,11 @@ import { lightStem, queryStems, type WordSpan, wordSpans } from "./search-text.t
 
 /** ~160 chars: two lines of a result list, the length search engines show. */
 export const SNIPPET_CHARS = 160;
+/**
+ * The snippet is looked for in the first 32 Ki characters only (what is indexed, domain/
+ * search-documents.ts), so a huge document stored by an earlier version costs no more per hit.
+ */
+export const MAX_SNIPPET_SCAN_CHARS = 32 * 1024;
 /** Context kept before the first match so it does not open the snippet cold. */
 const LEAD_CHARS = 40;
 const ELLIPSIS = "…";
@@ -24,15 +29,29 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-/** Spans of `text` whose stem is one of the query's stems. */
-export function matchedSpans(text: string, query: string): WordSpan[] {
+/**
+ * 256 matches are enough to pick the best window: past them (a text where nearly every word
+ * matches) more candidates change nothing a reader would notice and cost quadratic work.
+ */
+const MAX_WINDOW_CANDIDATES = 256;
+
+type StemmedSpan = WordSpan & { stem: string };
+
+/** Spans of `text` whose stem is one of the query's stems (each stem computed once). */
+export function matchedSpans(text: string, query: string): StemmedSpan[] {
   const stems = new Set(queryStems(query));
   if (stems.size === 0) return [];
-  return wordSpans(text).filter((span) => stems.has(lightStem(span.word)));
+  const out: StemmedSpan[] = [];
+  for (const span of wordSpans(text)) {
+    const stem = lightStem(span.word);
+    if (stems.has(stem)) out.push({ ...span, stem });
+  }
+  return out;
 }
 
 /** Start offset of the window with the most distinct matched stems (earliest on ties). */
-function bestWindowStart(matches: WordSpan[]): number {
+function bestWindowStart(all: StemmedSpan[]): number {
+  const matches = all.length > MAX_WINDOW_CANDIDATES ? all.slice(0, MAX_WINDOW_CANDIDATES) : all;
   let best = { start: 0, distinct: -1, count: -1 };
   for (let i = 0; i < matches.length; i++) {
     const first = matches[i]!;
@@ -41,7 +60,7 @@ function bestWindowStart(matches: WordSpan[]): number {
     for (let j = i; j < matches.length; j++) {
       const m = matches[j]!;
       if (m.end - first.start > SNIPPET_CHARS - LEAD_CHARS) break;
-      seen.add(lightStem(m.word));
+      seen.add(m.stem);
       count++;
     }
     if (seen.size > best.distinct || (seen.size === best.distinct && count > best.count)) {
@@ -66,7 +85,7 @@ function toWordEnd(text: string, offset: number): number {
   return i > 0 ? i : offset;
 }
 
-function window(text: string, matches: WordSpan[]): { start: number; end: number } {
+function window(text: string, matches: StemmedSpan[]): { start: number; end: number } {
   if (text.length <= SNIPPET_CHARS) return { start: 0, end: text.length };
   const anchor = matches.length > 0 ? bestWindowStart(matches) : 0;
   let start = toWordStart(text, Math.max(0, anchor - LEAD_CHARS));
@@ -80,7 +99,9 @@ function window(text: string, matches: WordSpan[]): { start: number; end: number
 const tidy = (piece: string) => escapeHtml(piece.replace(/\s+/g, " "));
 
 /** The snippet of `text` for `query`; the start of the text when nothing matches. */
-export function highlightSnippet(text: string, query: string): string {
+export function highlightSnippet(fullText: string, query: string): string {
+  const cut = fullText.length > MAX_SNIPPET_SCAN_CHARS;
+  const text = cut ? fullText.slice(0, MAX_SNIPPET_SCAN_CHARS) : fullText;
   const matches = matchedSpans(text, query);
   const { start, end } = window(text, matches);
   let out = start > 0 ? ELLIPSIS : "";
@@ -92,5 +113,5 @@ export function highlightSnippet(text: string, query: string): string {
     cursor = m.end;
   }
   out += tidy(text.slice(cursor, end));
-  return (out + (end < text.length ? ELLIPSIS : "")).trim();
+  return (out + (end < text.length || cut ? ELLIPSIS : "")).trim();
 }

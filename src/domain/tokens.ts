@@ -28,3 +28,8 @@ export function estimateTokens(blocks: Block[]): number {
   const chars = blocks.reduce((sum, block) => sum + blockText(block).length, 0);
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
+
+/** The same estimate for one text (the tokenizer's fallback when a count runs out of time). */
+export function estimateTextTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}

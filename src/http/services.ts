@@ -18,6 +18,7 @@ import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { CompatTurns } from "../use-cases/compat-turns.ts";
 import type { RateLimits } from "../use-cases/rate-limits.ts";
 import type { ThreadCommands } from "../use-cases/thread-commands.ts";
+import type { ToolRegistrationRules } from "../use-cases/tool-registration.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
 
@@ -31,6 +32,8 @@ export interface Services {
   store: ThreadStore;
   tenants: TenantStore;
   tools: ToolRegistry;
+  /** What a tool registration must satisfy (destination, schema). */
+  toolRules: ToolRegistrationRules;
   checkpoint: CheckpointStore;
   host: ActorHost;
   /** Local actor or forwarding to the owner: what routes use for a thread's commands and streams. */

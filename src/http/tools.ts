@@ -21,7 +21,11 @@ const CALL_CONTRACT = [
   "time and refuse a `t` older than 300 s. Answer 2xx with `{content, is_error?}` (or any text).",
   "Connection errors, 5xx and 429 are retried (3 attempts, Retry-After honoured up to 5 s); a",
   "timeout (TOOL_CALL_TIMEOUT_MS, default 30 s) is not. Failures reach the model, and the",
-  "thread, as `is_error: true` tool results. A turn makes at most 8 model calls.",
+  "thread, as `is_error: true` tool results. A turn makes at most 8 model calls, and a message at",
+  "most 8 tool calls (more get `tool_call_limit` results). The URL must reach public addresses",
+  "only (checked here and on every connection; `destination_not_allowed`), unless TOOL_URL_ALLOW",
+  "names the host or a CIDR; redirects are not followed; at most 1 MiB of answer is read. Inputs",
+  "are validated against `input_schema` first (`invalid_tool_input`, no call made).",
 ].join(" ");
 
 export function toWireTool(tool: ToolRecord): WireTool {
@@ -48,6 +52,7 @@ export function toolRoutes(services: Services) {
       "/",
       async ({ request, body }) => {
         const auth = await secretAuth(services, request);
+        await services.toolRules.check(body);
         const now = Date.now();
         const stored = await services.tools.put({
           tenant_id: auth.tenantId,

@@ -8,11 +8,29 @@ export interface MessageRef {
   rev: number;
 }
 
+/** A message version the persist job could not write: set aside, so the thread goes on. */
+export interface DeadLetter {
+  threadId: string;
+  seq: number;
+  rev: number;
+  /** Why it could not be written (the store's error message). */
+  reason: string;
+  /** The tail entry as read, kept whole so an operator can repair and restore it. */
+  record: unknown;
+}
+
 export interface JobQueue {
   /** Persist these tail entries to the store (then trim them from the tail). */
   enqueuePersist(refs: MessageRef[]): Promise<void>;
   /** A message reached a final state: backfill its tokens and index it for search. */
   enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void>;
+  /**
+   * Keeps a message that cannot be persisted where an operator sees it (the `dead-letter` queue on
+   * the admin page) and counts it. At least once: a repeat keeps one record (ids per version).
+   */
+  deadLetter(entry: DeadLetter): Promise<void>;
+  /** Messages set aside so far on this Redis (monotonic; for /metrics). */
+  deadLetterCount(): Promise<number>;
 }
 
 /** Proof that workers consume: a no-op job sent through them must complete within `timeoutMs`

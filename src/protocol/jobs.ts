@@ -11,6 +11,8 @@ export const QUEUE_NAMES = {
   embed: "embed-message",
   reap: "reap-orphans",
   canary: "canary",
+  /** Messages that cannot be persisted; no worker takes them, an operator does. */
+  deadLetter: "dead-letter",
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 

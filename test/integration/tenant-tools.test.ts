@@ -59,7 +59,11 @@ async function handleTool(req: Request): Promise<Response> {
 
 beforeAll(async () => {
   toolServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: handleTool });
-  spool = await startSpool({ TOOL_CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS) });
+  // The tool server is on loopback: opted in, as a deployment would for a tool on the same host.
+  spool = await startSpool({
+    TOOL_CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS),
+    TOOL_URL_ALLOW: "127.0.0.1",
+  });
 });
 afterAll(async () => {
   await spool.close();

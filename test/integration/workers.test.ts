@@ -116,6 +116,8 @@ describe("pipeline", () => {
     const jobs = {
       enqueuePersist: () => Promise.resolve(),
       enqueueFinished: () => Promise.resolve(),
+      deadLetter: () => Promise.resolve(),
+      deadLetterCount: () => Promise.resolve(0),
     };
     const persist = { thread_id: threadId, seq: 1, rev: 1 };
     expect(await persistMessage({ store, checkpoint, jobs }, persist)).toEqual({

@@ -67,12 +67,12 @@ describe("finalizeFromLog", () => {
 });
 
 describe("tokenizer", () => {
-  test("OpenAI models count exactly with their encoding; others are marked estimated", () => {
+  test("OpenAI models count exactly with their encoding; others are marked estimated", async () => {
     expect(encodingFor("openai/gpt-4o")).toEqual({ encoding: "o200k", exact: true });
     expect(encodingFor("gpt-4-turbo")).toEqual({ encoding: "cl100k", exact: true });
     expect(encodingFor("anthropic/claude-sonnet-4-6").exact).toBe(false);
     expect(encodingFor(null).exact).toBe(false);
-    const counted = new TiktokenTokenizer().count("openai/gpt-4o", [
+    const counted = await new TiktokenTokenizer().count("openai/gpt-4o", [
       "hello world",
       "<|endoftext|>",
     ]);

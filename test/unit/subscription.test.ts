@@ -73,6 +73,8 @@ describe("job batcher", () => {
         });
       },
       enqueueFinished: async () => undefined,
+      deadLetter: async () => undefined,
+      deadLetterCount: async () => 0,
     };
     const batcher = new JobBatcher(jobs, silentLogger);
     batcher.push([{ threadId: "t", seq: 1, rev: 1 }]);

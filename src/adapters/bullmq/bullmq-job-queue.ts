@@ -5,7 +5,7 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
+import type { DeadLetter, JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
 import { jobId, QUEUE_NAMES, type QueueName, REAPER_SCHEDULER_ID } from "../../protocol/jobs.ts";
 
 /** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
@@ -26,6 +26,8 @@ const CANARY_POLL_MS = 20;
 
 export class BullmqJobQueue implements JobQueue, WorkerCanary {
   readonly #queues = new Map<QueueName, Queue>();
+  /** For the dead-letter ids (BullMQ keeps its connections to itself). */
+  #counter: Redis | null = null;
 
   /** `finishedQueues`: the queues that have workers for finished messages (backfill, embed). */
   constructor(
@@ -90,6 +92,44 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
     }
   }
 
+  async deadLetter(entry: DeadLetter): Promise<void> {
+    const queue = this.queue(QUEUE_NAMES.deadLetter);
+    await queue.add(
+      QUEUE_NAMES.deadLetter,
+      {
+        thread_id: entry.threadId,
+        seq: entry.seq,
+        rev: entry.rev,
+        reason: entry.reason,
+        record: entry.record,
+        at: new Date().toISOString(),
+      },
+      {
+        jobId: jobId(QUEUE_NAMES.deadLetter, entry.threadId, entry.seq, entry.rev),
+        // Kept until an operator removes them: they are data, not history.
+        removeOnComplete: false,
+        removeOnFail: false,
+      },
+    );
+    // After the add (idempotent by job id): one entry per version, however many jobs saw it.
+    const id = jobId(QUEUE_NAMES.deadLetter, entry.threadId, entry.seq, entry.rev);
+    await this.#redis().hsetnx(this.#deadLetterIdsKey(), id, Date.now());
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.#redis().hlen(this.#deadLetterIdsKey());
+  }
+
+  #redis(): Redis {
+    this.#counter ??= this.connect();
+    return this.#counter;
+  }
+
+  /** Every version ever dead-lettered (id → epoch ms), beside BullMQ's keys of the queue. */
+  #deadLetterIdsKey(): string {
+    return `${this.prefix}:${QUEUE_NAMES.deadLetter}:ids`;
+  }
+
   /** Upserts the reaper's repeating job; every process may call it, one schedule results. */
   async scheduleReaper(everyMs: number): Promise<void> {
     await this.queue(QUEUE_NAMES.reap).upsertJobScheduler(
@@ -121,5 +161,6 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
 
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
+    this.#counter?.disconnect();
   }
 }

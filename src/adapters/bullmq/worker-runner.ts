@@ -9,7 +9,12 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../../ports/logger.ts";
 import { isPermanentJobError, type QueueName } from "../../protocol/jobs.ts";
 
-export type JobHandler = (payload: unknown) => Promise<unknown>;
+/** `finalAttempt`: no retry follows a failure of this run (a handler may set work aside instead). */
+export interface JobContext {
+  finalAttempt: boolean;
+}
+
+export type JobHandler = (payload: unknown, context: JobContext) => Promise<unknown>;
 
 export interface WorkerSet {
   close(): Promise<void>;
@@ -35,7 +40,8 @@ export function startWorkers(
       queue,
       async (job: Job) => {
         try {
-          return await handler!(job.data);
+          const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          return await handler!(job.data, { finalAttempt });
         } catch (error) {
           if (isPermanentJobError(error)) throw new UnrecoverableError((error as Error).message);
           throw error;

@@ -4,10 +4,16 @@
  * Retries only where the call surely did not succeed or the tool asked for it (connection error,
  * 5xx, 429), never after a timeout (the tool may still be working; the turn must stay bounded).
  * Answer: 2xx JSON `{content, is_error?}` is used as is; any other 2xx body is the content as text.
+ * Every connection goes through guarded-post.ts: only to addresses the DestinationPolicy allows
+ * (checked on the address connected to), no redirects, at most MAX_ANSWER_BYTES read. A refused
+ * destination is `destination_not_allowed: …`, never retried.
  */
+import type { DestinationPolicy } from "../../domain/destination-policy.ts";
 import { toolIdempotencyKey, toolSignature } from "../../domain/tool-signature.ts";
+import type { HostResolver } from "../../ports/host-resolver.ts";
 import type { ToolCall, ToolExecutor, ToolOutcome } from "../../ports/tool-executor.ts";
 import type { ToolRecord } from "../../ports/tool-registry.ts";
+import { guardedPost } from "./guarded-post.ts";
 
 export interface HttpToolExecutorOptions {
   /** Per attempt. */
@@ -16,16 +22,23 @@ export interface HttpToolExecutorOptions {
   attempts?: number;
   /** Backoff base; doubled per retry (200 ms, 400 ms) unless Retry-After says otherwise. */
   retryBaseMs?: number;
+  policy: DestinationPolicy;
+  resolver: HostResolver;
 }
 
 /** 5 s: never wait longer on a tool's Retry-After while a user watches the turn. */
 const MAX_RETRY_WAIT_MS = 5_000;
 /** 64 KiB of answer is plenty for a model to read; larger answers are cut with a note. */
 const MAX_ANSWER_CHARS = 64 * 1024;
+/** 1 MiB read from the socket at most (then the connection is dropped): bounds memory per call. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+/** The prefix of a refused call's result, read by models and clients alike. */
+export const DESTINATION_NOT_ALLOWED = "destination_not_allowed";
 
 type Attempt =
   | { kind: "answer"; outcome: Omit<ToolOutcome, "attempts"> }
-  | { kind: "retry"; reason: string; waitMs: number | null };
+  | { kind: "retry"; reason: string; waitMs: number | null }
+  | { kind: "refused"; reason: string };
 
 function answerFrom(status: number, text: string): Omit<ToolOutcome, "attempts"> {
   const cut =
@@ -45,8 +58,8 @@ function answerFrom(status: number, text: string): Omit<ToolOutcome, "attempts">
   return { content: cut, is_error: false };
 }
 
-function retryAfterMs(response: Response): number | null {
-  const seconds = Number(response.headers.get("retry-after"));
+function retryAfterMs(header: string | null): number | null {
+  const seconds = Number(header);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
 }
 
@@ -54,11 +67,15 @@ export class HttpToolExecutor implements ToolExecutor {
   readonly #timeoutMs: number;
   readonly #attempts: number;
   readonly #retryBaseMs: number;
+  readonly #policy: DestinationPolicy;
+  readonly #resolver: HostResolver;
 
   constructor(options: HttpToolExecutorOptions) {
     this.#timeoutMs = options.timeoutMs;
     this.#attempts = options.attempts ?? 3;
     this.#retryBaseMs = options.retryBaseMs ?? 200;
+    this.#policy = options.policy;
+    this.#resolver = options.resolver;
   }
 
   async execute(tool: ToolRecord, call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> {
@@ -76,6 +93,10 @@ export class HttpToolExecutor implements ToolExecutor {
         return { content: "tool call cancelled", is_error: true, attempts: attempt - 1 };
       const result = await this.#attempt(tool, call, body, signal);
       if (result.kind === "answer") return { ...result.outcome, attempts: attempt };
+      if (result.kind === "refused") {
+        const content = `${DESTINATION_NOT_ALLOWED}: the tool's URL is not an allowed destination (${result.reason})`;
+        return { content, is_error: true, attempts: attempt };
+      }
       lastReason = result.reason;
       if (result.waitMs === null || attempt === this.#attempts) {
         return { content: `tool call failed: ${lastReason}`, is_error: true, attempts: attempt };
@@ -103,45 +124,30 @@ export class HttpToolExecutor implements ToolExecutor {
       "spool-signature": toolSignature(tool.secret, Math.floor(Date.now() / 1000), body),
       "idempotency-key": toolIdempotencyKey(call.threadId, call.seq, call.toolUseId),
     };
-    let response: Response;
-    try {
-      response = await fetch(tool.url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.any([signal, timeout]),
-        redirect: "error",
-      });
-    } catch (error) {
+    const answer = await guardedPost({
+      url: tool.url,
+      headers,
+      body,
+      signal: AbortSignal.any([signal, timeout]),
+      maxBytes: MAX_ANSWER_BYTES,
+      policy: this.#policy,
+      resolver: this.#resolver,
+    });
+    if (answer.kind === "refused") return answer;
+    if (answer.kind === "failed") {
       if (signal.aborted) return { kind: "retry", reason: "cancelled", waitMs: null };
       if (timeout.aborted)
         return { kind: "retry", reason: `timed out after ${this.#timeoutMs} ms`, waitMs: null };
-      return { kind: "retry", reason: `connection failed (${String(error)})`, waitMs: 0 };
+      return { kind: "retry", reason: `connection failed (${String(answer.error)})`, waitMs: 0 };
     }
-    const text = await readText(response, signal, timeout, this.#timeoutMs);
-    if (text.kind === "failed") return { kind: "retry", reason: text.reason, waitMs: null };
-    if (response.status === 429 || response.status >= 500) {
+    const text = answer.cut ? `${answer.text}… [truncated]` : answer.text;
+    if (answer.status === 429 || answer.status >= 500) {
       return {
         kind: "retry",
-        reason: `HTTP ${response.status}: ${text.text.slice(0, 200)}`,
-        waitMs: retryAfterMs(response) ?? 0,
+        reason: `HTTP ${answer.status}: ${text.slice(0, 200)}`,
+        waitMs: retryAfterMs(answer.retryAfter) ?? 0,
       };
     }
-    return { kind: "answer", outcome: answerFrom(response.status, text.text) };
-  }
-}
-
-async function readText(
-  response: Response,
-  signal: AbortSignal,
-  timeout: AbortSignal,
-  timeoutMs: number,
-): Promise<{ kind: "text"; text: string } | { kind: "failed"; reason: string }> {
-  try {
-    return { kind: "text", text: await response.text() };
-  } catch (error) {
-    if (signal.aborted) return { kind: "failed", reason: "cancelled" };
-    if (timeout.aborted) return { kind: "failed", reason: `timed out after ${timeoutMs} ms` };
-    return { kind: "failed", reason: `answer could not be read (${String(error)})` };
+    return { kind: "answer", outcome: answerFrom(answer.status, text) };
   }
 }

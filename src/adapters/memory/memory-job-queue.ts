@@ -3,7 +3,7 @@
  * so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
-import type { JobQueue, MessageRef } from "../../ports/job-queue.ts";
+import type { DeadLetter, JobQueue, MessageRef } from "../../ports/job-queue.ts";
 import { jobId, QUEUE_NAMES, type QueueName } from "../../protocol/jobs.ts";
 
 export interface QueuedJob {
@@ -45,6 +45,18 @@ export class MemoryJobQueue implements JobQueue {
         this.#add({ queue, id, tenantId, refs: batch });
       }
     }
+  }
+
+  /** Messages set aside, by version id (a repeat keeps one, as on BullMQ). */
+  readonly deadLetters = new Map<string, DeadLetter>();
+
+  async deadLetter(entry: DeadLetter): Promise<void> {
+    const id = jobId(QUEUE_NAMES.deadLetter, entry.threadId, entry.seq, entry.rev);
+    if (!this.deadLetters.has(id)) this.deadLetters.set(id, entry);
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.deadLetters.size;
   }
 
   /** Jobs waiting, in enqueue order. */

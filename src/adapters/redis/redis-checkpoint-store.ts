@@ -2,6 +2,7 @@
  * CheckpointStore on Redis: the thread's seq counter, tail, request dedup and event logs. Every
  * write is a Lua script (scripts/) that checks the lease epoch; see keys.ts for the layout.
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { MessageRecord } from "../../domain/records.ts";
 import type {
@@ -21,6 +22,20 @@ const DELETE_BATCH = 500;
 
 function parseSeqs(list: string): number[] {
   return list.split(",").map(Number);
+}
+
+/**
+ * A tail entry as a record; nothing for an entry that is not JSON of a record (never written by
+ * Spool, but one bad entry must not make the thread's history or persistence fail for ever).
+ */
+function parseEntry(json: string): MessageRecord[] {
+  try {
+    const record = JSON.parse(json) as MessageRecord;
+    return typeof record?.seq === "number" && typeof record.rev === "number" ? [record] : [];
+  } catch {
+    // Unreadable: skipped here; it stays in Redis for an operator (docs/security.md).
+    return [];
+  }
 }
 
 export class EventLogConflictError extends Error {
@@ -107,18 +122,33 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async readTail(threadId: string): Promise<MessageRecord[]> {
     const entries = await this.redis.hvals(this.keys.tail(threadId));
-    return entries.map((json) => JSON.parse(json) as MessageRecord).sort((a, b) => a.seq - b.seq);
+    return entries.flatMap(parseEntry).sort((a, b) => a.seq - b.seq);
   }
 
   async readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null> {
     const json = await this.redis.hget(this.keys.tail(threadId), String(seq));
-    return json === null ? null : (JSON.parse(json) as MessageRecord);
+    return json === null ? null : (parseEntry(json)[0] ?? null);
   }
 
+  /**
+   * Reads the entries, keeps those at or below the given rev, and removes each only if it is still
+   * the bytes read (trim-tail-1 compares SHA-1s): the rev check happens here, in JS, because the
+   * script must not decode JSON (see its header).
+   */
   async trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number> {
     if (entries.length === 0) return 0;
-    const args = entries.flatMap((e) => [e.seq, e.rev]);
-    return Number(await runScript(this.redis, "trim-tail-1", [this.keys.tail(threadId)], args));
+    const tail = this.keys.tail(threadId);
+    const raw = await this.redis.hmgetBuffer(tail, ...entries.map((e) => String(e.seq)));
+    const args: (string | number)[] = [];
+    entries.forEach((entry, i) => {
+      const bytes = raw[i];
+      if (!bytes) return;
+      const record = parseEntry(bytes.toString("utf8"))[0];
+      if (!record || record.rev > entry.rev) return;
+      args.push(entry.seq, createHash("sha1").update(bytes).digest("hex"));
+    });
+    if (args.length === 0) return 0;
+    return Number(await runScript(this.redis, "trim-tail-1", [tail], args));
   }
 
   async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {

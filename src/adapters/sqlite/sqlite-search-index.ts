@@ -12,7 +12,7 @@ import {
   type KeywordCandidate,
   type SemanticCandidate,
 } from "../../domain/search-fusion.ts";
-import { highlightSnippet } from "../../domain/search-snippet.ts";
+import { highlightSnippet, MAX_SNIPPET_SCAN_CHARS } from "../../domain/search-snippet.ts";
 import { queryStems, termCoverageMatcher } from "../../domain/search-text.ts";
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from "../../ports/search.ts";
 import type { SqliteDb, SqlValue } from "./database.ts";
@@ -252,7 +252,9 @@ export class SqliteSearchIndex implements SearchIndex {
     if (keys.length === 0) return new Map();
     const rows = this.#db
       .prepare(
-        `SELECT d.doc_key, d.thread_id, d.seq, d.role, d.block_type, d.text, d.created_at
+        // substr: rows written before MAX_INDEXED_CHARS may be megabytes; snippets read the head.
+        `SELECT d.doc_key, d.thread_id, d.seq, d.role, d.block_type,
+                substr(d.text, 1, ${MAX_SNIPPET_SCAN_CHARS + 1}) AS text, d.created_at
          FROM json_each(?) AS k CROSS JOIN search_docs AS d ON d.doc_key = k.value
          WHERE d.tenant_id = ?`,
       )
