@@ -58,7 +58,12 @@ export function buildApp(services: Services, options: AppOptions) {
     // Their sends still pass the seam's checks (strings, limits, policy).
     .use(openaiRoutes(services))
     .use(anthropicRoutes(services))
-    .use(uiChatRoutes(services))
+    .use(uiChatRoutes(services));
+  // The extra plugins (the queue admin page) read their own bodies too: bull-board parses the
+  // request itself, and a body the guard had consumed would reach it empty (admin key only; the
+  // Content-Length limit above still holds).
+  for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
+  return app
     .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .use(docsRoutes())
     .use(clientPageRoutes(services))
@@ -70,8 +75,6 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(accountRoutes(services, options.onKeyRevoked))
     .use(usageRoutes(services))
     .use(internalRoutes(services));
-  for (const plugin of options.plugins ?? []) app = app.use(plugin) as typeof app;
-  return app;
 }
 
 export type SpoolApp = ReturnType<typeof buildApp>;
