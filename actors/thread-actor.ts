@@ -79,6 +79,11 @@ export class ThreadActor {
     );
   }
 
+  /** A turn is queued or running (what a draining node waits for; followers do not count). */
+  get working(): boolean {
+    return this.#mailbox.depth > 0 || this.#pending.size > 0;
+  }
+
   get busySeq(): number | null {
     return this.#runner.running?.seq ?? this.#runner.waiting?.seq ?? null;
   }

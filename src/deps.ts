@@ -24,7 +24,7 @@ import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
 import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
 import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
 import { openStores } from "./backends.ts";
-import type { Config } from "./config.ts";
+import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
 import { newId, randomToken } from "./domain/ids.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
@@ -50,6 +50,13 @@ export interface Runtime {
   redisUrl: string;
   /** Registers this node (id, internal URL) once it listens on `port`; others forward to it. */
   announce(port: number): Promise<void>;
+  /** Logs the start-up line (effective modes, never secrets). */
+  listening(server: { port: number; internalPort: number | null }, runtime: string): void;
+  /**
+   * Stops taking new turns (readiness answers 503, sends go to other nodes) and waits up to
+   * `graceMs` for running ones; true when all finished.
+   */
+  drain(graceMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -206,7 +213,7 @@ export async function createRuntime(
     announce(port) {
       if (presence) return announced; // once per runtime; later calls wait for the first
       const url = new URL(config.advertiseUrl);
-      if (config.port === 0) url.port = String(port);
+      if ((config.internal?.port ?? config.port) === 0) url.port = String(port);
       presence = new NodePresence(
         registry,
         config.nodeId,
@@ -217,6 +224,18 @@ export async function createRuntime(
       );
       announced = presence.start();
       return announced;
+    },
+    listening(server, runtimeName) {
+      logger.info("spool listening", {
+        ...describeConfig(config),
+        runtime: runtimeName,
+        url: `http://${config.host}:${server.port}`,
+        ...(server.internalPort === null ? {} : { internal_port: server.internalPort }),
+      });
+    },
+    drain(graceMs) {
+      logger.info("draining", { grace_ms: graceMs, actors: host?.size ?? 0 });
+      return host!.drain(graceMs);
     },
     async close() {
       // Leave the registry first so no command is forwarded here any more, then hand the

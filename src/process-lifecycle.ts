@@ -1,6 +1,8 @@
 /**
  * What every Spool process entry does the same way: load the configuration or exit with every
- * problem listed (code 2), and shut down once on SIGINT / SIGTERM.
+ * problem listed (code 2), and shut down once on SIGINT / SIGTERM, with a hard deadline: whatever
+ * hangs (a Redis that went away mid-shutdown retries forever), the process exits by the grace
+ * plus 10 s.
  */
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Logger } from "./ports/logger.ts";
@@ -17,13 +19,26 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-export function onShutdown(logger: Logger, close: () => Promise<void>): void {
+/** 10 s past the grace: closing stores and sockets takes well under a second when all is well. */
+export const HARD_EXIT_AFTER_GRACE_MS = 10_000;
+
+export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs = 0): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("shutting down", { signal });
-    await close();
+    logger.info("shutting down", { signal, grace_ms: graceMs });
+    const deadlineMs = graceMs + HARD_EXIT_AFTER_GRACE_MS;
+    setTimeout(() => {
+      logger.error("shutdown deadline passed; exiting", { deadline_ms: deadlineMs });
+      process.exit(1);
+    }, deadlineMs);
+    try {
+      await close();
+    } catch (error) {
+      logger.error("shutdown failed", { error });
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

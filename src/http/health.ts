@@ -8,6 +8,11 @@ export function healthRoutes(services: Services) {
     .get(
       "/readyz",
       async ({ set }) => {
+        if (services.host.draining) {
+          // A load balancer stops sending new requests here; running answers still finish.
+          set.status = 503;
+          return { status: "draining", reason: "this node is shutting down" };
+        }
         try {
           return { status: "ready", checks: await services.readiness.check() };
         } catch (error) {

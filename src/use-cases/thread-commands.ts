@@ -78,7 +78,7 @@ export class ThreadCommands {
       requestId,
       fingerprint: sendFingerprint(body),
     };
-    const gateway = await this.deps.router.gatewayFor(thread);
+    const gateway = await this.deps.router.gatewayForSend(thread);
     const ticket = await gateway.send(command);
     return { thread, gateway, ticket, requestId };
   }
