@@ -63,6 +63,8 @@ export interface SpoolNode {
   /** Graceful stop (SIGTERM, clients told 1012); SIGKILL after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
   readonly alive: boolean;
+  /** Resolves with the exit code when the current process ends. */
+  exited(): Promise<number | null>;
 }
 
 function command(runtime: "bun" | "deno"): string[] {
@@ -201,6 +203,11 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     },
     get secretKey() {
       return secretKey;
+    },
+    async exited() {
+      const c = current();
+      await c.exited;
+      return c.exitCode;
     },
     get alive() {
       const c = current();
