@@ -5,6 +5,7 @@
  * (the core closes oversized ones with 1009). tsc checks it against src/deno-globals.d.ts.
  */
 import { createRuntime } from "./deps.ts";
+import { currentRequestFields } from "./http/request-context.ts";
 import { consoleLogger } from "./ports/logger.ts";
 import { loadConfigOrExit, onShutdown } from "./process-lifecycle.ts";
 import { type SocketEvents, type SocketRuntime, serve } from "./serve.ts";
@@ -86,7 +87,7 @@ export const denoSockets: SocketRuntime = {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = consoleLogger(config.logLevel);
+  const logger = consoleLogger(config.logLevel, currentRequestFields);
   const runtime = await createRuntime(config, logger);
   if (runtime.firstSecretKey) console.log(`secret key: ${runtime.firstSecretKey}`);
   const server = serve(runtime, denoSockets);

@@ -109,14 +109,14 @@ export function serve(
     if (separateInternal && path.startsWith(INTERNAL_PREFIX)) {
       return new Response("not found", { status: 404 });
     }
-    return handleHttp(runtime.app, request);
+    return handleHttp(runtime.app, request, services);
   };
   const internalFetch = async (request: Request) => {
     const path = new URL(request.url).pathname;
     if (!path.startsWith(INTERNAL_PREFIX) && path !== "/healthz") {
       return new Response("not found", { status: 404 });
     }
-    return handleHttp(runtime.app, request);
+    return handleHttp(runtime.app, request, services);
   };
 
   const common = {

@@ -12,6 +12,13 @@ import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { internalRoutes } from "./internal.ts";
 import { messageRoutes } from "./messages.ts";
+import {
+  noteRoute,
+  REQUEST_ID_HEADER,
+  type RequestInfo,
+  requestInfo,
+  withRequestScope,
+} from "./request-context.ts";
 import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
@@ -29,13 +36,17 @@ export function buildApp(services: Services, options: AppOptions) {
   const maxBodyBytes = services.config.limits.maxBodyBytes;
   let app = new Elysia({ normalize: false })
     .onRequest(({ request }) => {
+      const info = requestInfo(request);
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes)
-        return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger);
+        return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger, info.id);
     })
-    .onError(({ code, error }) =>
-      errorResponse(toAppError(code, error, maxBodyBytes), services.logger),
-    )
+    .onAfterHandle({ as: "global" }, ({ request, route }) => noteRoute(request, route))
+    .onError({ as: "global" }, ({ code, error, request, route }) => {
+      if (code !== "NOT_FOUND") noteRoute(request, route);
+      const appError = toAppError(code, error, maxBodyBytes);
+      return errorResponse(appError, services.logger, requestInfo(request).id);
+    })
     .use(docsRoutes())
     .use(healthRoutes(services))
     .use(threadRoutes(services))
@@ -51,7 +62,48 @@ export function buildApp(services: Services, options: AppOptions) {
 
 export type SpoolApp = ReturnType<typeof buildApp>;
 
-/** What the entry files serve: CORS preflights, then the app, with CORS headers on every answer. */
-export async function handleHttp(app: SpoolApp, request: Request): Promise<Response> {
-  return preflight(request) ?? withCors(await app.fetch(request));
+/**
+ * What the listeners serve: CORS preflights, then the app, inside the request's log scope; every
+ * answer gets CORS headers and `X-Request-Id`, and one access log line. (For a stream the
+ * duration is the time to its headers; the stream itself is counted by the stream metrics.)
+ */
+export async function handleHttp(
+  app: SpoolApp,
+  request: Request,
+  services: Services,
+): Promise<Response> {
+  const info = requestInfo(request);
+  return withRequestScope(info, async () => {
+    let response: Response;
+    try {
+      response = preflight(request) ?? (await app.fetch(request));
+    } catch (error) {
+      response = errorResponse(toAppError("UNKNOWN", error, 0), services.logger, info.id);
+    }
+    withCors(response);
+    response.headers.set(REQUEST_ID_HEADER, info.id);
+    accessLog(services, request, info, response.status);
+    return response;
+  });
+}
+
+function accessLog(services: Services, request: Request, info: RequestInfo, status: number): void {
+  const durationMs = Math.round((performance.now() - info.startedAt) * 1000) / 1000;
+  const route = info.route ?? "unmatched";
+  services.onRequestDone?.(route, request.method, status, durationMs / 1000);
+  const fields: Record<string, unknown> = {
+    method: request.method,
+    route,
+    status,
+    duration_ms: durationMs,
+    tenant: info.tenantId,
+  };
+  if (services.config.logLevel === "debug") {
+    const url = new URL(request.url);
+    fields.path = url.pathname;
+    fields.query_keys = [...new Set(url.searchParams.keys())];
+    fields.user_agent = request.headers.get("user-agent");
+    fields.content_length = request.headers.get("content-length");
+  }
+  services.logger.info("request", fields);
 }

@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
 import type { ThreadRecord } from "../ports/records.ts";
 import { InvalidRequestError, UnauthorizedError } from "../protocol/errors.ts";
+import { noteTenant } from "./request-context.ts";
 import type { Services } from "./services.ts";
 
 export function bearer(request: Request, allowQueryToken: boolean): string | null {
@@ -23,7 +24,9 @@ export async function authenticate(
 ): Promise<AuthContext> {
   const credential = bearer(request, allowQueryToken);
   if (!credential) throw new UnauthorizedError();
-  return services.tokens.authenticate(credential);
+  const auth = await services.tokens.authenticate(credential);
+  noteTenant(request, auth.tenantId);
+  return auth;
 }
 
 export function requireAdmin(services: Services, request: Request): void {

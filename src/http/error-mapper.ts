@@ -54,12 +54,15 @@ export function toAppError(code: string | number, error: unknown, maxBodyBytes: 
   }
 }
 
-export function errorResponse(error: AppError, logger: Logger): Response {
+/** The error answer; `requestId` goes into the body as `error.request_id` (API.md Operations). */
+export function errorResponse(error: AppError, logger: Logger, requestId?: string): Response {
   if (error.status >= 500 && !error.expose) {
     logger.error("request failed", { code: error.code, error: error.cause ?? error });
   }
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (error.retryAfterSeconds !== undefined)
     headers["retry-after"] = String(error.retryAfterSeconds);
-  return new Response(JSON.stringify(toErrorBody(error)), { status: error.status, headers });
+  const body = toErrorBody(error);
+  if (requestId !== undefined) body.error.request_id = requestId;
+  return new Response(JSON.stringify(body), { status: error.status, headers });
 }

@@ -27,9 +27,9 @@ export function healthRoutes(services: Services) {
     )
     .get(
       "/metrics",
-      () =>
-        new Response(services.metrics(), {
-          headers: { "content-type": "text/plain; version=0.0.4" },
+      async () =>
+        new Response(await services.metrics(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         }),
       { detail: { summary: "Prometheus metrics" } },
     )

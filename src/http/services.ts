@@ -46,6 +46,8 @@ export interface Services {
   embedder: Embedder;
   readiness: Readiness;
   logger: Logger;
-  /** Extra plugins (admin queue page) mounted by deps.ts. */
-  metrics: () => string;
+  /** The Prometheus text of this process. */
+  metrics: () => string | Promise<string>;
+  /** Called once per answered HTTP request (route template, method, status, seconds). */
+  onRequestDone?: (route: string, method: string, status: number, seconds: number) => void;
 }
