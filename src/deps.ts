@@ -16,6 +16,12 @@ import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
+import {
+  instrumentCatalog,
+  instrumentCheckpoint,
+  instrumentLeases,
+} from "./adapters/metrics/instrumented.ts";
+import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
 import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
 import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
 import { RedisKeys } from "./adapters/redis/keys.ts";
@@ -32,7 +38,6 @@ import { isAdminKey } from "./http/auth.ts";
 import { ConnectionRegistry } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
-import { renderMetrics } from "./metrics.ts";
 import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
@@ -96,15 +101,16 @@ export async function createRuntime(
   const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
   const firstSecretKey = await firstTenant(tenants, tokens);
 
-  const checkpoint = new RedisCheckpointStore(redis, keys);
-  const leases = new RedisLeaseStore(redis, keys);
+  const metrics = new PromMetrics();
+  const checkpoint = instrumentCheckpoint(new RedisCheckpointStore(redis, keys), metrics);
+  const leases = instrumentLeases(new RedisLeaseStore(redis, keys), metrics);
   const liveSubscriber = connectRedis(redisUrl, { name: `spool:${config.nodeId}:live` });
   connections.push(liveSubscriber);
   const live = new RedisLiveBus(redis, liveSubscriber, keys, logger);
   // A node is dead for routing once it missed a lease TTL of heartbeats (sent every renewal).
   const registry = new RedisNodeRegistry(redis, keys, config.lease.ttlMs, () => Date.now());
   const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
-  const catalog = modelCatalog(config);
+  const catalog = instrumentCatalog(modelCatalog(config), metrics);
   let host: ActorHost | null = null;
   const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
   const actorDeps: ActorDeps = {
@@ -160,6 +166,7 @@ export async function createRuntime(
           jobs,
           prefix: keys.bullPrefix(),
           bullConnection,
+          metrics,
         })
       : null;
 
@@ -172,6 +179,10 @@ export async function createRuntime(
     connectionRegistry.revokeKey(keyId),
   );
 
+  metrics.observe({
+    actors: () => host?.size ?? 0,
+    queues: () => jobs.depths(),
+  });
   const readiness = new Readiness(redis, store, jobs, config.workers === "embedded");
   const services: Services = {
     config,
@@ -192,7 +203,7 @@ export async function createRuntime(
     embedder: stores.embedder,
     readiness,
     logger,
-    metrics: () => renderMetrics({ actors: host?.size ?? 0, connections: connectionRegistry.size }),
+    metrics,
   };
   const board = await queueBoard(jobs.allQueues(), (given) => isAdminKey(config.adminKey, given));
   const app = buildApp(services, {

@@ -81,6 +81,7 @@ export function serve(
     const session = new WsSession(services, socket, auth);
     sessions.add(session);
     buffers.add(socket);
+    const closedMetric = services.metrics.streamOpened("ws");
     return {
       message(text: string, bytes: number) {
         if (bytes > config.limits.maxWsFrameBytes) {
@@ -90,6 +91,7 @@ export function serve(
       },
       drain: () => session.handleDrain(),
       close() {
+        closedMetric();
         buffers.delete(socket);
         session.handleClose();
         sessions.delete(session);

@@ -18,6 +18,7 @@ import type { Config } from "./config.ts";
 import type { CheckpointStore } from "./ports/checkpoint.ts";
 import type { LeaseStore } from "./ports/lease.ts";
 import type { Logger } from "./ports/logger.ts";
+import type { Metrics } from "./ports/metrics.ts";
 
 export interface JobWorkersInput {
   config: Config;
@@ -28,6 +29,8 @@ export interface JobWorkersInput {
   jobs: BullmqJobQueue;
   prefix: string;
   bullConnection: () => Redis;
+  /** Counts failed job attempts (the server's registry when workers are embedded). */
+  metrics?: Metrics;
 }
 
 /** The queues whose jobs follow every finished message (BullmqJobQueue's finished queues). */
@@ -50,6 +53,7 @@ export async function startJobWorkers(input: JobWorkersInput): Promise<WorkerSet
   });
   const workers = startWorkers(input.bullConnection, input.prefix, handlers, input.logger, {
     lockMs: config.jobLockMs,
+    ...(input.metrics ? { metrics: input.metrics } : {}),
   });
   await input.jobs.scheduleReaper(config.reaper.everyMs);
   return workers;

@@ -90,7 +90,7 @@ export async function handleHttp(
 function accessLog(services: Services, request: Request, info: RequestInfo, status: number): void {
   const durationMs = Math.round((performance.now() - info.startedAt) * 1000) / 1000;
   const route = info.route ?? "unmatched";
-  services.onRequestDone?.(route, request.method, status, durationMs / 1000);
+  services.metrics.httpRequest(route, request.method, status, durationMs / 1000);
   const fields: Record<string, unknown> = {
     method: request.method,
     route,

@@ -28,7 +28,7 @@ export function healthRoutes(services: Services) {
     .get(
       "/metrics",
       async () =>
-        new Response(await services.metrics(), {
+        new Response(await services.metrics.render(), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         }),
       { detail: { summary: "Prometheus metrics" } },

@@ -40,7 +40,7 @@ export async function streamResponse(
   after: Position | null,
   untilAssistantSeq: number | null,
 ): Promise<Response> {
-  const sink = new SseSink();
+  const sink = new SseSink(services.metrics);
   // The turn may end during the replay inside `follow`, before `subscription` is assigned.
   let subscription: Subscription | null = null;
   let ended = false;

@@ -12,6 +12,7 @@ import type { AuthContext } from "../domain/auth-context.ts";
 import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
+import { countDelivered } from "./stream-metrics.ts";
 import { WsCommands } from "./ws-commands.ts";
 
 export interface WsSocket {
@@ -127,6 +128,7 @@ export class WsSession {
     return {
       send: (entries: EventEntry[]) => {
         for (const entry of entries) session.#enqueue(entry.json);
+        countDelivered(session.#services.metrics, "ws", entries);
       },
       bufferedBytes: () => session.#outboxBytes + session.#socket.bufferedAmount(),
       onDrain: (callback) => session.#drainCallbacks.push(callback),
