@@ -33,6 +33,7 @@ import { openStores } from "./backends.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
 import { newId, randomToken } from "./domain/ids.ts";
+import { firstTenant } from "./first-tenant.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
 import { ConnectionRegistry } from "./http/connection-registry.ts";
@@ -63,13 +64,6 @@ export interface Runtime {
    */
   drain(graceMs: number): Promise<boolean>;
   close(): Promise<void>;
-}
-
-async function firstTenant(tenants: TenantStore, tokens: TokenService): Promise<string | null> {
-  if ((await tenants.countTenants()) > 0) return null;
-  const tenant = { id: newId("ten"), name: "default", created_at: Date.now() };
-  await tenants.createTenant(tenant);
-  return (await tokens.createSecretKey(tenant.id)).key;
 }
 
 export async function createRuntime(
