@@ -145,8 +145,8 @@ export class MessageWriter {
     this.log.forget(seq);
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
+    // Its finished jobs (backfill, embed) are enqueued by the persist job, once it is stored.
     this.#persist.push([this.#ref(record)]);
-    await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(record)]);
     return record;
   }
 
@@ -175,8 +175,7 @@ export class MessageWriter {
       throw new UnavailableError("This thread moved to another node.");
     }
     this.context.put(current);
-    await this.deps.jobs.enqueuePersist([this.#ref(current)]);
-    await this.deps.jobs.enqueueFinished(this.thread.tenant_id, [this.#ref(current)]);
+    await this.deps.jobs.enqueuePersist([this.#ref(current)]); // then its finished jobs
   }
 
   /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */

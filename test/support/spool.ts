@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createRuntime, type Runtime } from "../../src/deps.ts";
-import { silentLogger } from "../../src/ports/logger.ts";
+import { type Logger, silentLogger } from "../../src/ports/logger.ts";
 import { type BunServer, serveBun } from "../../src/serve-bun.ts";
 import { freshPrefix, testRedis } from "./redis.ts";
 
@@ -38,7 +38,10 @@ export interface TestSpool {
   close(): Promise<void>;
 }
 
-export async function startSpool(env: Record<string, string> = {}): Promise<TestSpool> {
+export async function startSpool(
+  env: Record<string, string> = {},
+  logger: Logger = silentLogger,
+): Promise<TestSpool> {
   const redis = await testRedis();
   const dataDir = mkdtempSync(join(tmpdir(), "spool-test-"));
   const prefix = freshPrefix("spool");
@@ -51,7 +54,7 @@ export async function startSpool(env: Record<string, string> = {}): Promise<Test
     NODE_ID: `node-${prefix.slice(-8)}`,
     ...env,
   });
-  const runtime = await createRuntime(config, silentLogger);
+  const runtime = await createRuntime(config, logger);
   const secretKey = runtime.firstSecretKey!;
   const servers: BunServer[] = [];
   const call: TestSpool["call"] = (method, path, body, key = secretKey, headers = {}) =>
