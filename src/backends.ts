@@ -4,7 +4,6 @@
  * embedder; at scale: MongoDB, Meilisearch, OpenAI / Mistral embeddings. Models: model-catalog.ts
  * (kept apart so a worker process does not load the provider SDKs).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BuiltinEmbedder } from "./adapters/embed/builtin-embedder.ts";
 import { OpenAiEmbedder } from "./adapters/embed/openai-embedder.ts";
@@ -25,6 +24,7 @@ import type { SearchIndex } from "./ports/search.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import type { ThreadStore } from "./ports/thread-store.ts";
 import type { ToolRegistry } from "./ports/tool-registry.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 
 export interface Stores {
   store: ThreadStore;
@@ -66,7 +66,7 @@ async function searchIndex(
 }
 
 export async function openStores(config: Config): Promise<Stores> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const embedder = await makeEmbedder(config);
   if (config.mongo) {
     const mongo = await connectMongo(config.mongo.url, config.mongo.database);

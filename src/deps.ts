@@ -3,7 +3,6 @@
  * module that knows which backend sits behind which port; actors, workers and routes see ports.
  */
 
-import { mkdirSync } from "node:fs";
 import type { Redis } from "ioredis";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
@@ -43,6 +42,7 @@ import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
@@ -71,7 +71,7 @@ export async function createRuntime(
   logger: Logger,
   extra: Partial<AppOptions> = {},
 ): Promise<Runtime> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const embedded = config.redis.url ? null : await startEmbeddedRedis(config.dataDir);
   const redisUrl = config.redis.url ?? embedded!.url;
   const redis = connectRedis(redisUrl, { name: `spool:${config.nodeId}` });

@@ -75,3 +75,32 @@ export function queryStems(query: string): string[] {
   const content = all.filter((w) => !STOP_WORDS.has(w));
   return [...new Set((content.length > 0 ? content : all).map(lightStem))];
 }
+
+/** foldCase with a fast path: most chat text is ASCII, which needs no Unicode normalization. */
+function foldFast(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range test is the point
+  return /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : foldCase(text);
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Counts the share of `stems` (a query's, from queryStems) that begin a word of a text, 0–1 (0
+ * for no stems). One compiled pattern per query, one pass per text: a per-word stemming of every
+ * candidate measured 20 ms a query for 200 short messages, this ~1 ms. Prefix matching counts a
+ * word form the light stemmer would have folded ("deploy" in "deployed"), and longer stems are
+ * tried first so "runner" is not taken for "run".
+ */
+export function termCoverageMatcher(stems: readonly string[]): (text: string) => number {
+  if (stems.length === 0) return () => 0;
+  const alternatives = [...stems].sort((a, b) => b.length - a.length).map(escapeRegex);
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join("|")})`, "gu");
+  return (text) => {
+    const found = new Set<string>();
+    for (const match of foldFast(text).matchAll(pattern)) {
+      found.add(match[0]);
+      if (found.size === stems.length) break;
+    }
+    return found.size / stems.length;
+  };
+}

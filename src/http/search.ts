@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { Elysia, t } from "elysia";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { intField } from "../domain/cursor.ts";
+import { DEFAULT_SEMANTIC_RATIO } from "../domain/search-fusion.ts";
 import type { SearchQuery } from "../ports/search.ts";
 import { InvalidRequestError } from "../protocol/errors.ts";
 import { authenticate, effectiveEndUser, loadThread } from "./auth.ts";
@@ -14,7 +15,6 @@ import { parseIncludeTools, parseLimit } from "./query.ts";
 import type { Services } from "./services.ts";
 
 /** Meilisearch's own default, and a fair mix: exact terms and paraphrases both surface. */
-export const DEFAULT_SEMANTIC_RATIO = 0.5;
 const SEARCH_LIMIT_DEFAULT = 20;
 const SEARCH_LIMIT_MAX = 100;
 const MAX_QUERY_CHARS = 1000;
@@ -117,7 +117,8 @@ export function searchRoutes(services: Services) {
   const detail = {
     summary: "Hybrid search over messages",
     description:
-      "Keyword (BM25) and semantic (embeddings) rankings fused by reciprocal rank; semantic_ratio 0 is " +
+      "Keyword (BM25) and semantic (embeddings) evidence fused into one relevance score with a floor, " +
+      "so a query that nothing answers returns no hits; semantic_ratio 0 is " +
       `keyword only, 1 semantic only (default ${DEFAULT_SEMANTIC_RATIO}). Snippets are HTML-escaped with ` +
       "<mark>…</mark> around matches. include=tools also searches tool calls and results.",
   };

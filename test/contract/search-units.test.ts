@@ -13,8 +13,9 @@ import { matchExpression } from "../../src/adapters/sqlite/search-fts.ts";
 import { Int8VectorMatrix } from "../../src/adapters/sqlite/search-kernel.ts";
 import { TenantVectors } from "../../src/adapters/sqlite/search-tenant-vectors.ts";
 import { messageToSearchDocuments } from "../../src/domain/search-documents.ts";
-import { fuseByReciprocalRank, RRF_K } from "../../src/domain/search-fusion.ts";
+import { fuseByScore } from "../../src/domain/search-fusion.ts";
 import { highlightSnippet } from "../../src/domain/search-snippet.ts";
+import { queryStems, termCoverageMatcher } from "../../src/domain/search-text.ts";
 import { contractEmbedder } from "./search-index.contract.ts";
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
@@ -91,21 +92,59 @@ describe("messageToSearchDocuments", () => {
   });
 });
 
-describe("fuseByReciprocalRank", () => {
-  test("ratio 0 and 1 keep one ranking, in its order", () => {
-    expect(fuseByReciprocalRank(["a", "b"], ["c"], 0).map((f) => f.key)).toEqual(["a", "b"]);
-    expect(fuseByReciprocalRank(["a", "b"], ["c", "a"], 1).map((f) => f.key)).toEqual(["c", "a"]);
+describe("fuseByScore", () => {
+  const params = { bm25Half: 2, cosineFloor: 0.5, minScore: 0.4 };
+  const kw = (key: string, coverage: number, bm25 = 1) => ({ key, coverage, bm25 });
+  const sem = (key: string, cosine: number) => ({ key, cosine });
+
+  test("ratio 0 and 1 keep one side's evidence, best first", () => {
+    const keyword = [kw("a", 1, 5), kw("b", 1, 1)];
+    const semantic = [sem("c", 0.9)];
+    expect(fuseByScore(keyword, semantic, 0, params).map((f) => f.key)).toEqual(["a", "b"]);
+    expect(
+      fuseByScore(keyword, [sem("c", 0.9), sem("a", 0.8)], 1, params).map((f) => f.key),
+    ).toEqual(["c", "a"]);
   });
 
-  test("between, agreement wins and scores follow the formula", () => {
-    const fused = fuseByReciprocalRank(["a", "b", "c"], ["c", "d", "b"], 0.5);
-    expect(fused[0]?.key).toBe("c");
-    expect(fused[0]?.score).toBeCloseTo(0.5 / (RRF_K + 3) + 0.5 / (RRF_K + 1));
-    expect(new Set(fused.map((f) => f.key)).size).toBe(4);
+  test("evidence under the floor is no hit: a weak neighbour or a one-word match of a long query", () => {
+    expect(fuseByScore([], [sem("x", 0.5), sem("y", 0.6)], 1, params)).toEqual([]);
+    expect(fuseByScore([kw("x", 0.25, 9)], [], 0, params)).toEqual([]);
+    expect(fuseByScore([kw("x", 0.25, 9)], [sem("x", 0.55)], 0.6, params)).toEqual([]);
+  });
+
+  test("agreement of both sides wins and the score follows the formula", () => {
+    const fused = fuseByScore([kw("a", 1, 2), kw("b", 1, 2)], [sem("b", 0.9)], 0.5, params);
+    expect(fused[0]?.key).toBe("b");
+    const keywordPart = 0.5 * (0.9 + 0.1 * (2 / (2 + 2)));
+    expect(fused[0]?.score).toBeCloseTo(keywordPart + 0.5 * ((0.9 - 0.5) / 0.5));
+    expect(fused[1]?.score).toBeCloseTo(keywordPart);
+  });
+
+  test("coverage outranks BM25; BM25 breaks ties of equal coverage", () => {
+    const fused = fuseByScore([kw("rare", 0.5, 20), kw("all", 1, 1), kw("all2", 1, 3)], [], 0, {
+      ...params,
+      minScore: 0,
+    });
+    expect(fused.map((f) => f.key)).toEqual(["all2", "all", "rare"]);
   });
 
   test("ties break on the key", () => {
-    expect(fuseByReciprocalRank([2, 1], [1, 2], 0.5).map((f) => f.key)).toEqual([1, 2]);
+    expect(fuseByScore([kw("2", 1), kw("1", 1)], [], 0, params).map((f) => f.key)).toEqual([
+      "1",
+      "2",
+    ]);
+  });
+});
+
+describe("termCoverageMatcher", () => {
+  test("counts the query's distinct content stems that begin a word of the text", () => {
+    const cover = (q: string, text: string) => termCoverageMatcher(queryStems(q))(text);
+    expect(cover("deploying the clusters", "We DEPLOYED one cluster")).toBe(1);
+    expect(cover("dinosaur fossils museum", "a new art museum")).toBeCloseTo(1 / 3);
+    expect(cover("museum", "the amuseum")).toBe(0); // inside a word is no match
+    expect(cover("café", "the Cafe on the corner")).toBe(1); // folded like the index
+    expect(cover("a.b", "axb")).toBe(0); // query text is never a pattern
+    expect(termCoverageMatcher([])("anything")).toBe(0);
   });
 });
 

@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { openSqlite } from "../../src/adapters/sqlite/database.ts";
 import { SqliteSearchIndex } from "../../src/adapters/sqlite/sqlite-search-index.ts";
 import type { SearchDocument } from "../../src/ports/search.ts";
+
+const NO_FLOOR = { bm25Half: 2, cosineFloor: -1, minScore: 0 };
+
 import { contractEmbedder, searchIndexContract } from "./search-index.contract.ts";
 
 searchIndexContract("sqlite", async (embedder) => {
@@ -61,8 +64,9 @@ describe("SqliteSearchIndex on a shared file", () => {
 
   test("writes of one handle are seen by the other's vector cache at its next search", async () => {
     const [dbA, dbB] = [await openSqlite(path), await openSqlite(path)];
-    const a = new SqliteSearchIndex(dbA, { embedder });
-    const b = new SqliteSearchIndex(dbB, { embedder });
+    // These tests are about the cache, not relevance: no floor, so every vector neighbour counts.
+    const a = new SqliteSearchIndex(dbA, { embedder, fusion: NO_FLOOR });
+    const b = new SqliteSearchIndex(dbB, { embedder, fusion: NO_FLOOR });
     await a.index([await doc("thr_1", "the car will not start")]);
     expect(await semantic(b, "automobile")).toEqual(["thr_1"]);
     await a.index([await doc("thr_2", "my vehicle broke down")]);
@@ -76,7 +80,7 @@ describe("SqliteSearchIndex on a shared file", () => {
   test("opening with another embedder drops the old vectors, keeps the text", async () => {
     const db = await openSqlite(path);
     const other = { name: "other-embedder", dimensions: embedder.dimensions };
-    const index = new SqliteSearchIndex(db, { embedder: other });
+    const index = new SqliteSearchIndex(db, { embedder: other, fusion: NO_FLOOR });
     expect(await semantic(index, "automobile")).toEqual([]);
     const keyword = await index.search({
       tenantId: "ten_shared",

@@ -203,4 +203,37 @@ describe("queue admin page", () => {
     const api = await spool.call("GET", "/admin/queues/api/queues", undefined, ADMIN_KEY);
     expect(api.status).toBe(200);
   });
+
+  test("a cross-site or form post with the browser's Basic credentials cannot change queues", async () => {
+    const basic = `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString("base64")}`;
+    const listed = (await (
+      await spool.call("GET", "/admin/queues/api/queues", undefined, ADMIN_KEY)
+    ).json()) as { queues: { name: string; isPaused: boolean }[] };
+    const queue = encodeURIComponent(listed.queues[0]!.name);
+    const path = `/admin/queues/api/queues/${queue}/pause`;
+    const attempts: Record<string, string>[] = [
+      { authorization: basic, origin: "https://evil.example", "content-type": "application/json" },
+      { authorization: basic, "sec-fetch-site": "cross-site", "content-type": "application/json" },
+      { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+      { authorization: basic, "content-type": "text/plain" },
+    ];
+    for (const headers of attempts) {
+      const response = await spool.call("PUT", path, "{}", "x", headers);
+      expect(response.status).toBe(403);
+    }
+    const sameOrigin = await spool.call("PUT", path, "{}", "x", {
+      authorization: basic,
+      origin: "http://localhost",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(sameOrigin.status).toBe(200);
+    // the same-origin call did pause it; resume so later tests see running queues
+    const resumed = await spool.call(
+      "PUT",
+      `/admin/queues/api/queues/${queue}/resume`,
+      "{}",
+      ADMIN_KEY,
+    );
+    expect(resumed.status).toBe(200);
+  });
 });

@@ -4,6 +4,9 @@
  * too (the browser asks once, then sends it with every asset and API call). The board is its own
  * Elysia app reached through one guarded route: the guard sees every path under the prefix, and the
  * page's one external link (a Google font) is dropped so the page loads with no internet.
+ * Because a browser re-sends Basic credentials by itself, a page on another site could make it post
+ * to the board's API (CSRF); a state-changing request that a browser marks as cross-site, or sends
+ * as a form, is refused.
  */
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
@@ -20,6 +23,9 @@ export async function queueBoard(queues: Queue[], check: (secret: string) => boo
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter });
   const board = await serverAdapter.registerPlugin();
   const serve = async (request: Request): Promise<Response> => {
+    if (crossSiteWrite(request)) {
+      return new Response("cross-site requests may not change queues", { status: 403 });
+    }
     if (!authorized(request, check)) {
       return new Response("admin key required", {
         status: 401,
@@ -34,6 +40,19 @@ export async function queueBoard(queues: Queue[], check: (secret: string) => boo
   return new Elysia({ name: "queue-board" })
     .all(QUEUE_BOARD_PATH, ({ request }) => serve(request), { detail: { hide: true } })
     .all(`${QUEUE_BOARD_PATH}/*`, ({ request }) => serve(request), { detail: { hide: true } });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** What an HTML form can send without a CORS preflight; the board's own UI sends JSON. */
+const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i;
+
+function crossSiteWrite(request: Request): boolean {
+  if (SAFE_METHODS.has(request.method)) return false;
+  const site = request.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") return true;
+  const origin = request.headers.get("origin");
+  if (origin && origin !== new URL(request.url).origin) return true;
+  return FORM_TYPES.test(request.headers.get("content-type") ?? "");
 }
 
 function authorized(request: Request, check: (secret: string) => boolean): boolean {

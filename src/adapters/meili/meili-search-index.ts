@@ -66,6 +66,15 @@ function toMeiliDocument(doc: SearchDocument): MeiliDocument {
   };
 }
 
+/**
+ * Meilisearch's `_rankingScore` (0–1, hybrid or not) under which a hit is not relevant: the same
+ * contract as the embedded index's floor (domain/search-fusion.ts). Its scale is Meilisearch's
+ * own, so the value is not the embedded one; 0.5 keeps one-term keyword matches of short queries
+ * and drops vector neighbours that share nothing. The search contract suite checks the semantics
+ * (an unrelated query returns nothing) wherever MEILI_URL is set.
+ */
+export const MEILI_RANKING_SCORE_THRESHOLD = 0.5;
+
 export class MeiliSearchIndex implements SearchIndex {
   readonly #client: Meilisearch;
   readonly #index: Index<MeiliDocument>;
@@ -152,6 +161,8 @@ export class MeiliSearchIndex implements SearchIndex {
       limit: limit + 1,
       attributesToRetrieve: ["thread_id", "seq", "role", "block_type", "text", "created_at"],
       showRankingScore: true,
+      // The port's relevance floor: Meilisearch drops hits scoring under it (see the constant).
+      rankingScoreThreshold: MEILI_RANKING_SCORE_THRESHOLD,
       ...(ratio > 0 && vector
         ? { hybrid: { embedder: MEILI_EMBEDDER, semanticRatio: ratio }, vector: Array.from(vector) }
         : {}),

@@ -1,12 +1,19 @@
 /**
  * The embedded search index (ports/search.ts): FTS5 BM25 for keywords, a brute-force cosine scan
- * of an in-memory int8 matrix per tenant for vectors (search-vector-cache.ts), fused by reciprocal
- * rank. Lives in the message store's SQLite file; `close` leaves the database open (it is shared).
+ * of an in-memory int8 matrix per tenant for vectors (search-vector-cache.ts), fused by score
+ * with a relevance floor (domain/search-fusion.ts). Lives in the message store's SQLite file; `close` leaves the database open (it is shared).
  * Each ranking is cut at SEARCH_WINDOW before fusion, whatever the page asked for, so a page never
  * depends on the page size: fused positions are fixed for a fixed index.
  */
-import { fuseByReciprocalRank } from "../../domain/search-fusion.ts";
+import {
+  DEFAULT_FUSION,
+  type FusionParams,
+  fuseByScore,
+  type KeywordCandidate,
+  type SemanticCandidate,
+} from "../../domain/search-fusion.ts";
 import { highlightSnippet } from "../../domain/search-snippet.ts";
+import { queryStems, termCoverageMatcher } from "../../domain/search-text.ts";
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from "../../ports/search.ts";
 import type { SqliteDb, SqlValue } from "./database.ts";
 import { documentScope, matchExpression, scopeToken } from "./search-fts.ts";
@@ -18,6 +25,11 @@ import { DEFAULT_CACHE_BYTES, VectorCache, vectorToBlob } from "./search-vector-
  * grows (FTS5 LIMIT 1000 measured 2x LIMIT 200 at p50 on 100k documents).
  */
 export const SEARCH_WINDOW = 200;
+/**
+ * How much of a document the keyword coverage reads: a match deeper in a long message still
+ * ranks by BM25, but the word-share count stays bounded work per candidate.
+ */
+const COVERAGE_TEXT_CHARS = 8_000;
 /** Deletions kept in the log per tenant (in versions); an older cache reloads from scratch. */
 const DELETION_LOG_VERSIONS = 10_000;
 
@@ -26,6 +38,8 @@ export interface SqliteSearchIndexOptions {
   embedder: { name: string; dimensions: number };
   /** Memory budget of the per-process vector cache, bytes. */
   cacheBytes?: number;
+  /** Relevance floors and saturation of the fusion (the tuned defaults unless evaluating). */
+  fusion?: FusionParams;
 }
 
 type HitRow = Record<string, SqlValue>;
@@ -34,9 +48,11 @@ export class SqliteSearchIndex implements SearchIndex {
   readonly #db: SqliteDb;
   readonly #dims: number;
   readonly #cache: VectorCache;
+  readonly #fusion: FusionParams;
 
   constructor(db: SqliteDb, options: SqliteSearchIndexOptions) {
     this.#db = db;
+    this.#fusion = options.fusion ?? DEFAULT_FUSION;
     this.#dims = options.embedder.dimensions;
     migrateSearchSchema(db);
     this.#adoptVectorSpace(`${options.embedder.name}/${options.embedder.dimensions}`);
@@ -146,11 +162,8 @@ export class SqliteSearchIndex implements SearchIndex {
   async search(query: SearchQuery): Promise<{ hits: SearchHit[]; hasMore: boolean }> {
     const limit = Math.max(1, Math.floor(query.limit));
     const offset = Math.max(0, Math.floor(query.offset));
-    // Without a query vector (embedder down, not configured) the search degrades to keywords.
-    const ratio = query.vector ? Math.min(1, Math.max(0, query.semanticRatio)) : 0;
-    const keyword = ratio < 1 ? this.#keywordRanking(query) : [];
-    const semantic = ratio > 0 && query.vector ? this.#semanticRanking(query, query.vector) : [];
-    const fused = fuseByReciprocalRank(keyword, semantic, ratio);
+    const { keyword, semantic, ratio } = this.candidates(query);
+    const fused = fuseByScore(keyword, semantic, ratio, this.#fusion);
     const page = fused.slice(offset, offset + limit);
     const rows = this.#rowsByKey(
       query.tenantId,
@@ -163,6 +176,22 @@ export class SqliteSearchIndex implements SearchIndex {
       if (row) hits.push(this.#toHit(row, item.score, query.q));
     }
     return { hits, hasMore: fused.length > offset + limit };
+  }
+
+  /**
+   * Both rankings before fusion, each cut at SEARCH_WINDOW (public for scripts/eval-search.ts,
+   * which tunes the fusion on them). Without a query vector (embedder down, not configured) the
+   * search degrades to keywords.
+   */
+  candidates(query: SearchQuery): {
+    keyword: KeywordCandidate<number>[];
+    semantic: SemanticCandidate<number>[];
+    ratio: number;
+  } {
+    const ratio = query.vector ? Math.min(1, Math.max(0, query.semanticRatio)) : 0;
+    const keyword = ratio < 1 ? this.#keywordRanking(query) : [];
+    const semantic = ratio > 0 && query.vector ? this.#semanticRanking(query, query.vector) : [];
+    return { keyword, semantic, ratio };
   }
 
   /** SQL conditions on `search_docs d` for the query's filters. */
@@ -188,7 +217,7 @@ export class SqliteSearchIndex implements SearchIndex {
    * ORDER BY must name `rank` alone: a second key makes SQLite sort every match itself (5x slower,
    * measured). Ties keep FTS5's order, which is fixed for a fixed index.
    */
-  #keywordRanking(query: SearchQuery): number[] {
+  #keywordRanking(query: SearchQuery): KeywordCandidate<number>[] {
     const scope: string[] = [];
     if (query.endUserId !== undefined) scope.push(scopeToken("u", query.endUserId));
     if (query.threadId !== undefined) scope.push(scopeToken("h", query.threadId));
@@ -197,19 +226,26 @@ export class SqliteSearchIndex implements SearchIndex {
     const filters = this.#filters(query);
     const rows = this.#db
       .prepare(
-        `SELECT d.doc_key FROM search_fts CROSS JOIN search_docs AS d ON d.doc_key = search_fts.rowid
+        `SELECT d.doc_key, search_fts.rank AS rank, substr(d.text, 1, ${COVERAGE_TEXT_CHARS}) AS text
+         FROM search_fts CROSS JOIN search_docs AS d ON d.doc_key = search_fts.rowid
          WHERE search_fts MATCH ? AND ${filters.sql} ORDER BY search_fts.rank LIMIT ?`,
       )
       .all(match, ...filters.params, SEARCH_WINDOW);
-    return rows.map((row) => Number(row.doc_key));
+    // FTS5's rank is bm25() negated (more negative is better).
+    const coverage = termCoverageMatcher(queryStems(query.q));
+    return rows.map((row) => ({
+      key: Number(row.doc_key),
+      bm25: -Number(row.rank),
+      coverage: coverage(String(row.text)),
+    }));
   }
 
-  #semanticRanking(query: SearchQuery, vector: Float32Array): number[] {
+  #semanticRanking(query: SearchQuery, vector: Float32Array): SemanticCandidate<number>[] {
     if (vector.length !== this.#dims) {
       throw new Error(`query vector has ${vector.length} dims, not ${this.#dims}`);
     }
     const nearest = this.#cache.current(query.tenantId).nearest(vector, query, SEARCH_WINDOW);
-    return nearest.map((item) => item.key);
+    return nearest.map((item) => ({ key: item.key, cosine: item.score }));
   }
 
   #rowsByKey(tenantId: string, keys: number[]): Map<number, HitRow> {
