@@ -7,6 +7,7 @@
  * client must know the answer broke off, and `incomplete` reasons name deliberate stops.
  */
 
+import { estimateTokens } from "../src/domain/tokens.ts";
 import {
   type ModelProvider,
   ModelProviderError,
@@ -36,6 +37,14 @@ export interface GenerationResult {
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
+  /** What the prompt is estimated to cost, for when the provider reported no usage (a cancel). */
+  estimatedInputTokens: number;
+}
+
+/** The prompt's size by Spool's own estimate: system plus every context message. */
+export function estimateInputTokens(request: Omit<ModelRequest, "signal">): number {
+  const system = request.system ? estimateTokens([{ type: "text", text: request.system }]) : 0;
+  return request.messages.reduce((n, m) => n + estimateTokens(m.content), system);
 }
 
 export interface GenerationInput {
@@ -113,13 +122,13 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
         mapper.apply(part);
       }
       mapper.closeOpenBlocks();
-      if (input.signal.aborted) return ended(mapper, "incomplete", "cancelled");
-      if (mapper.stop === "max_tokens") return ended(mapper, "incomplete", "max_tokens");
-      return ended(mapper, "completed", mapper.stop ?? "end_turn");
+      if (input.signal.aborted) return ended(input, mapper, "incomplete", "cancelled");
+      if (mapper.stop === "max_tokens") return ended(input, mapper, "incomplete", "max_tokens");
+      return ended(input, mapper, "completed", mapper.stop ?? "end_turn");
     } catch (error) {
       if (input.signal.aborted) {
         mapper.closeOpenBlocks();
-        return ended(mapper, "incomplete", "cancelled");
+        return ended(input, mapper, "incomplete", "cancelled");
       }
       const providerError =
         error instanceof ModelProviderError
@@ -131,7 +140,7 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
       }
       mapper.closeOpenBlocks();
       return {
-        ...ended(mapper, "failed", null),
+        ...ended(input, mapper, "failed", null),
         error: {
           code: `provider_${providerError.kind}`,
           message: `${FAILURE_TEXT[providerError.kind]} ${providerError.message}`,
@@ -142,9 +151,12 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
 }
 
 function ended(
+  input: GenerationInput,
   mapper: PartMapper,
   status: GenerationResult["status"],
   stopReason: StopReason | null,
 ): GenerationResult {
-  return { status, stopReason, usage: mapper.finalUsage(), error: null };
+  const usage = mapper.finalUsage();
+  const estimatedInputTokens = usage ? usage.input_tokens : estimateInputTokens(input.request);
+  return { status, stopReason, usage, error: null, estimatedInputTokens };
 }

@@ -34,6 +34,8 @@ export interface Settlement {
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
+  /** The prompt's estimated size, used when `usage` is null (input_tokens is never left 0). */
+  estimatedInputTokens?: number;
 }
 
 export class MessageWriter {
@@ -116,8 +118,9 @@ export class MessageWriter {
       content,
       status: outcome.status,
       stop_reason: outcome.stopReason,
+      // No provider count (a cancel, a failure): the prompt by estimate, the output from the log.
       usage: outcome.usage ?? {
-        input_tokens: 0,
+        input_tokens: outcome.estimatedInputTokens ?? 0,
         output_tokens: estimateTokens(content),
         estimated: true,
       },

@@ -17,6 +17,7 @@ import {
   SendBodySchema,
   ToolResultBodySchema,
 } from "../protocol/requests.ts";
+import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import type { Services } from "./services.ts";
@@ -49,9 +50,13 @@ async function send(
   if (body.stream)
     return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
   await ticket.settled;
+  const answerSeq = await finalAssistantSeq(
+    (seq) => services.history.message(thread.id, seq),
+    ticket.assistantSeq,
+  );
   return {
     user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
-    assistant_message: await messageOrThrow(services, thread.id, ticket.assistantSeq),
+    assistant_message: await messageOrThrow(services, thread.id, answerSeq),
   };
 }
 
