@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort } from "./redis.ts";
+import { tie } from "./tied-process.ts";
 
 export const NODE_ADMIN_KEY = "adm_node_test_key";
 const ROOT = resolve(import.meta.dir, "../..");
@@ -170,6 +171,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     });
     child = proc;
     track(proc);
+    tie(proc);
     if (options.onLog) void readLines(proc.stderr as ReadableStream<Uint8Array>, options.onLog);
     void watchStdout(proc, (key) => {
       if (!secretKey) secretKey = key;

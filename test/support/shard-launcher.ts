@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort, freshPrefix } from "./redis.ts";
+import { tie } from "./tied-process.ts";
 
 export const LAUNCH_ADMIN_KEY = "adm_launch_key";
 
@@ -104,7 +105,7 @@ export class ShardLauncher {
       stdout: "pipe",
       stderr: "inherit",
     });
-    node.process = child;
+    node.process = tie(child);
     if (first) this.secretKey = await secretLine(child);
     else void drain(child);
     await waitHealthy(node.url);
