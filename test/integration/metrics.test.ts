@@ -105,9 +105,9 @@ test("requests, turns, tokens, first tokens, checkpoints, leases and streams are
   expect(delta("spool_checkpoint_write_duration_seconds_count")).toBeGreaterThan(0);
   expect(delta("spool_leases_taken_total")).toBeGreaterThanOrEqual(1);
   expect(delta("spool_stream_events_delivered_total", { transport: "sse" })).toBeGreaterThan(5);
-  expect(sampleValue(after, "spool_stream_connections", { transport: "sse" })).toBeGreaterThanOrEqual(
-    1,
-  );
+  expect(
+    sampleValue(after, "spool_stream_connections", { transport: "sse" }),
+  ).toBeGreaterThanOrEqual(1);
   expect(sampleValue(after, "spool_actors")).toBeGreaterThanOrEqual(1);
 });
 
