@@ -165,7 +165,8 @@ export function loadConfig(env: Env = process.env): Config {
     // 30 s: most answers finish well within it; orchestrators (Kubernetes) wait 30 s by default.
     shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000),
     // 120 s: an idle keep-alive socket is reclaimed; SSE (15 s pings) and WS (pings) stay open.
-    httpIdleTimeoutS: r.int("HTTP_IDLE_TIMEOUT_S", 120, 10, 255),
+    // At least 30 s: twice the SSE ping interval, so a quiet stream is never cut.
+    httpIdleTimeoutS: r.int("HTTP_IDLE_TIMEOUT_S", 120, 30, 255),
     redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },
     mongo: mongoUrl ? { url: mongoUrl, database: r.str("MONGO_DB") ?? "spool" } : null,
     meili: meiliUrl

@@ -44,6 +44,9 @@ function denoSocket(ws: WebSocket, onDrain: () => void) {
   };
 }
 
+/** Deno.serve has no idle timeout to lift. */
+const noIdleTimeout = () => undefined;
+
 export const denoSockets: SocketRuntime = {
   name: "deno",
   listen(spec) {
@@ -51,28 +54,33 @@ export const denoSockets: SocketRuntime = {
     const server = Deno.serve(
       { hostname: spec.hostname, port: spec.port, onListen: () => undefined },
       async (request: Request) => {
-        const response = await spec.fetch(request, (req, open) => {
-          const { socket, response } = Deno.upgradeWebSocket(req);
-          let events: SocketEvents | null = null;
-          const adapter = denoSocket(socket, () => events?.drain());
-          socket.onopen = () => {
-            events = open(adapter);
-          };
-          socket.onmessage = (event: MessageEvent) => {
-            const data = event.data;
-            const text = typeof data === "string" ? data : new TextDecoder().decode(data);
-            const bytes = typeof data === "string" ? data.length : (data as ArrayBuffer).byteLength;
-            events?.message(text, bytes);
-          };
-          socket.onclose = () => {
-            adapter.stop();
-            events?.close();
-          };
-          socket.onerror = () => {
-            // onclose follows every error; the session is torn down there.
-          };
-          return response;
-        });
+        const response = await spec.fetch(
+          request,
+          (req, open) => {
+            const { socket, response } = Deno.upgradeWebSocket(req);
+            let events: SocketEvents | null = null;
+            const adapter = denoSocket(socket, () => events?.drain());
+            socket.onopen = () => {
+              events = open(adapter);
+            };
+            socket.onmessage = (event: MessageEvent) => {
+              const data = event.data;
+              const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+              const bytes =
+                typeof data === "string" ? data.length : (data as ArrayBuffer).byteLength;
+              events?.message(text, bytes);
+            };
+            socket.onclose = () => {
+              adapter.stop();
+              events?.close();
+            };
+            socket.onerror = () => {
+              // onclose follows every error; the session is torn down there.
+            };
+            return response;
+          },
+          noIdleTimeout,
+        );
         return response ?? new Response("expected a websocket upgrade", { status: 426 });
       },
     );

@@ -22,12 +22,22 @@ export const bunSockets: SocketRuntime = {
       port: spec.port,
       maxRequestBodySize: spec.maxRequestBodyBytes,
       idleTimeout: spec.idleTimeoutS,
-      fetch(request, srv) {
-        return spec.fetch(request, (req, open) =>
-          srv.upgrade(req, { data: { open, events: null } })
-            ? undefined
-            : new Response("expected a websocket upgrade", { status: 426 }),
+      async fetch(request, srv) {
+        let lifted = false;
+        const response = await spec.fetch(
+          request,
+          (req, open) =>
+            srv.upgrade(req, { data: { open, events: null } })
+              ? undefined
+              : new Response("expected a websocket upgrade", { status: 426 }),
+          () => {
+            lifted = true;
+            srv.timeout(request, 0);
+          },
         );
+        // The lift holds for the connection's keep-alive life otherwise: bound it again.
+        if (lifted) srv.timeout(request, spec.idleTimeoutS);
+        return response;
       },
       websocket: {
         maxPayloadLength: spec.maxWsFrameBytes,

@@ -8,6 +8,7 @@ import type { Runtime } from "./deps.ts";
 import type { AuthContext } from "./domain/auth-context.ts";
 import { handleHttp } from "./http/app.ts";
 import { authenticate } from "./http/auth.ts";
+import { setHoldOpen } from "./http/request-context.ts";
 import { WsSession, type WsSocket } from "./http/ws-session.ts";
 import { CLOSE_CODES } from "./protocol/ws-frames.ts";
 
@@ -31,7 +32,8 @@ export interface ListenSpec {
   idleTimeoutS: number;
   maxRequestBodyBytes: number;
   maxWsFrameBytes: number;
-  fetch(request: Request, upgrade: Upgrade): Promise<Response | undefined>;
+  /** `holdOpen` lifts the idle timeout for this one request (a long silent wait). */
+  fetch(request: Request, upgrade: Upgrade, holdOpen: () => void): Promise<Response | undefined>;
 }
 
 export interface Listener {
@@ -99,7 +101,8 @@ export function serve(
     };
   };
 
-  const publicFetch = async (request: Request, upgrade: Upgrade) => {
+  const publicFetch = async (request: Request, upgrade: Upgrade, lift: () => void) => {
+    setHoldOpen(request, lift);
     const path = new URL(request.url).pathname;
     if (path === WS_PATH) {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {

@@ -20,6 +20,7 @@ import {
 import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import { holdOpen } from "./request-context.ts";
 import type { Services } from "./services.ts";
 import { streamResponse, turnStart } from "./turn-stream.ts";
 
@@ -49,6 +50,7 @@ async function send(
   }
   if (body.stream)
     return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
+  holdOpen(request); // the answer may take longer than the idle timeout, with nothing to send
   await ticket.settled;
   const answerSeq = await finalAssistantSeq(
     (seq) => services.history.message(thread.id, seq),

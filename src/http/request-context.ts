@@ -19,6 +19,20 @@ export interface RequestInfo {
 }
 
 const byRequest = new WeakMap<Request, RequestInfo>();
+const holders = new WeakMap<Request, () => void>();
+
+/** Set by the listener: lifts the idle timeout for this request (see `holdOpen`). */
+export function setHoldOpen(request: Request, lift: () => void): void {
+  holders.set(request, lift);
+}
+
+/**
+ * For a route about to wait silently for longer than the idle timeout (a `stream:false` turn):
+ * the connection is kept open however long the wait. Called once the body has been read.
+ */
+export function holdOpen(request: Request): void {
+  holders.get(request)?.();
+}
 const scope = new AsyncLocalStorage<RequestInfo>();
 
 export function requestIdFrom(header: string | null): string {
