@@ -100,7 +100,10 @@ async function main(): Promise<void> {
   if (runtime.firstSecretKey) console.log(`secret key: ${runtime.firstSecretKey}`);
   const server = serve(runtime, denoSockets);
   runtime.listening(server, "deno");
-  onShutdown(logger, () => server.shutdown(), config.shutdownGraceMs);
+  onShutdown(logger, () => server.shutdown(), config.shutdownGraceMs, {
+    onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
+    exit: (code) => Deno.exit(code),
+  });
 }
 
 await main();

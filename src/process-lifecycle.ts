@@ -22,7 +22,23 @@ export function loadConfigOrExit(): Config {
 /** 10 s past the grace: closing stores and sockets takes well under a second when all is well. */
 export const HARD_EXIT_AFTER_GRACE_MS = 10_000;
 
-export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs = 0): void {
+/** How a runtime delivers signals and exits (Deno's node compatibility does neither reliably). */
+export interface ProcessHooks {
+  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  exit(code: number): never;
+}
+
+const nodeHooks: ProcessHooks = {
+  onSignal: (signal, handler) => void process.on(signal, handler),
+  exit: (code) => process.exit(code),
+};
+
+export function onShutdown(
+  logger: Logger,
+  close: () => Promise<void>,
+  graceMs = 0,
+  hooks: ProcessHooks = nodeHooks,
+): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -31,16 +47,16 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, graceMs =
     const deadlineMs = graceMs + HARD_EXIT_AFTER_GRACE_MS;
     setTimeout(() => {
       logger.error("shutdown deadline passed; exiting", { deadline_ms: deadlineMs });
-      process.exit(1);
+      hooks.exit(1);
     }, deadlineMs);
     try {
       await close();
     } catch (error) {
       logger.error("shutdown failed", { error });
-      process.exit(1);
+      hooks.exit(1);
     }
-    process.exit(0);
+    hooks.exit(0);
   };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  hooks.onSignal("SIGINT", () => void stop("SIGINT"));
+  hooks.onSignal("SIGTERM", () => void stop("SIGTERM"));
 }

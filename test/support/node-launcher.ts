@@ -70,7 +70,9 @@ export interface SpoolNode {
 
 function command(runtime: "bun" | "deno"): string[] {
   if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), "src/main.ts"];
-  return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "src/main.deno.ts"];
+  // The binary itself, not the npm bin shim (a node script): signals must reach Deno, and a
+  // killed shim would leave Deno running.
+  return [join(ROOT, "node_modules/deno/deno"), "run", "-A", "src/main.deno.ts"];
 }
 
 /** Every node this test process started: killed when it exits, however it exits. */
