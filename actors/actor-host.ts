@@ -8,10 +8,10 @@
  * as their turns end, so each lease is released the moment nothing runs on it.
  */
 
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { TimerHandle } from "../src/ports/clock.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
 import { UnavailableError } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
@@ -121,6 +121,19 @@ export class ActorHost {
       this.#activating.set(thread.id, activation);
     }
     return activation;
+  }
+
+  /**
+   * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
+   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
+   */
+  async watchOwner(thread: ThreadRecord): Promise<number | null> {
+    const local = this.local(thread.id);
+    if (local) return local.epoch;
+    const owner = await this.leases.owner(thread.id);
+    if (owner) return owner.epoch;
+    this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
+    return (await this.actorFor(thread)).epoch;
   }
 
   async stopAll(): Promise<void> {

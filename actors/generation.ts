@@ -7,6 +7,7 @@
  * client must know the answer broke off, and `incomplete` reasons name deliberate stops.
  */
 
+import { unreachable } from "../src/domain/exhaustive.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
 import {
   type ModelProvider,
@@ -89,6 +90,8 @@ class PartMapper {
       case "stop":
         this.stop = part.reason;
         return;
+      default:
+        unreachable(part, "stream part");
     }
     this.emitted++;
   }

@@ -5,9 +5,9 @@
  * a message that moves from tail to store between the two reads is then seen at least once.
  */
 import { assembleMessage } from "../src/domain/message-assembly.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import { isNewer } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { MessagePageQuery, ThreadStore } from "../src/ports/thread-store.ts";
 import type { LogEvent } from "../src/protocol/events.ts";
 import type { Message } from "../src/protocol/objects.ts";

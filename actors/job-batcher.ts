@@ -1,5 +1,5 @@
 /**
- * Hands persist jobs of one thread to the queue off the append path: an append is acknowledged
+ * Hands persist jobs of one thread to the queue (for ThreadJobs, thread-jobs.ts) off the append path: an append is acknowledged
  * once its message is in the Redis tail (durable). One enqueue is in flight at a time, and the
  * refs pushed meanwhile collapse into ONE job for the highest seq: a persist job writes every
  * settled entry of the thread's tail, and each of those refs was in the tail before that job was
@@ -20,6 +20,9 @@ export class JobBatcher {
   constructor(
     private readonly jobs: JobQueue,
     private readonly logger: Logger,
+    /** How to wait before a retry (the actor's clock; real time by default). */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   push(refs: MessageRef[]): void {
@@ -45,7 +48,7 @@ export class JobBatcher {
       } catch (error) {
         this.logger.warn("persist enqueue failed; retrying", { count: batch.length, error });
         this.#pending.unshift(...batch);
-        await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+        await this.sleep(RETRY_AFTER_MS);
       }
     }
     this.#flushing = null;

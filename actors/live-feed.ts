@@ -6,14 +6,23 @@
  * an owner change) sends that follower back to the checkpoint. While anyone follows, the owner's
  * lease is watched, so a dead owner's threads are taken over without waiting for a command.
  */
+
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { Clock, TimerHandle } from "../src/ports/clock.ts";
 import type { LiveBus, LiveEntry } from "../src/ports/live-bus.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
-import { compare, type EventEntry, endOf, type Position } from "./event-entry.ts";
-import { replayAfter } from "./replay.ts";
-import { type StreamSink, Subscription } from "./subscription.ts";
+import {
+  compare,
+  END,
+  type EventEntry,
+  endOf,
+  entryOf,
+  nextOffset,
+  type Position,
+} from "./event-entry.ts";
+import { Follower } from "./follower.ts";
+import type { StreamSink, Subscription } from "./subscription.ts";
 
 export interface LiveFeedDeps {
   live: LiveBus;
@@ -28,12 +37,9 @@ export interface LiveFeedDeps {
   watchOwner(thread: ThreadRecord): Promise<number | null>;
 }
 
-interface Follower {
-  lastFinal: boolean;
-}
-
 class ThreadFeed {
-  readonly followers = new Map<Subscription, Follower>();
+  readonly followers = new Set<Subscription>();
+  follower: Follower | null = null;
   ready: Promise<void> = Promise.resolve();
   unsubscribe: (() => void) | null = null;
   timer: TimerHandle | null = null;
@@ -48,8 +54,8 @@ class ThreadFeed {
 export function continues(position: Position, lastFinal: boolean, entries: LiveEntry[]): boolean {
   const next = entries.find((e) => compare(e, position) > 0);
   if (!next) return true;
-  if (next.seq === position.seq) return next.offset === position.offset + 1;
-  const closed = lastFinal || position.offset === endOf(0).offset;
+  if (next.seq === position.seq) return next.offset === nextOffset(position);
+  const closed = lastFinal || position.offset === END;
   return next.offset === 0 && next.seq === position.seq + 1 && closed;
 }
 
@@ -77,18 +83,7 @@ export class LiveFeeds {
     } finally {
       feed.pending--;
     }
-    const subscription = new Subscription(sink, from, this.deps.maxSubscriberBufferBytes);
-    const follower: Follower = { lastFinal: false };
-    subscription.onDelivered = (last) => {
-      follower.lastFinal = last.final;
-      onDelivered?.(last);
-    };
-    subscription.onPause = (paused) => {
-      feed.followers.delete(paused);
-      sink.onDrain(() => this.#join(feed, paused, follower));
-    };
-    this.#join(feed, subscription, follower);
-    return subscription;
+    return this.#followerOf(feed).follow(from, sink, onDelivered);
   }
 
   unfollow(threadId: string, subscription: Subscription): void {
@@ -100,7 +95,7 @@ export class LiveFeeds {
 
   closeAll(reason: "reconnect" | "done"): void {
     for (const feed of [...this.#feeds.values()]) {
-      for (const subscription of feed.followers.keys()) subscription.close(reason);
+      for (const subscription of feed.followers) subscription.close(reason);
       feed.followers.clear();
       this.#dropIfUnused(feed);
     }
@@ -121,44 +116,33 @@ export class LiveFeeds {
     return feed;
   }
 
-  #join(feed: ThreadFeed, subscription: Subscription, follower: Follower): void {
-    if (subscription.state === "closed") return;
-    feed.followers.set(subscription, follower);
-    this.#catchUp(feed, subscription);
+  /** One follower per feed: it replays from the checkpoint and attaches to the live batches. */
+  #followerOf(feed: ThreadFeed): Follower {
+    feed.follower ??= new Follower({
+      threadId: feed.thread.id,
+      replay: { checkpoint: this.deps.checkpoint, message: this.deps.message },
+      logger: this.deps.logger,
+      maxSubscriberBufferBytes: this.deps.maxSubscriberBufferBytes,
+      lastSeq: async () => (await this.deps.checkpoint.lastSeq(feed.thread.id)) ?? 0,
+      attach: (subscription) => feed.followers.add(subscription),
+      detach: (subscription) => feed.followers.delete(subscription),
+    });
+    return feed.follower;
   }
 
-  #catchUp(feed: ThreadFeed, subscription: Subscription): void {
-    subscription.state = "catching_up";
-    const threadId = feed.thread.id;
-    const source = { checkpoint: this.deps.checkpoint, message: this.deps.message };
-    this.deps.checkpoint
-      .lastSeq(threadId)
-      .then((lastSeq) => replayAfter(source, threadId, subscription.position, lastSeq ?? 0))
-      .then(
-        ({ entries, complete }) => {
-          // A long backlog comes in windows: deliver this one, then read on from its end.
-          if (complete) subscription.finishCatchUp(entries);
-          else if (subscription.continueCatchUp(entries)) this.#catchUp(feed, subscription);
-        },
-        (error) => {
-          this.deps.logger.warn("remote replay failed", { thread: threadId, error });
-          subscription.close("reconnect");
-        },
-      );
-  }
-
-  #onLive(feed: ThreadFeed, entries: LiveEntry[]): void {
-    for (const [subscription, follower] of feed.followers) {
+  #onLive(feed: ThreadFeed, live: LiveEntry[]): void {
+    const entries = live.map((e) => entryOf(e.seq, e.offset, e.json, e.final));
+    for (const subscription of feed.followers) {
       if (subscription.state === "closed") {
         feed.followers.delete(subscription);
         continue;
       }
       const gap =
         subscription.state === "live" &&
-        !continues(subscription.position, follower.lastFinal, entries);
+        !continues(subscription.position, subscription.lastFinal, entries);
       if (gap) subscription.state = "catching_up";
       subscription.receive(entries);
-      if (gap) this.#catchUp(feed, subscription);
+      if (gap) this.#followerOf(feed).catchUp(subscription);
     }
     this.#dropIfUnused(feed);
   }
@@ -195,8 +179,8 @@ export class LiveFeeds {
     const changed = feed.epoch !== null && epoch !== null && epoch !== feed.epoch;
     if (epoch !== null) feed.epoch = epoch;
     if (!changed) return;
-    for (const subscription of feed.followers.keys()) {
-      if (subscription.state === "live") this.#catchUp(feed, subscription);
+    for (const subscription of feed.followers) {
+      if (subscription.state === "live") this.#followerOf(feed).catchUp(subscription);
     }
   }
 

@@ -5,10 +5,10 @@
  */
 
 import { newId } from "../src/domain/ids.ts";
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
 import type { AppendMessagesResult } from "../src/ports/checkpoint.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,
@@ -17,8 +17,8 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
-import { JobBatcher } from "./job-batcher.ts";
 import { ThreadContext } from "./thread-context.ts";
+import { ThreadJobs } from "./thread-jobs.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface NewMessage {
@@ -42,7 +42,7 @@ export class MessageWriter {
   /** Messages this node created and that are not settled yet, by seq. */
   readonly open = new Map<number, MessageRecord>();
   lastSeq: number;
-  readonly #persist: JobBatcher;
+  readonly #jobs: ThreadJobs;
   /** What model calls see of the thread; kept current by this writer. */
   readonly context: ThreadContext;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
@@ -56,13 +56,13 @@ export class MessageWriter {
     private readonly onFenced: () => void,
   ) {
     this.lastSeq = lastSeq;
-    this.#persist = new JobBatcher(deps.jobs, deps.logger);
+    this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
     this.context = new ThreadContext(() => deps.history.all(thread.id));
   }
 
-  /** Resolves when every persist job of this writer was handed to the queue. */
+  /** Resolves when every job of this writer was handed to the queue. */
   persistQueued(): Promise<void> {
-    return this.#persist.drained();
+    return this.#jobs.drained();
   }
 
   /** Appends messages atomically; returns the raw outcome for duplicates, throws API errors. */
@@ -103,7 +103,7 @@ export class MessageWriter {
     }
     const settled = records.filter((r) => r.status !== "in_progress");
     // Their finished jobs (backfill, embed) are enqueued by the persist worker.
-    this.#persist.push(settled.map((r) => this.#ref(r)));
+    this.#jobs.persist(settled);
     return result;
   }
 
@@ -111,7 +111,7 @@ export class MessageWriter {
   async settle(seq: number, outcome: Settlement): Promise<MessageRecord> {
     const open = this.open.get(seq);
     if (!open) throw new Error(`message ${seq} is not open on this node`);
-    await this.log.writer.flushed();
+    await this.log.flushed();
     const content = this.log.snapshot(seq)?.content ?? open.content;
     const record: MessageRecord = {
       ...open,
@@ -136,8 +136,8 @@ export class MessageWriter {
   /** Records a settled version whose final event was emitted: durably, then queues its jobs. */
   async commitSettled(record: MessageRecord): Promise<MessageRecord> {
     const seq = record.seq;
-    await this.log.writer.flushed();
-    if (this.log.writer.failed) throw new UnavailableError("This thread moved to another node.");
+    await this.log.flushed();
+    if (this.log.failed) throw new UnavailableError("This thread moved to another node.");
     const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
     if (!put.ok) {
       this.onFenced();
@@ -149,7 +149,7 @@ export class MessageWriter {
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
     // Its finished jobs (backfill, embed) are enqueued by the persist job, once it is stored.
-    this.#persist.push([this.#ref(record)]);
+    this.#jobs.persist([record]);
     return record;
   }
 
@@ -178,12 +178,12 @@ export class MessageWriter {
       throw new UnavailableError("This thread moved to another node.");
     }
     this.context.put(current);
-    await this.deps.jobs.enqueuePersist([this.#ref(current)]); // then its finished jobs
+    this.#jobs.persist([current]); // the persist job then enqueues its finished jobs
   }
 
   /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */
-  async repersist(records: MessageRecord[]): Promise<void> {
-    await this.deps.jobs.enqueuePersist(records.map((r) => this.#ref(r)));
+  repersist(records: MessageRecord[]): void {
+    this.#jobs.persist(records);
   }
 
   #record(message: NewMessage, seq: number, now: string): MessageRecord {
@@ -214,9 +214,5 @@ export class MessageWriter {
   #announce(record: MessageRecord): void {
     if (record.status === "in_progress") this.open.set(record.seq, record);
     this.log.emit(record.seq, { type: "message.created", message: toWireMessage(record) });
-  }
-
-  #ref(record: MessageRecord) {
-    return { threadId: record.thread_id, seq: record.seq, rev: record.rev };
   }
 }

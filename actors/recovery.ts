@@ -7,7 +7,7 @@
  */
 import { finalizeFromLog } from "../src/domain/interrupted-message.ts";
 import { MessageAssembler } from "../src/domain/message-assembly.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { LogEvent } from "../src/protocol/events.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import type { MessageWriter } from "./message-writer.ts";
@@ -20,7 +20,7 @@ export async function recoverTail(
   log: ThreadLog,
 ): Promise<void> {
   const tail = await deps.checkpoint.readTail(threadId);
-  await writer.repersist(tail.filter((r) => r.status !== "in_progress"));
+  writer.repersist(tail.filter((r) => r.status !== "in_progress"));
   for (const record of tail) {
     if (record.status === "in_progress") await finalizeInterrupted(deps, record, writer, log);
   }

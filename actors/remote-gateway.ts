@@ -5,8 +5,9 @@
  * longer owns the thread, the command is routed again (`reroute`), which ends in this node taking
  * the lease once it lapses.
  */
+
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Forwarded, OwnerAddress, OwnerClient, ThreadRef } from "../src/ports/owner-client.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";

@@ -3,13 +3,21 @@
  * node, after a restart). Where a message's log is gone (expired, lost) the client gets an honest
  * `stream.reset` with the message's current state instead of a silent gap.
  */
+
+import type { MessageRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { formatStreamCursor } from "../src/domain/stream-cursor.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { StreamResetEvent } from "../src/protocol/events.ts";
 import { FINAL_EVENT_TYPES } from "../src/protocol/events.ts";
-import { type EventEntry, eventType, type Position } from "./event-entry.ts";
+import {
+  compare,
+  type EventEntry,
+  entryOf,
+  eventType,
+  nextOffset,
+  type Position,
+} from "./event-entry.ts";
 
 export interface ReplaySource {
   checkpoint: CheckpointStore;
@@ -26,12 +34,7 @@ export function resetEntry(record: MessageRecord, reason: StreamResetEvent["reas
     message: toWireMessage(record),
     reason,
   };
-  return {
-    seq: record.seq,
-    offset,
-    json: JSON.stringify(event),
-    final: record.status !== "in_progress",
-  };
+  return entryOf(record.seq, offset, JSON.stringify(event), record.status !== "in_progress");
 }
 
 /**
@@ -62,8 +65,8 @@ export async function replayAfter(
   }
   const firstSeq = Math.max(after.seq, 1);
   for (let seq = firstSeq; seq <= lastSeq; seq++) {
-    const from = seq === after.seq ? after.offset + 1 : 0;
-    if (from > Number.MAX_SAFE_INTEGER - 1) continue;
+    const from = seq === after.seq ? nextOffset(after) : 0;
+    if (from === null) continue; // after the end of this message: nothing of it to replay
     const events = await source.checkpoint.readEvents(threadId, seq, from, window);
     if (events !== null && events.length === 0 && seq === after.seq && from > 0) {
       const length = await source.checkpoint.eventCount(threadId, seq);
@@ -73,13 +76,13 @@ export async function replayAfter(
     }
     if (events !== null) {
       events.forEach((json, i) => {
-        out.push({ seq, offset: from + i, json, final: FINAL_EVENT_TYPES.has(eventType(json)) });
+        out.push(entryOf(seq, from + i, json, FINAL_EVENT_TYPES.has(eventType(json))));
       });
       if (events.length >= window) return { entries: out, complete: false };
       continue;
     }
     const record = await source.message(threadId, seq);
-    if (record && (seq !== after.seq || record.last_offset > after.offset)) {
+    if (record && compare({ seq, offset: record.last_offset }, after) > 0) {
       out.push(resetEntry(record, "expired"));
     }
   }

@@ -3,7 +3,7 @@
  * position order (a thread's messages never interleave: turns are serialized). Everything after
  * `floor` is in the buffer; a read from before it is a miss and goes to the Redis checkpoint.
  */
-import { compare, type EventEntry, type Position } from "./event-entry.ts";
+import { compare, END, type EventEntry, type Position } from "./event-entry.ts";
 
 /** 16,384 events: a long answer (~10k chunks) replays from memory; ~2–8 MB per busy thread. */
 export const RING_MAX_EVENTS = 16_384;
@@ -74,7 +74,5 @@ export class RingBuffer {
 
 /** `prev` is the last buffered event at or before `after`: same message, but shorter. */
 function namesMissingEvent(prev: EventEntry, after: Position): boolean {
-  return (
-    after.offset !== Number.MAX_SAFE_INTEGER && prev.seq === after.seq && prev.offset < after.offset
-  );
+  return after.offset !== END && prev.seq === after.seq && prev.offset < after.offset;
 }

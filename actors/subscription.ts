@@ -4,7 +4,7 @@
  * paused because its socket is not draining. Delivery skips anything at or before the position,
  * so replay and live overlap harmlessly and nothing is sent twice.
  */
-import { compare, type EventEntry, eventType, type Position } from "./event-entry.ts";
+import { compare, type EventEntry, type Position } from "./event-entry.ts";
 
 export interface StreamSink {
   /** Queues the events for the client (one coalesced write per call where the transport allows). */
@@ -36,6 +36,8 @@ export type SubscriptionState = "catching_up" | "live" | "paused" | "closed";
 
 export class Subscription {
   position: Position;
+  /** Whether the last event sent closed its message (a live batch may then start the next). */
+  lastFinal = false;
   state: SubscriptionState = "catching_up";
   readonly #sink: StreamSink;
   readonly #maxBufferedBytes: number;
@@ -69,7 +71,7 @@ export class Subscription {
     this.state = "live";
     // A reset answers a cursor the server cannot honour (often one past it): deliver it anyway.
     const first = replayed[0];
-    if (first && eventType(first.json) === "stream.reset" && compare(first, this.position) <= 0) {
+    if (first && first.meta.type === "stream.reset" && compare(first, this.position) <= 0) {
       this.position = { seq: first.seq, offset: first.offset - 1 };
     }
     this.#deliver(replayed);
@@ -115,6 +117,7 @@ export class Subscription {
     this.#sink.send(fresh);
     const last = fresh[fresh.length - 1]!;
     this.position = { seq: last.seq, offset: last.offset };
+    this.lastFinal = last.final;
     this.onDelivered?.(last);
     if (this.#flowing() && this.#sink.bufferedBytes() > this.#maxBufferedBytes) this.#pause();
   }

@@ -5,25 +5,21 @@
  * subscriptions replay from the ring buffer or the Redis checkpoint, then follow live.
  */
 
-import type { ThreadRecord } from "../src/ports/records.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,
-  NotFoundError,
   ThreadBusyError,
   ValidationError,
 } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
-import { CheckpointWriter } from "./checkpoint-writer.ts";
 import { type EventEntry, endOf, type Position } from "./event-entry.ts";
+import { Follower } from "./follower.ts";
 import { Mailbox } from "./mailbox.ts";
 import { MessageWriter, type NewMessage } from "./message-writer.ts";
 import { recoverTail } from "./recovery.ts";
-import { replayAfter } from "./replay.ts";
-import { RingBuffer } from "./ring-buffer.ts";
-import { SubscriberSet } from "./subscriber-set.ts";
-import { type StreamSink, Subscription } from "./subscription.ts";
+import type { StreamSink, Subscription } from "./subscription.ts";
 import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
 import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
@@ -37,6 +33,7 @@ export class ThreadActor {
   readonly #log: ThreadLog;
   readonly #writer: MessageWriter;
   readonly #runner: TurnRunner;
+  readonly #follower: Follower;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
   lastUsedAt: number;
@@ -47,21 +44,30 @@ export class ThreadActor {
     this.thread = thread;
     this.epoch = epoch;
     this.lastUsedAt = deps.clock.now();
-    const subscribers = new SubscriberSet();
-    const writer = new CheckpointWriter({
+    this.#log = new ThreadLog({
+      threadId: thread.id,
+      lastSeq,
       write: (batches) => deps.checkpoint.appendEvents(thread.id, epoch, batches),
-      onDurable: (entries) => {
-        this.#log.onDurable(entries);
-        deps.live?.publish(thread.id, entries);
-      },
+      onDurable: (entries) => deps.live?.publish(thread.id, entries),
       onFailure: (reason, error) => this.#fail(reason, error),
       closedLogTtlMs: deps.limits.dedupTtlMs,
     });
-    this.#log = new ThreadLog(thread.id, writer, new RingBuffer(endOf(lastSeq)), subscribers);
     this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
       this.#fail("fenced"),
     );
     this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log);
+    this.#follower = new Follower({
+      threadId: thread.id,
+      replay: { checkpoint: deps.checkpoint, message: (t, s) => deps.history.message(t, s) },
+      logger: deps.logger,
+      maxSubscriberBufferBytes: deps.limits.maxSubscriberBufferBytes,
+      lastSeq: () => this.lastSeq,
+      // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
+      fromMemory: (position) =>
+        position.seq > this.lastSeq ? { kind: "miss" } : this.#log.readAfter(position),
+      attach: (subscription) => this.#log.subscribe(subscription),
+      detach: (subscription) => this.#log.unsubscribe(subscription),
+    });
   }
 
   get stopped(): boolean {
@@ -74,9 +80,7 @@ export class ThreadActor {
 
   /** Idle: nothing queued or running, nobody following. */
   get idle(): boolean {
-    return (
-      this.#mailbox.depth === 0 && this.#log.subscribers.size === 0 && this.#pending.size === 0
-    );
+    return this.#mailbox.depth === 0 && this.#log.subscriberCount === 0 && this.#pending.size === 0;
   }
 
   /** A turn is queued or running (what a draining node waits for; followers do not count). */
@@ -85,7 +89,7 @@ export class ThreadActor {
   }
 
   get busySeq(): number | null {
-    return this.#runner.running?.seq ?? this.#runner.waiting?.seq ?? null;
+    return this.#runner.busySeq;
   }
 
   /** Finalizes what a previous owner left in progress; runs before any command. */
@@ -120,15 +124,21 @@ export class ThreadActor {
     const assigned = deferred<TurnTicket>();
     const turn = this.#mailbox.run(async () => {
       const settled = deferred<void>();
-      const messages: NewMessage[] = [
-        {
-          role: "user",
-          content: command.content,
-          status: "completed",
-          model: null,
-          requestId: command.requestId,
-        },
-      ];
+      const history = command.history ?? [];
+      const messages: NewMessage[] = history.map((m) => ({
+        role: m.role,
+        content: m.content,
+        status: "completed",
+        model: m.model ?? null,
+        requestId: command.requestId,
+      }));
+      messages.push({
+        role: command.role ?? "user",
+        content: command.content,
+        status: "completed",
+        model: null,
+        requestId: command.requestId,
+      });
       if (resolved) {
         messages.push({
           role: "assistant",
@@ -143,7 +153,8 @@ export class ThreadActor {
         fingerprint: command.fingerprint,
         ifLastSeq: command.body.if_last_seq ?? null,
       });
-      const [userSeq, assistantSeq = null] = result.seqs;
+      const userSeq = result.seqs[history.length];
+      const assistantSeq = result.seqs[history.length + 1] ?? null;
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
@@ -171,12 +182,7 @@ export class ThreadActor {
   }
 
   submitToolResult(toolUseId: string, content: string | Block[], isError: boolean): void {
-    const waiting = this.#runner.waiting;
-    if (!waiting?.toolUses.some((t) => t.id === toolUseId)) {
-      throw new NotFoundError("pending tool call with that tool_use_id");
-    }
-    waiting.results.set(toolUseId, { content, is_error: isError });
-    if (waiting.results.size === waiting.toolUses.length) waiting.resolve("answered");
+    this.#runner.submitToolResult(toolUseId, content, isError);
   }
 
   /** Replays after `after` (from the ring, or the checkpoint), then follows live. */
@@ -185,19 +191,11 @@ export class ThreadActor {
     sink: StreamSink,
     onDelivered: ((last: EventEntry) => void) | null = null,
   ): Subscription {
-    const from = after ?? this.startPosition();
-    const subscription = new Subscription(sink, from, this.#deps.limits.maxSubscriberBufferBytes);
-    subscription.onDelivered = onDelivered;
-    subscription.onPause = (paused) => {
-      this.#log.subscribers.delete(paused);
-      sink.onDrain(() => this.#catchUp(paused));
-    };
-    this.#catchUp(subscription);
-    return subscription;
+    return this.#follower.follow(after ?? this.startPosition(), sink, onDelivered);
   }
 
   unfollow(subscription: Subscription): void {
-    this.#log.subscribers.delete(subscription);
+    this.#log.unsubscribe(subscription);
   }
 
   snapshot(seq: number): Message | null {
@@ -208,10 +206,10 @@ export class ThreadActor {
   async stop(reason: "reconnect" | "done" = "reconnect"): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#runner.running?.controller.abort();
-    await this.#log.writer.flushed();
+    this.#runner.abort();
+    await this.#log.flushed();
     await this.#writer.persistQueued();
-    this.#log.subscribers.closeAll(reason);
+    this.#log.closeSubscribers(reason);
     this.onStopped?.();
   }
 
@@ -221,34 +219,6 @@ export class ThreadActor {
     if (busy !== null) return endOf(busy - 1);
     const last = this.#log.lastDurable;
     return last ? { seq: last.seq, offset: last.offset } : endOf(this.lastSeq);
-  }
-
-  #catchUp(subscription: Subscription): void {
-    subscription.state = "catching_up";
-    // A cursor from the future cannot be served from memory: the checkpoint replay resets it.
-    const fromRing =
-      subscription.position.seq > this.lastSeq
-        ? ({ kind: "miss" } as const)
-        : this.#log.ring.readAfter(subscription.position);
-    this.#log.subscribers.add(subscription);
-    if (fromRing.kind === "events") {
-      subscription.finishCatchUp(fromRing.events);
-      return;
-    }
-    const source = {
-      checkpoint: this.#deps.checkpoint,
-      message: (t: string, s: number) => this.#deps.history.message(t, s),
-    };
-    replayAfter(source, this.thread.id, subscription.position, this.lastSeq).then(
-      ({ entries, complete }) => {
-        if (complete) subscription.finishCatchUp(entries);
-        else if (subscription.continueCatchUp(entries)) this.#catchUp(subscription);
-      },
-      (error) => {
-        this.#deps.logger.warn("replay failed", { thread: this.thread.id, error });
-        subscription.close("reconnect");
-      },
-    );
   }
 
   async #retryOf(command: SendCommand): Promise<TurnTicket | null> {
@@ -261,7 +231,9 @@ export class ThreadActor {
     const recorded = await this.#deps.checkpoint.findRequest(this.thread.id, command.requestId);
     if (!recorded) return null;
     if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
-    const [userSeq, assistantSeq = null] = recorded.seqs;
+    const own = (command.history ?? []).length;
+    const userSeq = recorded.seqs[own];
+    const assistantSeq = recorded.seqs[own + 1] ?? null;
     return { userSeq: userSeq!, assistantSeq, duplicate: true, settled: Promise.resolve() };
   }
 

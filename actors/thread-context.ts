@@ -3,7 +3,7 @@
  * kept current by the message writer (the thread's only writer while it holds the lease), so a
  * turn on a long thread does not re-read every message from the store and the tail.
  */
-import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 
 export class ThreadContext {
   #bySeq: Map<number, MessageRecord> | null = null;

@@ -3,7 +3,7 @@
  * `LocalGateway` when this node owns the thread, `RemoteGateway` (remote-gateway.ts) when another
  * live node does. Routes call the same methods either way (thread-router.ts picks).
  */
-import type { ThreadRecord } from "../src/ports/records.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";

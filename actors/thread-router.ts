@@ -7,11 +7,11 @@
  * it does not run is handed to another live node, one for a turn it still runs is refused (503
  * with Retry-After; the lease is released when the turn ends).
  */
+
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
-import type { Logger } from "../src/ports/logger.ts";
 import type { NodeRegistry } from "../src/ports/node-registry.ts";
 import type { OwnerClient } from "../src/ports/owner-client.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
 import { type ActorHost, drainingError } from "./actor-host.ts";
 import type { LiveFeeds } from "./live-feed.ts";
 import { RemoteGateway } from "./remote-gateway.ts";
@@ -27,18 +27,12 @@ export interface RouterDeps {
   leases: LeaseStore;
   registry: NodeRegistry;
   client: OwnerClient;
-  logger: Logger;
+  /** How remote gateways follow a thread (they never stream over the forwarding connection). */
+  feeds: LiveFeeds;
 }
 
 export class ThreadRouter {
-  #feeds: LiveFeeds | null = null;
-
   constructor(private readonly deps: RouterDeps) {}
-
-  /** The feeds remote gateways follow through (set once at wiring; they call back `watchOwner`). */
-  attachFeeds(feeds: LiveFeeds): void {
-    this.#feeds = feeds;
-  }
 
   gatewayFor(thread: ThreadRecord): Promise<ThreadGateway> {
     return this.#route(thread, new Set(), 0);
@@ -52,8 +46,8 @@ export class ThreadRouter {
     if (owner && owner.nodeId !== this.deps.nodeId) return this.gatewayFor(thread);
     const peers = (await this.deps.registry.list()).filter((n) => n.nodeId !== this.deps.nodeId);
     const peer = peers[Math.floor(Math.random() * peers.length)];
-    if (!peer || !this.#feeds) throw drainingError();
-    return new RemoteGateway(thread, peer, this.deps.client, this.#feeds, () =>
+    if (!peer) throw drainingError();
+    return new RemoteGateway(thread, peer, this.deps.client, this.deps.feeds, () =>
       this.#route(thread, new Set([peer.nodeId]), 1),
     );
   }
@@ -71,19 +65,6 @@ export class ThreadRouter {
     return this.deps.host.tryActorFor(thread);
   }
 
-  /**
-   * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
-   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
-   */
-  async watchOwner(thread: ThreadRecord): Promise<number | null> {
-    const local = this.deps.host.local(thread.id);
-    if (local) return local.epoch;
-    const owner = await this.deps.leases.owner(thread.id);
-    if (owner) return owner.epoch;
-    this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
-    return (await this.deps.host.actorFor(thread)).epoch;
-  }
-
   async #route(thread: ThreadRecord, avoid: Set<string>, hops: number): Promise<ThreadGateway> {
     const local = this.deps.host.local(thread.id);
     if (local) return new LocalGateway(local);
@@ -92,7 +73,7 @@ export class ThreadRouter {
       owner && owner.nodeId !== this.deps.nodeId && !avoid.has(owner.nodeId) && hops < MAX_FORWARDS
         ? await this.deps.registry.lookup(owner.nodeId)
         : null;
-    if (!remote || !this.#feeds) {
+    if (!remote) {
       if (hops >= MAX_FORWARDS || (owner && avoid.has(owner.nodeId))) {
         return new LocalGateway(await this.deps.host.actorFor(thread));
       }
@@ -101,7 +82,7 @@ export class ThreadRouter {
       if (actor) return new LocalGateway(actor);
       return this.#route(thread, avoid, hops + 1);
     }
-    return new RemoteGateway(thread, remote, this.deps.client, this.#feeds, (failed) => {
+    return new RemoteGateway(thread, remote, this.deps.client, this.deps.feeds, (failed) => {
       if (failed === "unreachable") avoid.add(remote.nodeId);
       return this.#route(thread, avoid, hops + 1);
     });

@@ -6,9 +6,10 @@
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
 import { toModelMessages } from "../src/domain/model-context.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
-import type { ThreadRecord } from "../src/ports/records.ts";
-import type { ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
+import type { Block, ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
+import { NotFoundError } from "../src/protocol/errors.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { runGeneration } from "./generation.ts";
 import type { MessageWriter } from "./message-writer.ts";
@@ -35,8 +36,10 @@ interface ToolStop {
 }
 
 export class TurnRunner {
-  running: RunningGeneration | null = null;
-  waiting: PendingToolCall | null = null;
+  /** The model call (or tenant tool calls) in flight; only this class changes it. */
+  #running: RunningGeneration | null = null;
+  /** The client tool calls the turn waits for. */
+  #waiting: PendingToolCall | null = null;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -69,19 +72,39 @@ export class TurnRunner {
         seq = await this.#continueWith(command, results);
       }
     } finally {
-      this.running = null;
-      this.waiting = null;
+      this.#running = null;
+      this.#waiting = null;
       onSettled();
     }
   }
 
+  /** The assistant message the runner is generating or waiting on, null when idle. */
+  get busySeq(): number | null {
+    return this.#running?.seq ?? this.#waiting?.seq ?? null;
+  }
+
+  /** Aborts a running model call (the actor stops); a tool wait is left for recovery. */
+  abort(): void {
+    this.#running?.controller.abort();
+  }
+
+  /** Records one client tool result; the turn goes on once every call is answered. */
+  submitToolResult(toolUseId: string, content: string | Block[], isError: boolean): void {
+    const waiting = this.#waiting;
+    if (!waiting?.toolUses.some((t) => t.id === toolUseId)) {
+      throw new NotFoundError("pending tool call with that tool_use_id");
+    }
+    waiting.results.set(toolUseId, { content, is_error: isError });
+    if (waiting.results.size === waiting.toolUses.length) waiting.resolve("answered");
+  }
+
   cancel(seq: number): boolean {
-    if (this.running?.seq === seq) {
-      this.running.controller.abort();
+    if (this.#running?.seq === seq) {
+      this.#running.controller.abort();
       return true;
     }
-    if (this.waiting?.seq === seq) {
-      this.waiting.resolve("cancelled");
+    if (this.#waiting?.seq === seq) {
+      this.#waiting.resolve("cancelled");
       return true;
     }
     return false;
@@ -97,7 +120,7 @@ export class TurnRunner {
     last: boolean,
   ): Promise<ToolStop | null> {
     const controller = new AbortController();
-    this.running = { seq, controller };
+    this.#running = { seq, controller };
     const context = await this.writer.context.records();
     const result = await runGeneration({
       provider,
@@ -114,8 +137,8 @@ export class TurnRunner {
         temperature: command.body.temperature ?? null,
       },
     });
-    this.running = null;
-    await this.log.writer.flushed();
+    this.#running = null;
+    await this.log.flushed();
     const toolUses = (this.log.snapshot(seq)?.content ?? []).filter(
       (b): b is ToolUseBlock => b.type === "tool_use",
     );
@@ -123,7 +146,7 @@ export class TurnRunner {
       if (tools.mode === "client" && !last) {
         for (const toolUse of toolUses)
           this.log.emit(seq, { type: "tool.waiting", seq, tool_use: toolUse });
-        await this.log.writer.flushed();
+        await this.log.flushed();
       }
       return { toolUses, usage: result.usage };
     }
@@ -153,7 +176,7 @@ export class TurnRunner {
     stop: ToolStop,
   ): Promise<ToolResultBlock[] | null> {
     const controller = new AbortController();
-    this.running = { seq, controller };
+    this.#running = { seq, controller };
     const context = { threadId: this.thread.id, seq, endUserId: this.thread.end_user_id };
     const results = await executeTenantTools(
       this.deps.toolExecutor,
@@ -162,7 +185,7 @@ export class TurnRunner {
       context,
       controller.signal,
     );
-    this.running = null;
+    this.#running = null;
     if (controller.signal.aborted) {
       const settled = { status: "incomplete", stopReason: "cancelled", error: null } as const;
       await this.writer.settle(seq, { ...settled, usage: stop.usage });
@@ -185,7 +208,7 @@ export class TurnRunner {
       results: new Map(),
       resolve: outcome.resolve,
     };
-    this.waiting = pending;
+    this.#waiting = pending;
     onSettled();
     const timer = this.deps.clock.setTimeout(
       () => outcome.resolve("timeout"),
@@ -193,7 +216,7 @@ export class TurnRunner {
     );
     const result = await outcome.promise;
     this.deps.clock.clearTimeout(timer);
-    this.waiting = null;
+    this.#waiting = null;
     if (result !== "answered") {
       const stopReason = result === "timeout" ? "tool_wait_timeout" : "cancelled";
       await this.writer.settle(seq, {

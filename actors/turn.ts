@@ -1,17 +1,33 @@
 /** A send as the actor runs it, and what the caller gets back. */
 
-import type { MessageRecord } from "../src/ports/records.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { SendBody } from "../src/protocol/requests.ts";
+
+/**
+ * A message appended before the turn's own message, in the same atomic append (and so under the
+ * same request id): history a compatibility client re-sent for a thread Spool did not have yet,
+ * or new messages before the last one. A later `…/messages/import` appends through the same path.
+ */
+export interface HistoricalMessage {
+  role: "user" | "assistant" | "tool";
+  content: Block[];
+  model?: string | null;
+}
 
 export interface SendCommand {
   body: SendBody;
   content: Block[];
   requestId: string | null;
   fingerprint: string;
+  /** Settled messages appended first, in order (none by default). */
+  history?: HistoricalMessage[];
+  /** Role of the turn's own message: `tool` when it carries tool results (default `user`). */
+  role?: "user" | "tool";
 }
 
 export interface TurnTicket {
+  /** The turn's own message (after any `history`). */
   userSeq: number;
   /** The first assistant message of the turn (null for an append without a model). */
   assistantSeq: number | null;

@@ -19,6 +19,8 @@ export interface Config {
   host: string;
   dataDir: string;
   adminKey: string | null;
+  /** Dev only: a secret key the server uses to mint demo end-user tokens for /playground. */
+  playgroundSecretKey: string | null;
   nodeId: string;
   /** Address other nodes use to reach this one (sharding); defaults to http://HOST:PORT. */
   advertiseUrl: string;
@@ -58,7 +60,27 @@ export interface Config {
     /** Per HTTP attempt of a tenant tool call. */
     toolCallTimeoutMs: number;
   };
+  /** Per-identity limits across all nodes (API.md "The edge"); tenants may override them. */
+  rateLimits: RateLimitDefaults;
+  /** `ECHO_MODEL=off` removes the built-in `spool/echo` demo model from the catalog. */
+  echoModel: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Defaults of the tenant limits (a tenant's own settings, admin API, take precedence). 0: off. */
+export interface RateLimitDefaults {
+  /** Every send (REST, WS, compatibility) of one end user, per minute (burst: one minute's worth). */
+  sendsPerMinutePerEndUser: number;
+  /** Every send of a tenant over all its credentials, per minute. */
+  sendsPerMinutePerTenant: number;
+  /** Every other request or WS frame of one end user (end-user token), per minute. */
+  requestsPerMinutePerEndUser: number;
+  /** Open SSE streams + WS subscriptions of one end user, across nodes. */
+  streamsPerEndUser: number;
+  /** Open streams of a whole tenant, across nodes. */
+  streamsPerTenant: number;
+  /** Input + output tokens one end user may use per UTC day (0: no quota). */
+  dailyTokensPerEndUser: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: resolve(r.str("DATA_DIR") ?? "./data"),
     adminKey: r.str("ADMIN_KEY"),
+    playgroundSecretKey: r.str("PLAYGROUND_SECRET_KEY"),
     // Host and port name one listening process: a node restarted after a crash has the same id
     // and takes its threads' leases back at once (with new epochs) instead of waiting out the TTL.
     nodeId: r.str("NODE_ID") ?? `${hostname()}-${port}`,
@@ -207,6 +230,16 @@ export function loadConfig(env: Env = process.env): Config {
       // 30 s: a tool doing real work (a search, an API call) fits; a hung one does not hold a turn.
       toolCallTimeoutMs: r.int("TOOL_CALL_TIMEOUT_MS", 30_000, 50, 10 * 60 * 1000),
     },
+    rateLimits: {
+      sendsPerMinutePerEndUser: r.int("RATE_LIMIT_SENDS_PER_END_USER", 60, 0, 1e9),
+      sendsPerMinutePerTenant: r.int("RATE_LIMIT_SENDS_PER_TENANT", 30_000, 0, 1e9),
+      requestsPerMinutePerEndUser: r.int("RATE_LIMIT_REQUESTS_PER_END_USER", 600, 0, 1e9),
+      streamsPerEndUser: r.int("RATE_LIMIT_STREAMS_PER_END_USER", 20, 0, 1e9),
+      // 10,000: far above one app's real concurrency on one Redis, a bound on a runaway client.
+      streamsPerTenant: r.int("RATE_LIMIT_STREAMS_PER_TENANT", 10_000, 0, 1e9),
+      dailyTokensPerEndUser: r.int("RATE_LIMIT_DAILY_TOKENS_PER_END_USER", 0, 0, 1e12),
+    },
+    echoModel: r.oneOf("ECHO_MODEL", ["on", "off"] as const, "on") === "on",
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };
   if (config.embedder.kind === "openai" && !config.providers.openai) {
@@ -238,5 +271,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...config.providers.compatible.map((p) => p.name),
     ],
     admin: config.adminKey ? "enabled" : "disabled (set ADMIN_KEY)",
+    playground_tokens: config.playgroundSecretKey ? "minted by the server (dev only)" : "pasted",
   };
 }

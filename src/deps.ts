@@ -1,16 +1,17 @@
 /**
- * Wiring: picks each port's adapter from the configuration and assembles the services. The only
- * module that knows which backend sits behind which port; actors, workers and routes see ports.
+ * Wiring: picks each port's adapter from the configuration and assembles the services, as named
+ * steps that each take what the earlier ones built (no object is finished by a later assignment).
+ * The only module, with backends.ts and worker-runtime.ts, that knows which backend sits behind
+ * which port; actors, workers and routes see ports. Redis is opened through its adapter
+ * (RedisHotTier), so this file never touches an ioredis type.
  */
 
-import type { Redis } from "ioredis";
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
 import { HistoryReader } from "../actors/history-reader.ts";
 import { LiveFeeds } from "../actors/live-feed.ts";
 import { NodePresence } from "../actors/node-presence.ts";
 import { ThreadRouter } from "../actors/thread-router.ts";
-import { BullmqJobQueue } from "./adapters/bullmq/bullmq-job-queue.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpToolExecutor } from "./adapters/http-tools/http-tool-executor.ts";
@@ -19,19 +20,14 @@ import {
   instrumentCatalog,
   instrumentCheckpoint,
   instrumentLeases,
+  observeHotTier,
 } from "./adapters/metrics/instrumented.ts";
 import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
-import { checkEvictionPolicy, connectRedis } from "./adapters/redis/connection.ts";
-import { startEmbeddedRedis } from "./adapters/redis/embedded-redis.ts";
-import { RedisKeys } from "./adapters/redis/keys.ts";
-import { RedisCheckpointStore } from "./adapters/redis/redis-checkpoint-store.ts";
-import { RedisLeaseStore } from "./adapters/redis/redis-lease-store.ts";
-import { RedisLiveBus } from "./adapters/redis/redis-live-bus.ts";
-import { RedisNodeRegistry } from "./adapters/redis/redis-node-registry.ts";
-import { openStores } from "./backends.ts";
+import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
+import { openStores, type Stores } from "./backends.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
-import { newId, randomToken } from "./domain/ids.ts";
+import { randomToken } from "./domain/ids.ts";
 import { firstTenant } from "./first-tenant.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
@@ -40,11 +36,16 @@ import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
 import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
+import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
+import { CompatTurns } from "./use-cases/compat-turns.ts";
+import { RateLimits } from "./use-cases/rate-limits.ts";
+import { StreamCaps } from "./use-cases/stream-caps.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
+import { ThreadResolution } from "./use-cases/thread-resolution.ts";
 import { FINISHED_QUEUES, startJobWorkers } from "./worker-runtime.ts";
 
 export interface Runtime {
@@ -66,170 +67,58 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Server-wide secrets every node must share, stored once (first writer wins). */
+interface Secrets {
+  cursor: string;
+  token: string;
+  internal: string;
+}
+
+/** The actor side of a node: local actors, routing to other owners, remote followers. */
+interface Actors {
+  host: ActorHost;
+  router: ThreadRouter;
+  feeds: LiveFeeds;
+  /** History as clients read it: in-progress messages filled from local actors first. */
+  history: HistoryReader;
+  catalog: ModelCatalog;
+}
+
+const SECRET_BYTES = 48;
+
 export async function createRuntime(
   config: Config,
   logger: Logger,
   extra: Partial<AppOptions> = {},
 ): Promise<Runtime> {
   ensurePrivateDir(config.dataDir);
-  const embedded = config.redis.url ? null : await startEmbeddedRedis(config.dataDir);
-  const redisUrl = config.redis.url ?? embedded!.url;
-  const redis = connectRedis(redisUrl, { name: `spool:${config.nodeId}` });
-  await checkEvictionPolicy(redis);
-  const keys = new RedisKeys(config.redis.prefix);
-  const connections: Redis[] = [redis];
-  const bullConnection = () => {
-    const connection = connectRedis(redisUrl, {
-      forBullmq: true,
-      name: `spool:${config.nodeId}:bull`,
-    });
-    connections.push(connection);
-    return connection;
-  };
-
-  const stores = await openStores(config);
-  const { store, tenants, tools } = stores;
-  const cursorSecret = await tenants.getOrCreateSetting("cursor_secret", () => randomToken(48));
-  const tokenSecret = await tenants.getOrCreateSetting("token_secret", () => randomToken(48));
-  const internalSecret = await tenants.getOrCreateSetting("internal_secret", () => randomToken(48));
-  const tokens = new TokenService(tenants, tokenSecret, () => Date.now());
-  const firstSecretKey = await firstTenant(tenants, tokens);
-
   const metrics = new PromMetrics();
-  const checkpoint = instrumentCheckpoint(new RedisCheckpointStore(redis, keys), metrics);
-  const leases = instrumentLeases(new RedisLeaseStore(redis, keys), metrics);
-  const liveSubscriber = connectRedis(redisUrl, { name: `spool:${config.nodeId}:live` });
-  connections.push(liveSubscriber);
-  const live = new RedisLiveBus(redis, liveSubscriber, keys, logger);
-  // A node is dead for routing once it missed a lease TTL of heartbeats (sent every renewal).
-  const registry = new RedisNodeRegistry(redis, keys, config.lease.ttlMs, () => Date.now());
-  const jobs = new BullmqJobQueue(bullConnection, keys.bullPrefix(), [...FINISHED_QUEUES]);
-  const catalog = instrumentCatalog(modelCatalog(config), metrics);
-  let host: ActorHost | null = null;
-  const history = new HistoryReader(store, checkpoint, (t, s) => host?.snapshot(t, s) ?? null);
-  const actorDeps: ActorDeps = {
-    nodeId: config.nodeId,
-    checkpoint,
-    store,
-    jobs,
-    catalog,
-    tools,
-    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
-    clock: systemClock,
-    history,
-    logger,
-    limits: {
-      dedupTtlMs: config.limits.dedupTtlMs,
-      maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
-      toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
-    },
-    live,
-  };
-  host = new ActorHost(actorDeps, leases, config.lease);
-  host.startSweeping();
-  const router = new ThreadRouter({
-    nodeId: config.nodeId,
-    host,
-    leases,
-    registry,
-    client: new HttpOwnerClient(internalSecret),
-    logger,
+  // The checkpoint and lease stores, timed and counted for /metrics (actors never see metrics).
+  const hot = observeHotTier(await openHotTier(config, logger), {
+    checkpoint: (store) => instrumentCheckpoint(store, metrics),
+    leases: (store) => instrumentLeases(store, metrics),
   });
-  const feeds = new LiveFeeds({
-    live,
-    checkpoint,
-    message: (t, s) => history.message(t, s),
-    clock: systemClock,
-    logger,
-    maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
-    watchEveryMs: config.lease.renewEveryMs,
-    watchOwner: (thread) => router.watchOwner(thread),
-  });
-  router.attachFeeds(feeds);
-  let presence: NodePresence | null = null;
-  let announced: Promise<void> = Promise.resolve();
-
-  const workers: WorkerSet | null =
-    config.workers === "embedded"
-      ? await startJobWorkers({
-          config,
-          logger,
-          stores,
-          checkpoint,
-          leases,
-          jobs,
-          prefix: keys.bullPrefix(),
-          bullConnection,
-          metrics,
-        })
-      : null;
-
-  const connectionRegistry = new ConnectionRegistry();
-  const revocations = connectRedis(redisUrl, { name: `spool:${config.nodeId}:revocations` });
-  connections.push(revocations);
-  const revocationChannel = `${config.redis.prefix}:revoked-keys`;
-  await revocations.subscribe(revocationChannel);
-  revocations.on("message", (_channel: string, keyId: string) =>
-    connectionRegistry.revokeKey(keyId),
-  );
-
-  metrics.observe({
-    actors: () => host?.size ?? 0,
-    queues: () => jobs.depths(),
-  });
-  const readiness = new Readiness(redis, store, jobs, config.workers === "embedded");
-  const services: Services = {
-    config,
-    store,
-    tenants,
-    tools,
-    checkpoint,
-    host,
-    router,
-    commands: new ThreadCommands({ store, router }),
-    internalSecret,
-    history,
-    cursors: new CursorCodec(cursorSecret),
-    tokens,
-    catalog,
-    connections: connectionRegistry,
-    search: stores.search,
-    embedder: stores.embedder,
-    readiness,
-    logger,
-    metrics,
-  };
-  const board = await queueBoard(jobs.allQueues(), (given) => isAdminKey(config.adminKey, given));
-  const app = buildApp(services, {
-    plugins: [board],
-    onKeyRevoked: (keyId) => {
-      connectionRegistry.revokeKey(keyId);
-      void redis.publish(revocationChannel, keyId);
-    },
-    ...extra,
-  });
-
+  const stores = await openStores(config);
+  const secrets = await loadSecrets(stores.tenants);
+  const tokens = new TokenService(stores.tenants, secrets.token, () => Date.now());
+  const firstSecretKey = await firstTenant(stores.tenants, tokens);
+  const actors = startActors(config, logger, hot, stores, secrets, metrics);
+  const workers =
+    config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
+  const connections = new ConnectionRegistry();
+  await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
+  const built: Built = { hot, stores, secrets, tokens, actors, connections, metrics };
+  metrics.observe({ actors: () => actors.host.size, queues: () => hot.jobs.depths() });
+  const services = assembleServices(config, logger, built);
+  const app = await buildHttp(services, hot, extra);
+  const presence = presenceOf(config, logger, hot);
   return {
     config,
     services,
     app,
     firstSecretKey,
-    redisUrl,
-    announce(port) {
-      if (presence) return announced; // once per runtime; later calls wait for the first
-      const url = new URL(config.advertiseUrl);
-      if ((config.internal?.port ?? config.port) === 0) url.port = String(port);
-      presence = new NodePresence(
-        registry,
-        config.nodeId,
-        url.origin,
-        systemClock,
-        config.lease.renewEveryMs,
-        logger,
-      );
-      announced = presence.start();
-      return announced;
-    },
+    redisUrl: hot.url,
+    announce: (port) => presence.announce(port),
     listening(server, runtimeName) {
       logger.info("spool listening", {
         ...describeConfig(config),
@@ -239,21 +128,253 @@ export async function createRuntime(
       });
     },
     drain(graceMs) {
-      logger.info("draining", { grace_ms: graceMs, actors: host?.size ?? 0 });
-      return host!.drain(graceMs);
+      logger.info("draining", { grace_ms: graceMs, actors: actors.host.size });
+      return actors.host.drain(graceMs);
     },
-    async close() {
-      // Leave the registry first so no command is forwarded here any more, then hand the
-      // threads off: actors flush their checkpoints, tell clients to reconnect, release leases.
-      await presence?.stop().catch((error) => logger.warn("node deregistration failed", { error }));
-      await host?.stopAll();
-      feeds.closeAll("reconnect");
-      await live.close();
-      await workers?.close();
-      await jobs.close();
-      for (const connection of connections) connection.disconnect();
-      await stores.close();
-      await embedded?.stop();
+    close: () => {
+      built.streams?.stop();
+      return shutDown({ presence, actors, workers, hot, stores });
     },
   };
+}
+
+function openHotTier(config: Config, logger: Logger): Promise<RedisHotTier> {
+  return RedisHotTier.open({
+    url: config.redis.url,
+    dataDir: config.dataDir,
+    prefix: config.redis.prefix,
+    name: `spool:${config.nodeId}`,
+    logger,
+    finishedQueues: [...FINISHED_QUEUES],
+  });
+}
+
+async function loadSecrets(tenants: TenantStore): Promise<Secrets> {
+  const secret = (name: string) =>
+    tenants.getOrCreateSetting(name, () => randomToken(SECRET_BYTES));
+  return {
+    cursor: await secret("cursor_secret"),
+    token: await secret("token_secret"),
+    internal: await secret("internal_secret"),
+  };
+}
+
+function actorDeps(
+  config: Config,
+  logger: Logger,
+  hot: RedisHotTier,
+  stores: Stores,
+  catalog: ModelCatalog,
+): ActorDeps {
+  const { store, tools } = stores;
+  return {
+    nodeId: config.nodeId,
+    checkpoint: hot.checkpoint,
+    store,
+    jobs: hot.jobs,
+    catalog,
+    tools,
+    toolExecutor: new HttpToolExecutor({ timeoutMs: config.limits.toolCallTimeoutMs }),
+    clock: systemClock,
+    // An actor reads partial content from the checkpoint: its own durable state, same answer.
+    history: new HistoryReader(store, hot.checkpoint, () => null),
+    logger,
+    limits: {
+      dedupTtlMs: config.limits.dedupTtlMs,
+      maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
+      toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
+    },
+    live: hot.live,
+  };
+}
+
+function startActors(
+  config: Config,
+  logger: Logger,
+  hot: RedisHotTier,
+  stores: Stores,
+  secrets: Secrets,
+  metrics: PromMetrics,
+): Actors {
+  const deps = actorDeps(
+    config,
+    logger,
+    hot,
+    stores,
+    instrumentCatalog(modelCatalog(config), metrics),
+  );
+  const host = new ActorHost(deps, hot.leases, config.lease);
+  host.startSweeping();
+  const history = new HistoryReader(stores.store, hot.checkpoint, (t, s) => host.snapshot(t, s));
+  const feeds = new LiveFeeds({
+    live: hot.live,
+    checkpoint: hot.checkpoint,
+    message: (t, s) => history.message(t, s),
+    clock: systemClock,
+    logger,
+    maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
+    watchEveryMs: config.lease.renewEveryMs,
+    watchOwner: (thread) => host.watchOwner(thread),
+  });
+  const router = new ThreadRouter({
+    nodeId: config.nodeId,
+    host,
+    leases: hot.leases,
+    // A node is dead for routing once it missed a lease TTL of heartbeats (sent every renewal).
+    registry: hot.registry(config.lease.ttlMs, () => Date.now()),
+    client: new HttpOwnerClient(secrets.internal),
+    feeds,
+  });
+  return { host, router, feeds, history, catalog: deps.catalog };
+}
+
+interface Built {
+  hot: RedisHotTier;
+  stores: Stores;
+  secrets: Secrets;
+  tokens: TokenService;
+  actors: Actors;
+  connections: ConnectionRegistry;
+  metrics: PromMetrics;
+  /** Set by assembleServices; stopped at shutdown (its renewal timer). */
+  streams?: StreamCaps;
+}
+
+/** The compatibility endpoints' turns: thread resolution over the conversation index, then the seam. */
+function compatTurns(
+  commands: ThreadCommands,
+  store: Stores["store"],
+  hot: RedisHotTier,
+  history: Actors["history"],
+  dedupTtlMs: number,
+): CompatTurns {
+  const message = (threadId: string, seq: number) => history.message(threadId, seq);
+  const index = hot.conversations;
+  const resolution = new ThreadResolution({
+    commands,
+    store,
+    checkpoint: hot.checkpoint,
+    index,
+    message,
+  });
+  return new CompatTurns({ commands, index, resolution, message, dedupTtlMs });
+}
+
+function assembleServices(config: Config, logger: Logger, built: Built): Services {
+  const { hot, stores, actors, connections } = built;
+  const readiness = new Readiness({
+    pingHotTier: () => hot.ping(),
+    store: stores.store,
+    workers: config.workers === "embedded" ? hot.jobs : null,
+  });
+  const limits = new RateLimits({
+    limiter: hot.rateLimiter,
+    tenants: stores.tenants,
+    usage: stores.store,
+    defaults: config.rateLimits,
+    clock: systemClock,
+  });
+  const streams = new StreamCaps(hot.streamSlots, limits, systemClock, (error) =>
+    logger.warn("stream slot renewal failed", { error }),
+  );
+  built.streams = streams;
+  const { store, tenants } = stores;
+  const commands = new ThreadCommands({
+    store,
+    router: actors.router,
+    catalog: actors.catalog,
+    limits,
+    streams,
+  });
+  return {
+    config,
+    store,
+    tenants,
+    tools: stores.tools,
+    checkpoint: hot.checkpoint,
+    host: actors.host,
+    router: actors.router,
+    commands,
+    limits,
+    compat: compatTurns(commands, stores.store, hot, actors.history, config.limits.dedupTtlMs),
+    internalSecret: built.secrets.internal,
+    history: actors.history,
+    cursors: new CursorCodec(built.secrets.cursor),
+    tokens: built.tokens,
+    catalog: actors.catalog,
+    connections,
+    search: stores.search,
+    embedder: stores.embedder,
+    readiness,
+    logger,
+    metrics: built.metrics,
+  };
+}
+
+async function buildHttp(
+  services: Services,
+  hot: RedisHotTier,
+  extra: Partial<AppOptions>,
+): Promise<SpoolApp> {
+  const { config, connections } = services;
+  const board = await queueBoard(hot.jobs.allQueues(), (given) =>
+    isAdminKey(config.adminKey, given),
+  );
+  return buildApp(services, {
+    plugins: [board],
+    onKeyRevoked: (keyId) => {
+      connections.revokeKey(keyId);
+      hot.revocations.publish(keyId);
+    },
+    ...extra,
+  });
+}
+
+/** This node's registry entry, made once it listens (the port is known only then). */
+function presenceOf(config: Config, logger: Logger, hot: RedisHotTier) {
+  let presence: NodePresence | null = null;
+  let announced: Promise<void> = Promise.resolve();
+  return {
+    announce(port: number): Promise<void> {
+      if (presence) return announced; // once per runtime; later calls wait for the first
+      const url = new URL(config.advertiseUrl);
+      if ((config.internal?.port ?? config.port) === 0) url.port = String(port);
+      const registry = hot.registry(config.lease.ttlMs, () => Date.now());
+      const everyMs = config.lease.renewEveryMs;
+      presence = new NodePresence(
+        registry,
+        config.nodeId,
+        url.origin,
+        systemClock,
+        everyMs,
+        logger,
+      );
+      announced = presence.start();
+      return announced;
+    },
+    async leave(): Promise<void> {
+      await presence?.stop().catch((error) => logger.warn("node deregistration failed", { error }));
+    },
+  };
+}
+
+interface Running {
+  presence: ReturnType<typeof presenceOf>;
+  actors: Actors;
+  workers: WorkerSet | null;
+  hot: RedisHotTier;
+  stores: Stores;
+}
+
+/**
+ * Leave the registry first so no command is forwarded here any more, then hand the threads off:
+ * actors flush their checkpoints, tell clients to reconnect, release leases.
+ */
+async function shutDown(running: Running): Promise<void> {
+  await running.presence.leave();
+  await running.actors.host.stopAll();
+  running.actors.feeds.closeAll("reconnect");
+  await running.workers?.close();
+  await running.hot.close();
+  await running.stores.close();
 }

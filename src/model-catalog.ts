@@ -1,5 +1,5 @@
 /**
- * The model catalog from the configuration: the scripted demo model always, plus each provider
+ * The model catalog from the configuration: the scripted demo model (unless ECHO_MODEL=off), plus each provider
  * that has a key. Apart from backends.ts so that worker processes, which never call a model, do
  * not pay for loading the provider SDKs (~1 s for Mistral's).
  */
@@ -11,7 +11,7 @@ import { ScriptedProvider } from "./adapters/llm/scripted/scripted-provider.ts";
 import type { Config } from "./config.ts";
 
 export function modelCatalog(config: Config): ProviderRegistry {
-  const registry = new ProviderRegistry([new ScriptedProvider()]);
+  const registry = new ProviderRegistry(config.echoModel ? [new ScriptedProvider()] : []);
   const { anthropic, openai, mistral, compatible } = config.providers;
   if (anthropic) registry.register(new AnthropicProvider(anthropic));
   if (openai) registry.register(new OpenAIProvider(openai));

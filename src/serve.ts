@@ -108,7 +108,7 @@ export function serve(
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("expected a websocket upgrade", { status: 426 });
       }
-      const auth = await authenticate(services, request, true).catch(() => null);
+      const auth = await authenticate(services, request, true, "upgrade").catch(() => null);
       return upgrade(request, openSession(auth));
     }
     if (separateInternal && path.startsWith(INTERNAL_PREFIX)) {

@@ -1,126 +1,133 @@
-// The module map of DESIGN.md as executable rules, so the map cannot drift from the code:
-// protocol and domain are pure; actors and workers see ports, domain and protocol only; only
-// adapters import a backend SDK; only src/config.ts reads the environment.
+// The module map of DESIGN.md as executable rules (test/support/architecture-rules.ts, on the
+// TypeScript compiler API), so the map cannot drift from the code. Each rule must speak about at
+// least one file of the tree, the detectors must find what the tree legitimately has (SDK imports
+// in adapters, environment reads in config.ts), and every broken fixture must be caught.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import {
+  analyze,
+  NOT_SDK,
+  RULE_NAMES,
+  rules,
+  type SourceFile,
+  sdkList,
+} from "./support/architecture-rules.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const SDKS = [
-  "ioredis",
-  "bullmq",
-  "mongodb",
-  "meilisearch",
-  "@anthropic-ai/sdk",
-  "openai",
-  "@mistralai/mistralai",
-  "bun:sqlite",
-  "node:sqlite",
-  "@bull-board/api",
-  "@bull-board/elysia",
-  "@bull-board/ui",
-];
-
-interface Import {
-  file: string;
-  target: string;
-  typeOnly: boolean;
-}
+const FIXTURES = join(ROOT, "test/fixtures/architecture");
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+};
+const SDKS = sdkList(PACKAGE.dependencies);
+const RULES = rules(SDKS);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
-    const path = join(dir, name);
+    const path = `${dir}/${name}`;
     if (statSync(join(ROOT, path)).isDirectory()) return sourceFiles(path);
-    return path.endsWith(".ts") ? [path] : [];
+    return /\.(ts|tsx|mts|js|mjs)$/.test(path) && !path.endsWith(".d.ts") ? [path] : [];
   });
 }
 
-function importsOf(file: string): Import[] {
-  const text = readFileSync(join(ROOT, file), "utf8");
-  const found: Import[] = [];
-  const statics = /^\s*(import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)"/gms;
-  for (const match of text.matchAll(statics))
-    found.push({ file, target: resolveTarget(file, match[3]!), typeOnly: !!match[2] });
-  for (const match of text.matchAll(/import\(\s*"([^"]+)"\s*\)/g)) {
-    found.push({ file, target: resolveTarget(file, match[1]!), typeOnly: false });
+const TREE: SourceFile[] = ["src", "actors", "workers"]
+  .flatMap(sourceFiles)
+  .map((path) => ({ path, text: readFileSync(join(ROOT, path), "utf8") }));
+const ANALYSIS = analyze(TREE);
+
+interface Fixture {
+  name: string;
+  path: string;
+  group: string | null;
+  expect: string;
+  count: number;
+  text: string;
+}
+
+function header(text: string, key: string): string | null {
+  return new RegExp(`^// ${key}: (.+)$`, "m").exec(text)?.[1]?.trim() ?? null;
+}
+
+const FIXTURE_FILES: Fixture[] = readdirSync(FIXTURES)
+  .filter((name) => name.endsWith(".ts"))
+  .map((name) => {
+    const text = readFileSync(join(FIXTURES, name), "utf8");
+    return {
+      name,
+      path: header(text, "fixture-path") ?? "",
+      group: header(text, "fixture-group"),
+      expect: header(text, "expect") ?? "",
+      count: Number(header(text, "expect-count") ?? 1),
+      text,
+    };
+  });
+
+describe("architecture rules on the tree", () => {
+  test("there are files and imports to check", () => {
+    expect(TREE.length).toBeGreaterThan(100);
+    expect(ANALYSIS.imports.length).toBeGreaterThan(500);
+  });
+
+  for (const rule of RULES) {
+    test(`${rule.name}`, () => {
+      expect(TREE.filter((f) => rule.applies(f.path)).length).toBeGreaterThan(0);
+      expect(rule.violations(ANALYSIS)).toEqual([]);
+    });
   }
-  return found;
-}
 
-function resolveTarget(file: string, specifier: string): string {
-  if (!specifier.startsWith(".")) return specifier;
-  return relative(ROOT, resolve(ROOT, dirname(file), specifier));
-}
-
-const ALL = ["src", "actors", "workers"].flatMap(sourceFiles);
-const IMPORTS = ALL.flatMap(importsOf);
-const ours = (i: Import) => /^(src|actors|workers)\//.test(i.target);
-const under = (prefix: string) => (i: Import) => i.file.startsWith(prefix);
-
-function violations(filter: (i: Import) => boolean, allowed: (i: Import) => boolean): string[] {
-  return IMPORTS.filter(filter)
-    .filter((i) => !allowed(i))
-    .map((i) => `${i.file} -> ${i.target}`);
-}
-
-describe("architecture", () => {
-  test("there are files to check", () => {
-    expect(ALL.length).toBeGreaterThan(50);
-    expect(IMPORTS.length).toBeGreaterThan(200);
+  test("the SDK list comes from package.json and its allow-list cannot rot", () => {
+    for (const name of NOT_SDK) expect(Object.keys(PACKAGE.dependencies)).toContain(name);
+    for (const sdk of ["ioredis", "bullmq", "mongodb", "meilisearch", "openai", "js-tiktoken"])
+      expect(SDKS).toContain(sdk);
+    expect(SDKS).toContain("@anthropic-ai/sdk");
+    expect(SDKS).toContain("bun:sqlite");
+    expect(SDKS).toContain("node:sqlite");
+    expect(SDKS).not.toContain("elysia");
   });
 
-  test("protocol imports nothing of ours but protocol", () => {
-    expect(
-      violations(under("src/protocol/"), (i) => !ours(i) || i.target.startsWith("src/protocol/")),
-    ).toEqual([]);
-  });
-
-  test("domain imports protocol, domain, and port types only", () => {
-    const allowed = (i: Import) =>
-      !ours(i) ||
-      /^src\/(protocol|domain)\//.test(i.target) ||
-      (i.typeOnly && i.target.startsWith("src/ports/"));
-    expect(violations(under("src/domain/"), allowed)).toEqual([]);
-  });
-
-  test("actors and workers see ports, domain and protocol only", () => {
-    const allowed = (i: Import) =>
-      !ours(i) ||
-      /^src\/(protocol|domain|ports)\//.test(i.target) ||
-      /^(actors|workers)\//.test(i.target);
-    const exempt = (i: Import) => i.file === "workers/main.ts"; // the worker process entry does its own wiring
-    expect(
-      violations((i) => (under("actors/")(i) || under("workers/")(i)) && !exempt(i), allowed),
-    ).toEqual([]);
-  });
-
-  test("only adapters import a backend SDK (type imports aside, in wiring files)", () => {
-    const isSdk = (i: Import) =>
-      SDKS.some((sdk) => i.target === sdk || i.target.startsWith(`${sdk}/`));
-    const allowed = (i: Import) => i.file.startsWith("src/adapters/") || i.typeOnly;
-    expect(violations(isSdk, allowed)).toEqual([]);
-  });
-
-  test("use cases see actors, ports, domain and protocol; never transports or adapters", () => {
-    const allowed = (i: Import) =>
-      !ours(i) ||
-      /^src\/(protocol|domain|ports|use-cases)\//.test(i.target) ||
-      /^actors\//.test(i.target);
-    expect(IMPORTS.filter(under("src/use-cases/")).length).toBeGreaterThan(0);
-    expect(violations(under("src/use-cases/"), allowed)).toEqual([]);
-  });
-
-  test("ports import only protocol and other ports", () => {
-    const allowed = (i: Import) => !ours(i) || /^src\/(protocol|ports)\//.test(i.target);
-    expect(violations(under("src/ports/"), allowed)).toEqual([]);
-  });
-
-  test("only src/config.ts reads the environment", () => {
-    const readers = ALL.filter((file) => file !== "src/config.ts").filter((file) =>
-      /process\.env|Deno\.env|Bun\.env|import\.meta\.env/.test(
-        readFileSync(join(ROOT, file), "utf8"),
-      ),
+  test("the detectors find what the tree legitimately has (they are not blind)", () => {
+    const sdkImports = ANALYSIS.imports.filter(
+      (r) => r.file.startsWith("src/adapters/") && SDKS.some((sdk) => r.target.startsWith(sdk)),
     );
-    expect(readers).toEqual([]);
+    // every SDK that is a runtime dependency is imported by some adapter, or the list is stale
+    const importedSdks = new Set(
+      sdkImports.map((r) => SDKS.find((sdk) => r.target === sdk || r.target.startsWith(`${sdk}/`))),
+    );
+    expect(importedSdks.size).toBeGreaterThan(8);
+    expect(importedSdks.has("ioredis")).toBe(true);
+    expect(importedSdks.has("js-tiktoken")).toBe(true);
+    expect(ANALYSIS.envReads.some((r) => r.file === "src/config.ts")).toBe(true);
+    const kinds = new Set(ANALYSIS.imports.map((r) => r.kind));
+    for (const kind of ["static", "type", "dynamic"] as const) expect(kinds.has(kind)).toBe(true);
   });
+});
+
+describe("architecture rules catch each broken fixture", () => {
+  test("there are fixtures for every kind of breakage the issue lists", () => {
+    expect(FIXTURE_FILES.length).toBeGreaterThanOrEqual(8);
+    const expected = new Set(FIXTURE_FILES.map((f) => f.expect));
+    for (const name of [RULE_NAMES.sdk, RULE_NAMES.env, RULE_NAMES.http, RULE_NAMES.cycles])
+      expect(expected.has(name)).toBe(true);
+  });
+
+  for (const fixture of FIXTURE_FILES) {
+    test(`${fixture.name} (as ${fixture.path}) breaks "${fixture.expect}"`, () => {
+      const rule = RULES.find((r) => r.name === fixture.expect);
+      expect(rule).toBeDefined();
+      expect(rule!.applies(fixture.path)).toBe(true);
+      const group = fixture.group
+        ? FIXTURE_FILES.filter((f) => f.group === fixture.group)
+        : [fixture];
+      const extra = analyze(group.map((f) => ({ path: f.path, text: f.text })));
+      const combined = {
+        files: [...ANALYSIS.files, ...extra.files],
+        imports: [...ANALYSIS.imports, ...extra.imports],
+        envReads: [...ANALYSIS.envReads, ...extra.envReads],
+      };
+      const caught = rule!
+        .violations(combined)
+        .filter((v) => v.startsWith(fixture.path) || v.includes(` ${fixture.path}`));
+      expect(caught.length).toBeGreaterThanOrEqual(fixture.count);
+    });
+  }
 });

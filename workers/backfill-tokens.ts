@@ -7,10 +7,11 @@
  * next version) and the ledger's (thread, seq) upsert, so a second run changes and counts nothing.
  * It waits for the persisted row (retry) so the fill is never overwritten by the persist job.
  */
+
 import { toModelMessages } from "../src/domain/model-context.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import { blockText, estimateTokens } from "../src/domain/tokens.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
 import { type FinishedPayload, FinishedPayloadSchema } from "../src/protocol/jobs.ts";

@@ -3,9 +3,10 @@
  * Redis tail when the persist job has not run yet. `pending` means "retry later" (still in
  * progress, or not persisted yet where the job needs the stored row).
  */
+
+import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import { isNewer } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { MessageRecord, ThreadRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { FinishedPayload } from "../src/protocol/jobs.ts";
 

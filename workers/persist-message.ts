@@ -9,9 +9,10 @@
  * before the trim, so those jobs never run ahead of persistence (no "not persisted yet" retries)
  * and a crash in between re-enqueues them on retry. Job ids are per version: a repeat is a no-op.
  */
+
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { JobQueue } from "../src/ports/job-queue.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";

@@ -8,11 +8,11 @@
  * A thread deleted from the store has its hot-tier keys removed instead.
  */
 import { finalizeFromLog } from "../src/domain/interrupted-message.ts";
+import type { MessageRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { JobQueue } from "../src/ports/job-queue.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { MessageRecord } from "../src/ports/records.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { LogEvent } from "../src/protocol/events.ts";
 

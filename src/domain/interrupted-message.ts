@@ -4,10 +4,9 @@
  * (actors/recovery.ts) and the orphan reaper (workers/reap-orphans.ts) share one path and cannot
  * disagree about what an interrupted message looks like.
  */
-import type { MessageRecord } from "../ports/records.ts";
 import { isFinalEvent, type LogEvent } from "../protocol/events.ts";
 import { MessageAssembler } from "./message-assembly.ts";
-import { toWireMessage } from "./records.ts";
+import { type MessageRecord, toWireMessage } from "./records.ts";
 import { formatStreamCursor } from "./stream-cursor.ts";
 import { estimateTokens } from "./tokens.ts";
 

@@ -6,6 +6,7 @@
 import type { Block } from "../protocol/blocks.ts";
 import type { LogEvent } from "../protocol/events.ts";
 import type { Message } from "../protocol/objects.ts";
+import { unreachable } from "./exhaustive.ts";
 
 export class MessageAssembler {
   #message: Message | null = null;
@@ -54,6 +55,8 @@ export class MessageAssembler {
         return;
       case "tool.waiting":
         return;
+      default:
+        unreachable(event, "event type");
     }
   }
 

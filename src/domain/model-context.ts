@@ -4,8 +4,14 @@
  * left out; incomplete ones keep what they produced.
  */
 
-import type { ModelMessage } from "../ports/llm.ts";
-import type { MessageRecord } from "../ports/records.ts";
+import type { Block } from "../protocol/blocks.ts";
+import type { MessageRecord } from "./records.ts";
+
+/** One message as a model provider is given it: provider-neutral role and Spool blocks. */
+export interface ModelMessage {
+  role: "user" | "assistant" | "tool";
+  content: Block[];
+}
 
 export function toModelMessages(records: MessageRecord[]): ModelMessage[] {
   return records

@@ -14,12 +14,10 @@ import type {
   ToolResultBlock,
   ToolUseBlock,
 } from "../protocol/blocks.ts";
+import type { ModelMessage } from "./model-context.ts";
 
-/** Structurally the model port's ModelMessage; domain does not import ports. */
-export interface ThreadMessage {
-  role: "user" | "assistant" | "tool";
-  content: Block[];
-}
+/** A thread as a provider adapter prepares it (the model port's messages). */
+export type ThreadMessage = ModelMessage;
 
 /** Sent as the result of a call that never got one (timed out, cancelled, lost). */
 export const MISSING_TOOL_RESULT = "No result was recorded for this tool call.";

@@ -5,9 +5,13 @@
 import { Elysia, t } from "elysia";
 import { intField, stringField } from "../domain/cursor.ts";
 import { newId } from "../domain/ids.ts";
-import type { SecretKeyRecord, TenantRecord } from "../ports/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
 import { NotFoundError } from "../protocol/errors.ts";
-import { CreateTenantBodySchema, EndUserTokenBodySchema } from "../protocol/requests.ts";
+import {
+  CreateTenantBodySchema,
+  EndUserTokenBodySchema,
+  UpdateTenantBodySchema,
+} from "../protocol/requests.ts";
 import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";
 import { parseLimit } from "./query.ts";
 import type { Services } from "./services.ts";
@@ -45,12 +49,19 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         const auth = await authenticate(services, request);
         requireSecretKey(auth);
         const ttl = body.ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-        const { token, expiresAt } = services.tokens.mintEndUserToken(auth, body.end_user_id, ttl);
+        const policy = body.policy ?? null;
+        const { token, expiresAt } = services.tokens.mintEndUserToken(
+          auth,
+          body.end_user_id,
+          ttl,
+          policy,
+        );
         set.status = 201;
         return {
           token,
           end_user_id: body.end_user_id,
           expires_at: new Date(expiresAt).toISOString(),
+          ...(policy ? { policy } : {}),
         };
       },
       { body: EndUserTokenBodySchema, detail: { summary: "Mint a short-lived end-user token" } },
@@ -72,6 +83,35 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
       {
         body: CreateTenantBodySchema,
         detail: { summary: "Create a tenant with its first secret key" },
+      },
+    )
+    .patch(
+      "/admin/tenants/:tenant",
+      async ({ request, params, body }) => {
+        requireAdmin(services, request);
+        const tenant = await services.tenants.getTenant(params.tenant);
+        if (!tenant) throw new NotFoundError("tenant");
+        const limits = body.limits
+          ? await services.tenants.updateLimits(tenant.id, body.limits)
+          : await services.tenants.getLimits(tenant.id);
+        if (limits === null) throw new NotFoundError("tenant");
+        services.limits.forget(tenant.id);
+        return {
+          id: tenant.id,
+          object: "tenant",
+          name: tenant.name,
+          created_at: new Date(tenant.created_at).toISOString(),
+          limits,
+        };
+      },
+      {
+        body: UpdateTenantBodySchema,
+        detail: {
+          summary: "Update a tenant's limits",
+          description:
+            "`limits` fields: a number sets the tenant's own value (0: no limit), null goes back " +
+            "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s.",
+        },
       },
     )
     .get(

@@ -1,11 +1,18 @@
 /**
- * The Elysia application: every route plugin, one error handler, and the request-size limit.
+ * The Elysia application: every route plugin, one error handler, and the input bounds (body
+ * limit also for chunked bodies, JSON depth, well-formed strings and URLs: body-guard.ts).
  * Served by `Bun.serve` / `Deno.serve` through `app.fetch` (entry files); WebSocket upgrades are
  * handled by the entry files before Elysia (runtime-neutral session in ws-session.ts).
  */
 import { type AnyElysia, Elysia } from "elysia";
-import { PayloadTooLargeError } from "../protocol/errors.ts";
+import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
+import { checkUrl, parseBody } from "./body-guard.ts";
+import { clientPageRoutes } from "./client-pages.ts";
+import { anthropicRoutes } from "./compat/anthropic/routes.ts";
+import { openaiRoutes } from "./compat/openai/routes.ts";
+import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-errors.ts";
+import { uiChatRoutes } from "./compat/ui/ui-chat-routes.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
@@ -34,20 +41,39 @@ export interface AppOptions {
 
 export function buildApp(services: Services, options: AppOptions) {
   const maxBodyBytes = services.config.limits.maxBodyBytes;
+  // The compatibility endpoints answer in their protocol's error shape, even before a route runs.
+  const errorFor = (request: Request, error: AppError) => {
+    const protocol = compatProtocolOf(new URL(request.url).pathname);
+    return protocol
+      ? compatErrorResponse(protocol, error, services.logger, maxBodyBytes)
+      : errorResponse(error, services.logger, requestInfo(request).id);
+  };
   let app = new Elysia({ normalize: false })
     .onRequest(({ request }) => {
-      const info = requestInfo(request);
+      requestInfo(request); // the request id exists before anything can fail
       const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > maxBodyBytes)
-        return errorResponse(new PayloadTooLargeError(maxBodyBytes), services.logger, info.id);
+      if (length > maxBodyBytes) return errorFor(request, new PayloadTooLargeError(maxBodyBytes));
+      try {
+        checkUrl(request.url);
+      } catch (error) {
+        return errorFor(request, toAppError("", error, maxBodyBytes));
+      }
     })
     .onAfterHandle({ as: "global" }, ({ request, route }) => noteRoute(request, route))
     .onError({ as: "global" }, ({ code, error, request, route }) => {
       if (code !== "NOT_FOUND") noteRoute(request, route);
-      const appError = toAppError(code, error, maxBodyBytes);
-      return errorResponse(appError, services.logger, requestInfo(request).id);
+      return errorFor(request, toAppError(code, error, maxBodyBytes));
     })
+    // The compatibility routes check their own bodies (errors in their protocol's shape, with
+    // the param their clients expect; OpenAI/Anthropic read them through body-guard's
+    // readBodyText); they come before the body guard, which Elysia applies to later routes.
+    // Their sends still pass the seam's checks (strings, limits, policy).
+    .use(openaiRoutes(services))
+    .use(anthropicRoutes(services))
+    .use(uiChatRoutes(services))
+    .onParse(({ request, contentType }) => parseBody(request, contentType ?? "", maxBodyBytes))
     .use(docsRoutes())
+    .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(messageRoutes(services))

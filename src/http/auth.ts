@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
-import type { ThreadRecord } from "../ports/records.ts";
+import type { ThreadRecord } from "../domain/records.ts";
 import { InvalidRequestError, UnauthorizedError } from "../protocol/errors.ts";
 import { noteTenant } from "./request-context.ts";
 import type { Services } from "./services.ts";
@@ -17,15 +17,22 @@ export function bearer(request: Request, allowQueryToken: boolean): string | nul
   return null;
 }
 
+/**
+ * Resolves the credential, then counts the request against its end user's request bucket (API.md
+ * "other requests with an end-user token"). `kind: "send"`: the seam counts it as a send instead;
+ * `"upgrade"`: a WebSocket upgrade, whose frames are counted one by one instead.
+ */
 export async function authenticate(
   services: Services,
   request: Request,
   allowQueryToken = false,
+  kind: "request" | "send" | "upgrade" = "request",
 ): Promise<AuthContext> {
   const credential = bearer(request, allowQueryToken);
   if (!credential) throw new UnauthorizedError();
   const auth = await services.tokens.authenticate(credential);
   noteTenant(request, auth.tenantId);
+  if (kind === "request") await services.limits.request(auth);
   return auth;
 }
 

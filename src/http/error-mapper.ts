@@ -10,6 +10,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  type RateLimitInfo,
   toErrorBody,
   ValidationError,
 } from "../protocol/errors.ts";
@@ -43,8 +44,12 @@ export function toAppError(code: string | number, error: unknown, maxBodyBytes: 
         ? new ValidationError(detail.message, detail.param)
         : new InvalidRequestError(detail.message, detail.param);
     }
-    case "PARSE":
+    case "PARSE": {
+      // Elysia wraps what the body guard (onParse) throws: keep the guard's own error.
+      const cause = (error as { cause?: unknown } | null)?.cause;
+      if (cause instanceof AppError) return cause;
       return new InvalidRequestError("The request body is not valid JSON.");
+    }
     case "NOT_FOUND":
       return new NotFoundError("route");
     case 413:
@@ -62,7 +67,17 @@ export function errorResponse(error: AppError, logger: Logger, requestId?: strin
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (error.retryAfterSeconds !== undefined)
     headers["retry-after"] = String(error.retryAfterSeconds);
+  if (error.rateLimit) Object.assign(headers, rateLimitHeaders(error.rateLimit));
   const body = toErrorBody(error);
   if (requestId !== undefined) body.error.request_id = requestId;
   return new Response(JSON.stringify(body), { status: error.status, headers });
+}
+
+/** IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), seconds rounded up. */
+export function rateLimitHeaders(info: RateLimitInfo): Record<string, string> {
+  return {
+    "ratelimit-limit": String(info.limit),
+    "ratelimit-remaining": String(Math.max(0, info.remaining)),
+    "ratelimit-reset": String(Math.ceil(info.resetMs / 1000)),
+  };
 }

@@ -6,12 +6,12 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
+import type { ThreadRecord } from "../domain/records.ts";
 import {
   type ForwardedSend,
   INTERNAL_SECRET_HEADER,
   type ToolResultInput,
 } from "../ports/owner-client.ts";
-import type { ThreadRecord } from "../ports/records.ts";
 import { AppError, NotFoundError } from "../protocol/errors.ts";
 import type { Services } from "./services.ts";
 

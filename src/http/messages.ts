@@ -3,6 +3,7 @@
  * one message, cancel, client tool results, and the thread's SSE stream.
  */
 import { Elysia } from "elysia";
+import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { hideToolBlocks } from "../domain/content.ts";
 import { intField } from "../domain/cursor.ts";
@@ -19,10 +20,11 @@ import {
 } from "../protocol/requests.ts";
 import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
+import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import { holdOpen } from "./request-context.ts";
 import type { Services } from "./services.ts";
-import { streamResponse, turnStart } from "./turn-stream.ts";
+import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
 
 async function messageOrThrow(services: Services, threadId: string, seq: number) {
   const record = await services.history.message(threadId, seq);
@@ -37,19 +39,24 @@ async function send(
   body: SendBody,
   request: Request,
 ) {
-  const { gateway, ticket, thread } = await services.commands.send(auth, threadId, body, {
+  const { gateway, ticket, thread, slot } = await services.commands.send(auth, threadId, body, {
     transport: "rest",
     idempotencyKey: request.headers.get("idempotency-key"),
+    opensStream: body.stream === true && body.model !== undefined,
   });
   if (ticket.assistantSeq === null) {
+    slot?.release();
     const user = await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
       status: 201,
       headers: { "content-type": "application/json" },
     });
   }
-  if (body.stream)
-    return streamResponse(services, auth, gateway, turnStart(ticket.userSeq), ticket.assistantSeq);
+  if (body.stream) {
+    const open = followSend(gateway, turnStart(ticket.userSeq), slot);
+    return streamResponse(services, auth, open, ticket.assistantSeq);
+  }
+  slot?.release();
   holdOpen(request); // the answer may take longer than the idle timeout, with nothing to send
   await ticket.settled;
   const answerSeq = await finalAssistantSeq(
@@ -67,7 +74,7 @@ export function messageRoutes(services: Services) {
     .post(
       "/messages",
       async ({ request, params, body }) => {
-        const auth = await authenticate(services, request);
+        const auth = await authenticate(services, request, false, "send");
         return send(services, auth, params.id, body, request);
       },
       { body: SendBodySchema, detail: { summary: "Send a message (append, or run a model turn)" } },
@@ -77,6 +84,7 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
+        if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
         const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
         const order = parseOrder(query.order);
         const includeTools = parseIncludeTools(query.include);
@@ -147,9 +155,10 @@ export function messageRoutes(services: Services) {
       async ({ request, params, query }) => {
         const auth = await authenticate(services, request, true);
         const cursor = request.headers.get("last-event-id") ?? query.after;
-        const after = cursor ? parseStreamCursor(cursor) : null;
-        const gateway = await services.commands.gateway(auth, params.id);
-        return streamResponse(services, auth, gateway, after, null);
+        const after = cursor ? positionFromCursor(parseStreamCursor(cursor)) : null;
+        const open: OpenFollow = (sink, onDelivered) =>
+          services.commands.follow(auth, params.id, after, sink, { onDelivered });
+        return streamResponse(services, auth, open, null);
       },
       { detail: { summary: "SSE: replay after the cursor, then follow the thread live" } },
     );

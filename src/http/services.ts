@@ -16,6 +16,8 @@ import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { ToolRegistry } from "../ports/tool-registry.ts";
+import type { CompatTurns } from "../use-cases/compat-turns.ts";
+import type { RateLimits } from "../use-cases/rate-limits.ts";
 import type { ThreadCommands } from "../use-cases/thread-commands.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { TokenService } from "./tokens.ts";
@@ -36,6 +38,10 @@ export interface Services {
   router: ThreadRouter;
   /** The one use-case seam every transport goes through for a thread's commands and streams. */
   commands: ThreadCommands;
+  /** Per-identity rate limits: authentication and the WS session check every request with it. */
+  limits: RateLimits;
+  /** Turns of the compatibility endpoints (OpenAI, Anthropic, AI SDK): thread resolution + seam. */
+  compat: CompatTurns;
   /** Shared by all nodes of a cluster (stored once); authenticates /internal calls. */
   internalSecret: string;
   history: HistoryReader;

@@ -5,7 +5,6 @@
  * from closing the stream.
  */
 import type { EventEntry } from "../../actors/event-entry.ts";
-import { eventType } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
 import type { Metrics } from "../ports/metrics.ts";
 import { countDelivered } from "./stream-metrics.ts";
@@ -20,7 +19,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
 
 export function formatSse(entry: EventEntry): string {
-  return `event: ${eventType(entry.json)}\nid: ${entry.seq}:${entry.offset}\ndata: ${entry.json}\n\n`;
+  return `event: ${entry.meta.type}\nid: ${entry.seq}:${entry.offset}\ndata: ${entry.json}\n\n`;
 }
 
 export class SseSink implements StreamSink {

@@ -2,8 +2,8 @@
 import { Elysia } from "elysia";
 import { intField, stringField } from "../domain/cursor.ts";
 import { newId } from "../domain/ids.ts";
+import type { ThreadRecord } from "../domain/records.ts";
 import { toWireThread } from "../domain/records.ts";
-import type { ThreadRecord } from "../ports/records.ts";
 import {
   CreateThreadBodySchema,
   HISTORY_LIMIT_DEFAULT,

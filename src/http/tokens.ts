@@ -6,13 +6,27 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
 import { newId, randomToken } from "../domain/ids.ts";
-import type { SecretKeyRecord } from "../ports/records.ts";
+import { isWellFormed } from "../domain/input-bounds.ts";
+import type { SecretKeyRecord } from "../domain/records.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
-import { UnauthorizedError } from "../protocol/errors.ts";
+import { UnauthorizedError, ValidationError } from "../protocol/errors.ts";
+import type { EndUserPolicy } from "../protocol/requests.ts";
 
 const SECRET_KEY_RANDOM_CHARS = 40;
 const TOKEN_MAC_BYTES = 16;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** A token's JSON payload at most 8 KiB: fits any header limit (nginx: 8 KiB per line is 4x). */
+const MAX_TOKEN_PAYLOAD_BYTES = 8 * 1024;
+/** Strict base64url: a spelling with junk, padding or other alphabets is a different token. */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+interface Claims {
+  t: string;
+  k: string;
+  u: string;
+  e: number;
+  p?: EndUserPolicy;
+}
 
 export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
@@ -47,11 +61,19 @@ export class TokenService {
     auth: AuthContext,
     endUserId: string,
     ttlSeconds: number,
+    policy: EndUserPolicy | null = null,
   ): { token: string; expiresAt: number } {
     const expiresAt = this.now() + ttlSeconds * 1000;
-    const payload = Buffer.from(
-      JSON.stringify({ t: auth.tenantId, k: auth.keyId, u: endUserId, e: expiresAt }),
-    ).toString("base64url");
+    const claims: Claims = { t: auth.tenantId, k: auth.keyId, u: endUserId, e: expiresAt };
+    if (policy) claims.p = policy;
+    const json = JSON.stringify(claims);
+    if (Buffer.byteLength(json) > MAX_TOKEN_PAYLOAD_BYTES) {
+      throw new ValidationError(
+        `The policy makes the token larger than ${MAX_TOKEN_PAYLOAD_BYTES} bytes.`,
+        "policy",
+      );
+    }
+    const payload = Buffer.from(json).toString("base64url");
     return { token: `eut_${payload}.${this.#sign(payload)}`, expiresAt };
   }
 
@@ -75,21 +97,33 @@ export class TokenService {
     const dot = token.indexOf(".");
     if (dot <= 0) throw new UnauthorizedError();
     const payload = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), "base64url");
-    const expected = Buffer.from(this.#sign(payload), "base64url");
+    const signature = token.slice(dot + 1);
+    if (!BASE64URL.test(payload) || payload.length > (MAX_TOKEN_PAYLOAD_BYTES * 4) / 3 + 4) {
+      throw new UnauthorizedError();
+    }
+    // The signature is compared as text: exactly the one canonical spelling is accepted.
+    const given = Buffer.from(signature, "utf8");
+    const expected = Buffer.from(this.#sign(payload), "utf8");
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new UnauthorizedError();
-    let claims: { t: string; k: string; u: string; e: number };
+    let claims: Claims;
     try {
       claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
     } catch {
       throw new UnauthorizedError();
     }
+    if (typeof claims.u !== "string" || !isWellFormed(claims.u)) throw new UnauthorizedError();
     if (claims.e <= this.now()) throw new UnauthorizedError("The end-user token has expired.");
     const key = await this.tenants.getKey(claims.k);
     if (!key || key.revoked_at !== null || key.tenant_id !== claims.t)
       throw new UnauthorizedError();
-    return { tenantId: claims.t, keyId: claims.k, endUserId: claims.u };
+    return {
+      tenantId: claims.t,
+      keyId: claims.k,
+      endUserId: claims.u,
+      policy: claims.p ?? null,
+      expiresAt: claims.e,
+    };
   }
 
   #sign(payload: string): string {

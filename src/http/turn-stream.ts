@@ -3,7 +3,7 @@
  * gateway: the local actor, or the checkpoint and live bus when another node owns it),
  * registered for revocation, and (for a send) ended after the turn's answer or tool wait.
  */
-import { type EventEntry, endOf, eventType, type Position } from "../../actors/event-entry.ts";
+import { type EventEntry, endOf, type Position } from "../../actors/event-entry.ts";
 import type { Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
@@ -21,28 +21,37 @@ export function endsTurn(
   lastToolUseId: (seq: number) => string | null = () => null,
 ): boolean {
   if (entry.seq < assistantSeq) return false;
-  const type = eventType(entry.json);
+  const { type, toolUseId, stopReason } = entry.meta;
   if (type === "tool.waiting") {
     const last = lastToolUseId(entry.seq);
-    return last === null || entry.json.includes(`"id":${JSON.stringify(last)}`);
+    return last === null || toolUseId === last;
   }
-  if (type === "stream.reset")
-    return entry.final && !entry.json.includes('"stop_reason":"tool_use"');
+  if (type === "stream.reset") return entry.final && stopReason !== "tool_use";
   const final =
     type === "message.completed" || type === "message.incomplete" || type === "message.failed";
-  return final && !entry.json.includes('"stop_reason":"tool_use"');
+  return final && stopReason !== "tool_use";
 }
 
+/** How a stream response starts following: through the seam, or a send's gateway and slot. */
+export type OpenFollow = (
+  sink: SseSink,
+  onDelivered: ((last: EventEntry) => void) | null,
+) => Promise<{ subscription: Subscription; gateway: ThreadGateway; close(): void }>;
+
+/**
+ * An SSE response following the thread; `untilAssistantSeq` (a send) ends it after the turn.
+ * It ends too when the key is revoked or the end-user token expires (connection registry).
+ */
 export async function streamResponse(
   services: Services,
   auth: AuthContext,
-  gateway: ThreadGateway,
-  after: Position | null,
+  open: OpenFollow,
   untilAssistantSeq: number | null,
 ): Promise<Response> {
   const sink = new SseSink(services.metrics);
   // The turn may end during the replay inside `follow`, before `subscription` is assigned.
   let subscription: Subscription | null = null;
+  let gateway: ThreadGateway | null = null;
   let ended = false;
   const onDelivered =
     untilAssistantSeq === null
@@ -52,21 +61,54 @@ export async function streamResponse(
           ended = true;
           queueMicrotask(() => subscription?.close("done"));
         };
-  subscription = await gateway.follow(after, sink, onDelivered);
-  if (ended) subscription.close("done");
-  const unregister = services.connections.add(auth.keyId, {
-    revoke: () => subscription?.close("revoked"),
-  });
+  const opened = await open(sink, onDelivered);
+  subscription = opened.subscription;
+  gateway = opened.gateway;
+  const unregister = services.connections.add(
+    auth.keyId,
+    { revoke: () => subscription?.close("revoked") },
+    auth.expiresAt ?? null,
+  );
+  let cleaned = false;
   sink.onCancel = () => {
-    if (subscription) gateway.unfollow(subscription);
+    if (cleaned) return;
+    cleaned = true;
+    opened.close();
     unregister();
   };
+  if (ended) subscription.close("done");
+  // The client may have gone during the replay, before onCancel was set.
+  if (sink.closed) sink.onCancel();
   return sseResponse(sink);
 }
 
+/** Follows a send's turn through the gateway the seam returned; `slot` goes back at the end. */
+export function followSend(
+  gateway: ThreadGateway,
+  after: Position,
+  slot: { release(): void } | null,
+): OpenFollow {
+  return async (sink, onDelivered) => {
+    try {
+      const subscription = await gateway.follow(after, sink, onDelivered);
+      return {
+        subscription,
+        gateway,
+        close: () => {
+          gateway.unfollow(subscription);
+          slot?.release();
+        },
+      };
+    } catch (error) {
+      slot?.release();
+      throw error;
+    }
+  };
+}
+
 /** Null where the gateway has no snapshot (remote owner): the turn then ends at its first tool wait. */
-function lastToolUseOf(gateway: ThreadGateway, seq: number): string | null {
-  const toolUses = gateway.snapshot(seq)?.content.filter((b) => b.type === "tool_use") ?? [];
+function lastToolUseOf(gateway: ThreadGateway | null, seq: number): string | null {
+  const toolUses = gateway?.snapshot(seq)?.content.filter((b) => b.type === "tool_use") ?? [];
   const last = toolUses[toolUses.length - 1];
   return last?.type === "tool_use" ? last.id : null;
 }

@@ -6,14 +6,14 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import type { EventEntry } from "../../actors/event-entry.ts";
-import type { StreamSink, Subscription } from "../../actors/subscription.ts";
-import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import type { StreamSink } from "../../actors/subscription.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
-import { AppError, InvalidRequestError, toErrorBody } from "../protocol/errors.ts";
+import { illFormedPath, jsonTooDeep, MAX_JSON_DEPTH } from "../domain/input-bounds.ts";
+import { AppError, InvalidRequestError, toErrorBody, ValidationError } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
 import { countDelivered } from "./stream-metrics.ts";
-import { WsCommands } from "./ws-commands.ts";
+import { WsCommands, type WsPeer } from "./ws-commands.ts";
 
 export interface WsSocket {
   send(text: string): void;
@@ -23,15 +23,15 @@ export interface WsSocket {
   cork?(fn: () => void): void;
 }
 
-/** 200 frames/s sustained, bursts of 400: far above a chat UI, far below a flood. */
+/**
+ * Flood protection per socket: 200 frames/s sustained, bursts of 400, far above a chat UI, far
+ * below a flood. The product limits are per identity, across sockets and nodes (use-cases/
+ * rate-limits.ts): every frame of an end-user token counts as a request, a `send` as a send.
+ */
 const FRAMES_PER_SECOND = 200;
 const FRAME_BURST = 400;
 
-export class WsSession {
-  readonly subscriptions = new Map<
-    string,
-    { gateway: ThreadGateway; subscription: Subscription }
-  >();
+export class WsSession implements WsPeer {
   readonly #socket: WsSocket;
   readonly #services: Services;
   readonly #commands: WsCommands;
@@ -52,9 +52,14 @@ export class WsSession {
     this.#services = services;
     this.#socket = socket;
     this.#commands = new WsCommands(services, this);
-    this.#unregister = services.connections.add(auth.keyId, {
-      revoke: () => this.close(CLOSE_CODES.unauthorized, "revoked"),
-    });
+    this.#unregister = services.connections.add(
+      auth.keyId,
+      {
+        revoke: (reason) =>
+          this.close(CLOSE_CODES.unauthorized, reason === "expired" ? "token expired" : "revoked"),
+      },
+      auth.expiresAt ?? null,
+    );
   }
 
   get closed(): boolean {
@@ -73,10 +78,12 @@ export class WsSession {
     } catch (error) {
       return this.sendError(error, undefined);
     }
-    this.#commands.dispatch(frame).catch((error) => {
-      const requestId = frame.type === "send" ? frame.request_id : undefined;
-      this.sendError(error, requestId, "thread_id" in frame ? frame.thread_id : undefined);
-    });
+    this.#admit(frame)
+      .then(() => this.#commands.dispatch(frame))
+      .catch((error) => {
+        const requestId = frame.type === "send" ? frame.request_id : undefined;
+        this.sendError(error, requestId, "thread_id" in frame ? frame.thread_id : undefined);
+      });
   }
 
   handleDrain(): void {
@@ -89,9 +96,7 @@ export class WsSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#unregister();
-    for (const { gateway, subscription } of this.subscriptions.values())
-      gateway.unfollow(subscription);
-    this.subscriptions.clear();
+    this.#commands.unfollowAll();
   }
 
   close(code: number, reason: string): void {
@@ -117,13 +122,15 @@ export class WsSession {
       type: "error",
       code: body.code,
       message: body.message,
+      ...(body.param === undefined ? {} : { param: body.param }),
+      ...(appError.rateLimit ? { retry_after_ms: appError.rateLimit.retryAfterMs } : {}),
       ...(requestId === undefined ? {} : { request_id: requestId }),
       ...(threadId === undefined ? {} : { thread_id: threadId }),
     });
   }
 
   /** The StreamSink through which one thread's events reach this socket. */
-  sinkFor(threadId: string): StreamSink {
+  sinkFor(_threadId: string, onDone: () => void): StreamSink {
     const session = this;
     return {
       send: (entries: EventEntry[]) => {
@@ -136,7 +143,7 @@ export class WsSession {
         if (reason === "revoked") session.close(CLOSE_CODES.unauthorized, "revoked");
         else if (reason === "reconnect")
           session.close(CLOSE_CODES.reconnectElsewhere, "reconnect and resume");
-        else session.subscriptions.delete(threadId);
+        else onDone();
       },
       get closed() {
         return session.#closed;
@@ -170,6 +177,12 @@ export class WsSession {
     if (this.#drainCallbacks.length > 0 && this.#socket.bufferedAmount() === 0) this.handleDrain();
   }
 
+  /** Every frame of an end-user token but `send` (the seam counts those) is a request. */
+  async #admit(frame: ClientFrame): Promise<void> {
+    if (frame.type === "send" || this.auth.endUserId === null) return;
+    await this.#services.limits.request(this.auth);
+  }
+
   #takeToken(): boolean {
     const now = Date.now();
     this.#tokens = Math.min(
@@ -184,11 +197,21 @@ export class WsSession {
 }
 
 function parseFrame(text: string): ClientFrame {
+  if (jsonTooDeep(text)) {
+    throw new InvalidRequestError(`The frame nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new InvalidRequestError("The frame is not valid JSON.");
+  }
+  const illFormed = illFormedPath(value);
+  if (illFormed !== null) {
+    throw new ValidationError(
+      "The string is not well-formed UTF-16 (it has a lone surrogate).",
+      illFormed || undefined,
+    );
   }
   const type = (value as { type?: unknown } | null)?.type;
   const schema =

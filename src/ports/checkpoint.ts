@@ -18,7 +18,7 @@
  *   (the reaper drops it), never an untracked orphan. Entries are not removed when a message
  *   settles; the reaper drops those whose thread has nothing in progress.
  */
-import type { MessageRecord } from "./records.ts";
+import type { MessageRecord } from "../domain/records.ts";
 
 export type Fenced = { ok: true } | { ok: false; reason: "stale_epoch" };
 

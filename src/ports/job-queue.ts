@@ -14,3 +14,9 @@ export interface JobQueue {
   /** A message reached a final state: backfill its tokens and index it for search. */
   enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void>;
 }
+
+/** Proof that workers consume: a no-op job sent through them must complete within `timeoutMs`
+ * (a worker can silently stop consuming after a Redis restart). Throws when it does not. */
+export interface WorkerCanary {
+  canary(timeoutMs: number): Promise<void>;
+}

@@ -15,14 +15,10 @@
  * - The stream ends with exactly one `stop`, or throws a ModelProviderError.
  * - Aborting `signal` ends the stream promptly (the iterator throws or returns).
  */
+import type { ModelMessage } from "../domain/model-context.ts";
 import type { Block, ImageBlock } from "../protocol/blocks.ts";
 import type { BlockDelta } from "../protocol/events.ts";
 import type { ToolDefinition } from "../protocol/requests.ts";
-
-export interface ModelMessage {
-  role: "user" | "assistant" | "tool";
-  content: Block[];
-}
 
 export interface ModelRequest {
   /** The provider's own model name (without the `provider/` prefix). */
@@ -101,5 +97,7 @@ export function hasImages(messages: ModelMessage[]): boolean {
 /** Resolves the `model` of a send (`provider/name`, or a well-known bare name) to a provider. */
 export interface ModelCatalog {
   resolve(model: string): { provider: ModelProvider; model: string } | null;
-  list(): { id: string; provider: string; object: "model" }[];
+  /** The most output tokens one call of a resolved model may ask for. */
+  maxOutputTokens(resolved: { provider: ModelProvider; model: string }): number;
+  list(): { id: string; provider: string; object: "model"; max_output_tokens: number }[];
 }

@@ -30,6 +30,9 @@ export interface ForwardedSend {
   content: Block[];
   requestId: string | null;
   fingerprint: string;
+  /** Settled messages appended before the turn's own (actors/turn.ts `HistoricalMessage`). */
+  history?: { role: "user" | "assistant" | "tool"; content: Block[]; model?: string | null }[];
+  role?: "user" | "tool";
 }
 
 export interface ForwardedTicket {

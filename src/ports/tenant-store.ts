@@ -3,8 +3,12 @@
  * itself is never stored. A revoked key is never returned as usable (callers check `revoked_at`).
  * `getOrCreateSetting` is an atomic first-writer-wins put, used for server-wide secrets that
  * every node must share (the cursor signing key).
+ * Limits: `getLimits` is the tenant's own settings ({} when none; null: no such tenant);
+ * `updateLimits` merges a patch atomically (a number sets, null removes a field) and returns the
+ * result (null: no such tenant).
  */
-import type { SecretKeyRecord, TenantRecord } from "./records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
+import type { TenantLimits, TenantLimitsPatch } from "../protocol/requests.ts";
 
 export interface TenantStore {
   createTenant(tenant: TenantRecord): Promise<void>;
@@ -15,6 +19,8 @@ export interface TenantStore {
     limit: number;
     after?: { createdAt: number; id: string };
   }): Promise<TenantRecord[]>;
+  getLimits(tenantId: string): Promise<TenantLimits | null>;
+  updateLimits(tenantId: string, patch: TenantLimitsPatch): Promise<TenantLimits | null>;
 
   createKey(key: SecretKeyRecord): Promise<void>;
   findKeyByHash(hash: string): Promise<SecretKeyRecord | null>;

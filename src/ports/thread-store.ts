@@ -19,8 +19,9 @@
  *   outlive `deleteThread` (usage was consumed whether or not the thread is kept).
  * - Callers serialize nothing: the store must be safe under concurrent calls from many processes.
  */
+
+import type { MessageRecord, ThreadRecord } from "../domain/records.ts";
 import type { Metadata, Usage } from "../protocol/objects.ts";
-import type { MessageRecord, ThreadRecord } from "./records.ts";
 
 export interface ThreadPageQuery {
   tenantId: string;

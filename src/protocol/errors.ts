@@ -15,6 +15,7 @@ export type ErrorCode =
   | "validation_failed"
   | "idempotency_key_mismatch"
   | "rate_limited"
+  | "quota_exceeded"
   | "unavailable"
   | "internal_error";
 
@@ -29,6 +30,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: 422,
   idempotency_key_mismatch: 422,
   rate_limited: 429,
+  quota_exceeded: 429,
   unavailable: 503,
   internal_error: 500,
 };
@@ -58,6 +60,16 @@ export interface AppErrorOptions {
   /** Extra fields copied into the error body (e.g. `last_seq` for seq_conflict). */
   details?: Record<string, unknown>;
   retryAfterSeconds?: number;
+  /** Rate-limit state for the `RateLimit-*` headers and the WS error frame's `retry_after_ms`. */
+  rateLimit?: RateLimitInfo;
+}
+
+export interface RateLimitInfo {
+  limit: number;
+  remaining: number;
+  /** Ms until the bucket is full again (RateLimit-Reset, rounded up to seconds). */
+  resetMs: number;
+  retryAfterMs: number;
 }
 
 export class AppError extends Error {
@@ -67,6 +79,7 @@ export class AppError extends Error {
   readonly param: string | undefined;
   readonly details: Record<string, unknown> | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly rateLimit: RateLimitInfo | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -77,6 +90,7 @@ export class AppError extends Error {
     this.param = options.param;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.rateLimit = options.rateLimit;
   }
 }
 
@@ -144,8 +158,14 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(message: string, retryAfterSeconds: number) {
-    super("rate_limited", message, { retryAfterSeconds });
+  /** `info` absent: a caller-supplied Retry-After only (legacy callers). */
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    info?: RateLimitInfo,
+    code: "rate_limited" | "quota_exceeded" = "rate_limited",
+  ) {
+    super(code, message, info ? { retryAfterSeconds, rateLimit: info } : { retryAfterSeconds });
   }
 }
 

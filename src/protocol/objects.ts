@@ -13,7 +13,12 @@ export const MetadataSchema = t.Record(
 );
 export type Metadata = Static<typeof MetadataSchema>;
 
-export const EndUserIdSchema = t.String({ minLength: 1, maxLength: 256 });
+/** 1–256 characters, no control characters (well-formedness is checked on every string). */
+export const EndUserIdSchema = t.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+});
 
 export const ThreadSchema = t.Object({
   id: t.String(),

@@ -85,14 +85,63 @@ export const ToolResultBodySchema = t.Object(
 );
 export type ToolResultBody = Static<typeof ToolResultBodySchema>;
 
+/** Model ids and tool names a policy may list, and how many: keeps a token a sane size. */
+export const POLICY_MAX_ITEMS = 32;
+/** A policy's system prompt travels inside the token: 4,000 chars keeps it under ~6 KB. */
+export const POLICY_MAX_SYSTEM_CHARS = 4000;
+
+/** What an end-user token may do, signed into it (API.md "End-user policy"). */
+export const EndUserPolicySchema = t.Object(
+  {
+    models: t.Optional(
+      t.Array(t.String({ minLength: 1, maxLength: 200 }), { maxItems: POLICY_MAX_ITEMS }),
+    ),
+    max_tokens: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000 })),
+    system: t.Optional(t.String({ maxLength: POLICY_MAX_SYSTEM_CHARS })),
+    tools_mode: t.Optional(t.Array(ToolsModeSchema, { maxItems: 3 })),
+    tools: t.Optional(
+      t.Array(ToolDefinitionSchema.properties.name, { maxItems: POLICY_MAX_ITEMS }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EndUserPolicy = Static<typeof EndUserPolicySchema>;
+
 export const EndUserTokenBodySchema = t.Object(
   {
     end_user_id: EndUserIdSchema,
     ttl_seconds: t.Optional(t.Integer({ minimum: 60, maximum: 7 * 24 * 3600 })),
+    policy: t.Optional(EndUserPolicySchema),
   },
   { additionalProperties: false },
 );
 export type EndUserTokenBody = Static<typeof EndUserTokenBodySchema>;
+
+const LimitValue = t.Union([t.Integer({ minimum: 0, maximum: 1e12 }), t.Null()]);
+
+/**
+ * A tenant's own limits (admin API); a field left out keeps the server default (`RATE_LIMIT_*`),
+ * null in a PATCH goes back to it, 0 turns that limit off for the tenant.
+ */
+export const TenantLimitsSchema = t.Object(
+  {
+    sends_per_minute_per_end_user: t.Optional(LimitValue),
+    sends_per_minute: t.Optional(LimitValue),
+    requests_per_minute_per_end_user: t.Optional(LimitValue),
+    streams_per_end_user: t.Optional(LimitValue),
+    streams: t.Optional(LimitValue),
+    daily_tokens_per_end_user: t.Optional(LimitValue),
+  },
+  { additionalProperties: false },
+);
+export type TenantLimitsPatch = Static<typeof TenantLimitsSchema>;
+export type TenantLimitName = keyof TenantLimitsPatch;
+export type TenantLimits = Partial<Record<TenantLimitName, number>>;
+
+export const UpdateTenantBodySchema = t.Object(
+  { limits: t.Optional(TenantLimitsSchema) },
+  { additionalProperties: false },
+);
 
 export const CreateTenantBodySchema = t.Object(
   { name: t.String({ minLength: 1, maxLength: 200 }) },
@@ -111,4 +160,6 @@ export const HistoryQuerySchema = t.Object({
   cursor: t.Optional(t.String()),
   order: t.Optional(t.String()),
   include: t.Optional(t.String()),
+  /** `ui`: the AI SDK's `UIMessage[]` (src/http/compat/ui/ui-history.ts). */
+  format: t.Optional(t.String()),
 });

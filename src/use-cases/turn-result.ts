@@ -4,7 +4,7 @@
  * assistant message, not the first. The chain is followed through the thread's own records, so a
  * queued next turn (its user message) ends the walk.
  */
-import type { MessageRecord } from "../ports/records.ts";
+import type { MessageRecord } from "../domain/records.ts";
 
 /** 8 tool calls per message and a bounded chain: far beyond any real turn. */
 const MAX_CHAIN_MESSAGES = 64;

@@ -17,7 +17,7 @@ import {
 } from "../../src/adapters/sqlite/rows.ts";
 import { migrateSqlite } from "../../src/adapters/sqlite/schema.ts";
 import { SqliteThreadStore } from "../../src/adapters/sqlite/sqlite-thread-store.ts";
-import type { MessageRecord, ThreadRecord } from "../../src/ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../src/domain/records.ts";
 import { messageRange, threadRecord } from "../support/records.ts";
 
 const THREAD_MESSAGES = 6000;

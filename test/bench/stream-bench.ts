@@ -4,21 +4,23 @@
  * it, so figures include client cost on both sides; each Spool figure is printed next to its
  * same-run baseline. (a) deliveries/s at 1,000 concurrent streams, (b) added chunk latency at 100
  * streams (a bench-only provider stamps each delta with performance.now()), (c) replay of 10,000
- * buffered events to a reconnecting client.
+ * buffered events to a reconnecting client. `--short` runs a tenth of (a) and (b).
  */
 import type { Server } from "bun";
 import type { ProviderRegistry } from "../../src/adapters/llm/provider-registry.ts";
 import type { ModelProvider, ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
 import { startSpool } from "../support/spool.ts";
 
-const STREAMS_A = 1000;
+/** `--short`: a tenth of the load, for a shared or loaded machine (figures are then indicative). */
+const SHORT = process.argv.includes("--short");
+const STREAMS_A = SHORT ? 100 : 1000;
 // 500 chunks: a typical answer; a turn's setup (append, lease, context read) is paid once per stream.
-const CHUNKS_A = 500;
-const STREAMS_B = 100;
-const CHUNKS_B = 100;
+const CHUNKS_A = SHORT ? 200 : 500;
+const STREAMS_B = SHORT ? 20 : 100;
+const CHUNKS_B = SHORT ? 50 : 100;
 /** Gaps between stamped chunks: 5 ms (a fast model) and 20 ms (typical), to tell the per-chunk
  * path from queueing under load. */
-const GAPS_B_MS = [5, 20];
+const GAPS_B_MS = SHORT ? [5] : [5, 20];
 let gapMs = 5;
 const REPLAY_EVENTS = 10_000;
 

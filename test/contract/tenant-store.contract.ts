@@ -134,6 +134,46 @@ export function tenantStoreContract(
       expect(await store.getOrCreateSetting("shared", () => "late")).toBe(values[0]!);
     });
 
+    kit.test("limits: {} by default, null for a missing tenant", async (store) => {
+      const tenant = tenantRecord();
+      await store.createTenant(tenant);
+      expect(await store.getLimits(tenant.id)).toEqual({});
+      expect(await store.getLimits(freshId("ten"))).toBeNull();
+      expect(await store.updateLimits(freshId("ten"), { streams: 5 })).toBeNull();
+    });
+
+    kit.test("updateLimits merges: a number sets, null removes, absent keeps", async (store) => {
+      const tenant = tenantRecord();
+      await store.createTenant(tenant);
+      expect(
+        await store.updateLimits(tenant.id, { sends_per_minute_per_end_user: 5, streams: 0 }),
+      ).toEqual({ sends_per_minute_per_end_user: 5, streams: 0 });
+      expect(
+        await store.updateLimits(tenant.id, { streams: null, daily_tokens_per_end_user: 1000 }),
+      ).toEqual({ sends_per_minute_per_end_user: 5, daily_tokens_per_end_user: 1000 });
+      expect(await store.getLimits(tenant.id)).toEqual({
+        sends_per_minute_per_end_user: 5,
+        daily_tokens_per_end_user: 1000,
+      });
+      // The tenant record itself is unchanged by its limits.
+      expect(await store.getTenant(tenant.id)).toStrictEqual(tenant);
+    });
+
+    kit.test("concurrent patches of different limits all land", async (store) => {
+      const tenant = tenantRecord();
+      await store.createTenant(tenant);
+      await Promise.all([
+        store.updateLimits(tenant.id, { streams: 1 }),
+        store.updateLimits(tenant.id, { streams_per_end_user: 2 }),
+        store.updateLimits(tenant.id, { sends_per_minute: 3 }),
+      ]);
+      expect(await store.getLimits(tenant.id)).toEqual({
+        streams: 1,
+        streams_per_end_user: 2,
+        sends_per_minute: 3,
+      });
+    });
+
     kit.checkSkips();
   });
 }

@@ -4,7 +4,7 @@
  * messages, exact round trips, volume and concurrency. Registered by thread-store.contract.ts.
  */
 import { expect } from "bun:test";
-import type { MessageRecord, ThreadRecord } from "../../src/ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../src/domain/records.ts";
 import type { MessagePageQuery, ThreadStore } from "../../src/ports/thread-store.ts";
 import { freshId, messageRange, messageRecord, threadRecord } from "../support/records.ts";
 import type { ContractKit } from "./contract-kit.ts";

@@ -3,7 +3,7 @@
  * alike: every block type with nested and awkward values, and every nullable field as null.
  */
 import { expect } from "bun:test";
-import type { MessageRecord } from "../../src/ports/records.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 import type { ThreadStore } from "../../src/ports/thread-store.ts";
 import { messageRecord, threadRecord } from "../support/records.ts";
 import type { ContractKit } from "./contract-kit.ts";

@@ -3,7 +3,7 @@
  * touchThread, deleteThread. Registered by thread-store.contract.ts.
  */
 import { expect } from "bun:test";
-import type { ThreadRecord } from "../../src/ports/records.ts";
+import type { ThreadRecord } from "../../src/domain/records.ts";
 import type { ThreadPageQuery, ThreadStore } from "../../src/ports/thread-store.ts";
 import {
   BASE_TIME_MS,

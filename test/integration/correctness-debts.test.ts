@@ -8,8 +8,8 @@
 // - the stored `model` is the canonical `provider/name`, however it was sent.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { toModelMessages } from "../../src/domain/model-context.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 import { estimateTokens } from "../../src/domain/tokens.ts";
-import type { MessageRecord } from "../../src/ports/records.ts";
 import {
   type FakeUpstream,
   startFakeUpstream,

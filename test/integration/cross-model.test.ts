@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AnthropicProvider } from "../../src/adapters/llm/anthropic/anthropic-provider.ts";
 import { MistralProvider } from "../../src/adapters/llm/mistral/mistral-provider.ts";
 import { OpenAIProvider } from "../../src/adapters/llm/openai/openai-provider.ts";
-import type { ModelMessage, ModelProvider } from "../../src/ports/llm.ts";
+import type { ModelMessage } from "../../src/domain/model-context.ts";
+import type { ModelProvider } from "../../src/ports/llm.ts";
 import {
   drain,
   type FakeUpstream,

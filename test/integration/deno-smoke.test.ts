@@ -2,6 +2,9 @@
 // Redis, then one REST round trip, one WebSocket stream of spool/echo, and the 1009 frame limit.
 // (tsc typechecks the entry through src/deno-globals.d.ts.)
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { buildSdk, PREBUILT_SDK } from "../../src/http/sdk-bundle.ts";
 import { type SpoolNode, startNode } from "../support/node-launcher.ts";
 import { freshPrefix, testRedis } from "../support/redis.ts";
 import { isFinal, openWs } from "../support/stream-client.ts";
@@ -9,6 +12,9 @@ import { isFinal, openWs } from "../support/stream-client.ts";
 let node: SpoolNode;
 
 beforeAll(async () => {
+  // what `npm run build:sdk` (part of start:deno) does: Deno has no Bun.build to make it itself
+  mkdirSync(dirname(PREBUILT_SDK), { recursive: true });
+  writeFileSync(PREBUILT_SDK, (await buildSdk())!);
   const redis = await testRedis();
   node = await startNode({ redisUrl: redis.url, prefix: freshPrefix("deno"), runtime: "deno" });
 }, 60_000);
@@ -46,4 +52,14 @@ test("Deno closes an oversized frame with 1009", async () => {
   const ws = await openWs(node.url, node.secretKey);
   ws.sendRaw(JSON.stringify({ type: "ping", pad: "x".repeat(1024 * 1024 + 10) }));
   expect((await ws.closed).code).toBe(1009);
+});
+
+test("/sdk/spool.js (prebuilt) and /playground are served on Deno", async () => {
+  const sdk = await fetch(`${node.url}/sdk/spool.js`);
+  expect(sdk.status).toBe(200);
+  expect(sdk.headers.get("content-type")).toContain("javascript");
+  expect(await sdk.text()).toContain("export{");
+  const page = await fetch(`${node.url}/playground`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain("/playground/app.js");
 });

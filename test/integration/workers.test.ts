@@ -7,7 +7,7 @@ import { connectRedis } from "../../src/adapters/redis/connection.ts";
 import { RedisKeys } from "../../src/adapters/redis/keys.ts";
 import { RedisLeaseStore } from "../../src/adapters/redis/redis-lease-store.ts";
 import { TiktokenTokenizer } from "../../src/adapters/tokenizer/tiktoken-tokenizer.ts";
-import type { MessageRecord } from "../../src/ports/records.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 import { backfillTokens } from "../../workers/backfill-tokens.ts";
 import { persistMessage } from "../../workers/persist-message.ts";
 import { makeStream } from "../support/orphans.ts";

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort } from "./redis.ts";
+import { RAISED_TEST_LIMITS } from "./test-limits.ts";
 import { tie } from "./tied-process.ts";
 
 export const NODE_ADMIN_KEY = "adm_node_test_key";
@@ -43,6 +44,8 @@ export interface NodeOptions {
   requireKey?: boolean;
   /** Called with each stderr line (JSON logs) when given; takes precedence over inheritStderr. */
   onLog?: (line: string) => void;
+  /** A second node on a shared data dir prints no key: pass the first node's here. */
+  secretKey?: string;
 }
 
 export interface SpoolNode {
@@ -158,10 +161,11 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     ADMIN_KEY: NODE_ADMIN_KEY,
     LEASE_TTL_MS: String(options.leaseTtlMs ?? 10_000),
     LOG_LEVEL: "warn",
+    ...RAISED_TEST_LIMITS,
     ...options.env,
   };
   let child: Subprocess | null = null;
-  let secretKey = "";
+  let secretKey = options.secretKey ?? "";
   let keySeen: (() => void) | null = null;
 
   const launch = async () => {
@@ -187,7 +191,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
   });
   await launch();
   // The key is printed before the server listens, but stdout may lag /healthz slightly.
-  await Promise.race([keyPromise, Bun.sleep(2000)]);
+  if (!secretKey) await Promise.race([keyPromise, Bun.sleep(2000)]);
   if (!secretKey && options.requireKey !== false) {
     throw new Error("spool node did not print its secret key (store not empty?)");
   }

@@ -3,9 +3,10 @@
  * taken by a node that will never renew it, a user message and an in-progress assistant message
  * in the tail, and a partial event log. `live` threads get a long lease, as a running owner has.
  */
+
+import type { MessageRecord, ThreadRecord } from "../../src/domain/records.ts";
 import type { CheckpointStore } from "../../src/ports/checkpoint.ts";
 import type { LeaseStore } from "../../src/ports/lease.ts";
-import type { MessageRecord, ThreadRecord } from "../../src/ports/records.ts";
 import type { ThreadStore } from "../../src/ports/thread-store.ts";
 import { messageRecord, threadRecord } from "./records.ts";
 

@@ -9,7 +9,7 @@ import type {
   SecretKeyRecord,
   TenantRecord,
   ThreadRecord,
-} from "../../src/ports/records.ts";
+} from "../../src/domain/records.ts";
 
 /** A fixed base time so orderings in tests do not depend on the clock. */
 export const BASE_TIME_MS = Date.UTC(2026, 0, 1);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort, freshPrefix } from "./redis.ts";
+import { RAISED_TEST_LIMITS } from "./test-limits.ts";
 import { tie } from "./tied-process.ts";
 
 export const LAUNCH_ADMIN_KEY = "adm_launch_key";
@@ -100,6 +101,7 @@ export class ShardLauncher {
         DATA_DIR: this.dataDir,
         ADMIN_KEY: LAUNCH_ADMIN_KEY,
         LOG_LEVEL: "error",
+        ...RAISED_TEST_LIMITS,
         ...this.env,
       },
       stdout: "pipe",

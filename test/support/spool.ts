@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from "../../src/deps.ts";
 import { type Logger, silentLogger } from "../../src/ports/logger.ts";
 import { type BunServer, serveBun } from "../../src/serve-bun.ts";
 import { freshPrefix, testRedis } from "./redis.ts";
+import { RAISED_TEST_LIMITS } from "./test-limits.ts";
 
 export const ADMIN_KEY = "adm_test_key";
 
@@ -52,6 +53,7 @@ export async function startSpool(
     ADMIN_KEY,
     PORT: "0",
     NODE_ID: `node-${prefix.slice(-8)}`,
+    ...RAISED_TEST_LIMITS,
     ...env,
   });
   const runtime = await createRuntime(config, logger);

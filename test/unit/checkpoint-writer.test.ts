@@ -1,14 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { CheckpointWriter, toBatches } from "../../actors/checkpoint-writer.ts";
-import type { EventEntry } from "../../actors/event-entry.ts";
+import { type EventEntry, entryOf } from "../../actors/event-entry.ts";
 import type { EventBatch, Fenced } from "../../src/ports/checkpoint.ts";
 
-const entry = (seq: number, offset: number, final = false): EventEntry => ({
-  seq,
-  offset,
-  json: `e${seq}.${offset}`,
-  final,
-});
+const entry = (seq: number, offset: number, final = false): EventEntry =>
+  entryOf(seq, offset, `e${seq}.${offset}`, final);
 
 describe("checkpoint writer", () => {
   test("one write in flight; events pushed meanwhile form the next batch; delivery only after durable", async () => {

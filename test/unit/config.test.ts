@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, describeConfig, loadConfig } from "../../src/config.ts";
+import { modelCatalog } from "../../src/model-catalog.ts";
 
 describe("config", () => {
   test("defaults give the embedded mode", () => {
@@ -59,5 +60,36 @@ describe("config", () => {
     );
     expect(summary).not.toContain("admin-secret");
     expect(summary).not.toContain("sk-secret");
+  });
+
+  test("RATE_LIMIT_* defaults follow API.md and are validated", () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      sendsPerMinutePerEndUser: 60,
+      sendsPerMinutePerTenant: 30_000,
+      requestsPerMinutePerEndUser: 600,
+      streamsPerEndUser: 20,
+      streamsPerTenant: 10_000,
+      dailyTokensPerEndUser: 0,
+    });
+    const raised = loadConfig({
+      RATE_LIMIT_SENDS_PER_END_USER: "5",
+      RATE_LIMIT_STREAMS_PER_END_USER: "0",
+    });
+    expect(raised.rateLimits.sendsPerMinutePerEndUser).toBe(5);
+    expect(raised.rateLimits.streamsPerEndUser).toBe(0);
+    expect(() => loadConfig({ RATE_LIMIT_REQUESTS_PER_END_USER: "-1" })).toThrow(
+      /RATE_LIMIT_REQUESTS_PER_END_USER/,
+    );
+  });
+
+  test("ECHO_MODEL=off removes spool/echo from the catalog", () => {
+    const ids = (env: Record<string, string>) =>
+      modelCatalog(loadConfig(env))
+        .list()
+        .map((m) => m.id);
+    expect(ids({})).toContain("spool/echo");
+    expect(ids({ ECHO_MODEL: "off" })).not.toContain("spool/echo");
+    expect(modelCatalog(loadConfig({ ECHO_MODEL: "off" })).resolve("spool/echo")).toBeNull();
+    expect(() => loadConfig({ ECHO_MODEL: "maybe" })).toThrow(/ECHO_MODEL/);
   });
 });

@@ -6,7 +6,8 @@ import {
   toMistralRequest,
 } from "../../src/adapters/llm/mistral/mistral-request.ts";
 import { MistralStreamTranslator } from "../../src/adapters/llm/mistral/mistral-stream.ts";
-import type { ModelMessage, ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
+import type { ModelMessage } from "../../src/domain/model-context.ts";
+import type { ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
 import { drain } from "../support/fake-upstream.ts";
 
 const base: Omit<ModelRequest, "signal"> = {

@@ -5,7 +5,8 @@ import {
   toOpenAIRequest,
 } from "../../src/adapters/llm/openai/openai-request.ts";
 import { OpenAIStreamTranslator } from "../../src/adapters/llm/openai/openai-stream.ts";
-import type { ModelMessage, ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
+import type { ModelMessage } from "../../src/domain/model-context.ts";
+import type { ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
 import { drain } from "../support/fake-upstream.ts";
 
 const base: Omit<ModelRequest, "signal"> = {

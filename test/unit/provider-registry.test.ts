@@ -64,8 +64,18 @@ describe("ProviderRegistry", () => {
       id: "ollama/library/qwen3",
       provider: "ollama",
       object: "model",
+      max_output_tokens: 32_768,
     });
     expect(registry.list()).toHaveLength(5);
+  });
+
+  test("every model has a max_output_tokens; known families get their published maximum", () => {
+    const limits = new Map(registry.list().map((m) => [m.id, m.max_output_tokens]));
+    for (const value of limits.values()) expect(value).toBeGreaterThan(0);
+    expect(limits.get("openai/gpt-5.1")).toBe(128_000);
+    expect(limits.get("anthropic/claude-sonnet-4-6")).toBe(64_000);
+    const haiku = registry.resolve("anthropic/claude-3-5-haiku-latest");
+    expect(haiku && registry.maxOutputTokens(haiku)).toBe(8192);
   });
 
   test("a name registered twice is refused", () => {

@@ -1,13 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { type EventEntry, endOf } from "../../actors/event-entry.ts";
+import { type EventEntry, endOf, entryOf } from "../../actors/event-entry.ts";
 import { RingBuffer } from "../../actors/ring-buffer.ts";
 
-const entry = (seq: number, offset: number): EventEntry => ({
-  seq,
-  offset,
-  json: `${seq}:${offset}`,
-  final: false,
-});
+const entry = (seq: number, offset: number): EventEntry =>
+  entryOf(seq, offset, `${seq}:${offset}`, false);
 const positions = (events: EventEntry[]) => events.map((e) => e.json);
 
 describe("ring buffer", () => {

@@ -1,16 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { type EventEntry, endOf } from "../../actors/event-entry.ts";
+import { type EventEntry, endOf, entryOf } from "../../actors/event-entry.ts";
 import { JobBatcher } from "../../actors/job-batcher.ts";
 import { type StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { JobQueue, MessageRef } from "../../src/ports/job-queue.ts";
 import { silentLogger } from "../../src/ports/logger.ts";
 
-const entry = (seq: number, offset: number): EventEntry => ({
-  seq,
-  offset,
-  json: `${seq}:${offset}`,
-  final: false,
-});
+const entry = (seq: number, offset: number): EventEntry =>
+  entryOf(seq, offset, `${seq}:${offset}`, false);
 
 function sink(buffered = () => 0) {
   const sent: string[] = [];

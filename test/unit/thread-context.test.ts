@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { ThreadContext } from "../../actors/thread-context.ts";
-import type { MessageRecord } from "../../src/ports/records.ts";
+import type { MessageRecord } from "../../src/domain/records.ts";
 
 const record = (seq: number, rev = 1) => ({ seq, rev }) as MessageRecord;
 

@@ -5,7 +5,7 @@
  */
 import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { JobQueue, MessageRef } from "../../ports/job-queue.ts";
+import type { JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
 import { jobId, QUEUE_NAMES, type QueueName, REAPER_SCHEDULER_ID } from "../../protocol/jobs.ts";
 
@@ -32,7 +32,10 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: KEEP_FAILED_JOBS,
 } as const;
 
-export class BullmqJobQueue implements JobQueue {
+/** How often the canary's state is polled: workers take a job at once, so this is the latency. */
+const CANARY_POLL_MS = 20;
+
+export class BullmqJobQueue implements JobQueue, WorkerCanary {
   readonly #queues = new Map<QueueName, Queue>();
 
   /** `finishedQueues`: the queues that have workers for finished messages (backfill, embed). */
@@ -120,6 +123,26 @@ export class BullmqJobQueue implements JobQueue {
       { every: everyMs },
       { name: QUEUE_NAMES.reap, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
+  }
+
+  async canary(timeoutMs: number): Promise<void> {
+    const queue = this.queue(QUEUE_NAMES.canary);
+    const job = await queue.add(
+      "canary",
+      { at: Date.now() },
+      { removeOnComplete: false, removeOnFail: true },
+    );
+    const until = Date.now() + timeoutMs;
+    try {
+      while (Date.now() < until) {
+        if (await job.isCompleted()) return;
+        await new Promise((r) => setTimeout(r, CANARY_POLL_MS));
+      }
+      throw new Error(`workers did not complete a canary job within ${timeoutMs / 1000} s`);
+    } finally {
+      // Best effort: a leftover canary is removed by BullMQ's own retention; nothing depends on it.
+      await job.remove().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

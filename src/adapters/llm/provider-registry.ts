@@ -5,6 +5,7 @@
  * slashes); a bare name resolves only when it is a well-known family of a registered provider.
  */
 import type { ModelProvider } from "../../ports/llm.ts";
+import { maxOutputTokensOf } from "./model-limits.ts";
 
 export interface ResolvedModel {
   provider: ModelProvider;
@@ -16,6 +17,7 @@ export interface ModelListEntry {
   id: string;
   provider: string;
   object: "model";
+  max_output_tokens: number;
 }
 
 /** Bare model names that unambiguously belong to one provider. */
@@ -60,9 +62,19 @@ export class ProviderRegistry {
     return provider ? { provider, model } : null;
   }
 
+  /** The most output tokens one call of this model may ask for (model-limits.ts). */
+  maxOutputTokens(resolved: ResolvedModel): number {
+    return maxOutputTokensOf(resolved.provider.name, resolved.model);
+  }
+
   list(): ModelListEntry[] {
     return [...this.#providers.values()].flatMap((p) =>
-      p.models().map((m) => ({ id: `${p.name}/${m}`, provider: p.name, object: "model" as const })),
+      p.models().map((m) => ({
+        id: `${p.name}/${m}`,
+        provider: p.name,
+        object: "model" as const,
+        max_output_tokens: maxOutputTokensOf(p.name, m),
+      })),
     );
   }
 }

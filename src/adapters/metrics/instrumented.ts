@@ -5,11 +5,12 @@
  * `putMessage`); the lease store counts grants and losses; the model catalog times the first
  * token of each provider call.
  */
+
+import type { MessageRecord } from "../../domain/records.ts";
 import type { CheckpointStore } from "../../ports/checkpoint.ts";
 import type { LeaseStore } from "../../ports/lease.ts";
 import type { ModelCatalog, ModelProvider, ModelStreamPart } from "../../ports/llm.ts";
 import type { Metrics } from "../../ports/metrics.ts";
-import type { MessageRecord } from "../../ports/records.ts";
 
 /** A view of `target` whose listed methods are replaced; every other member is the target's own. */
 function override<T extends object>(target: T, methods: Partial<T>): T {
@@ -106,4 +107,20 @@ async function* firstTokenTimed(
     }
     yield part;
   }
+}
+
+/**
+ * A view of the hot tier whose checkpoint and lease stores are the instrumented ones (each built
+ * once), everything else the tier's own.
+ */
+export function observeHotTier<T extends { checkpoint: CheckpointStore; leases: LeaseStore }>(
+  hot: T,
+  wrap: {
+    checkpoint: (store: CheckpointStore) => CheckpointStore;
+    leases: (store: LeaseStore) => LeaseStore;
+  },
+): T {
+  const checkpoint = wrap.checkpoint(hot.checkpoint);
+  const leases = wrap.leases(hot.leases);
+  return override(hot, { checkpoint, leases } as Partial<T>);
 }

@@ -13,7 +13,7 @@ import {
   type Collection,
   MongoBulkWriteError,
 } from "mongodb";
-import type { MessageRecord } from "../../ports/records.ts";
+import type { MessageRecord } from "../../domain/records.ts";
 import { DUPLICATE_KEY_CODE, type MessageDoc, messageToDoc } from "./documents.ts";
 
 /** First try, plus one retry for records that lost an insert race (see the header). */

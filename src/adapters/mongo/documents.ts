@@ -5,7 +5,7 @@
  * updates of existing documents; a string round-trips exactly and the store never queries inside.
  */
 import { MongoServerError } from "mongodb";
-import type { MessageRecord, SecretKeyRecord, ThreadRecord } from "../../ports/records.ts";
+import type { MessageRecord, SecretKeyRecord, ThreadRecord } from "../../domain/records.ts";
 import type { MessageError, Usage } from "../../protocol/objects.ts";
 
 export const COLLECTIONS = {
@@ -62,6 +62,8 @@ export interface TenantDoc {
   _id: string;
   name: string;
   created_at: number;
+  /** The tenant's own limits (admin API); absent when none. */
+  limits?: Record<string, number>;
 }
 
 export interface SecretKeyDoc {

@@ -5,8 +5,9 @@
  * Call `ensureMongoSchema` (connect.ts) first. The client is owned by whoever connected.
  */
 import type { Collection, Db } from "mongodb";
-import type { SecretKeyRecord, TenantRecord } from "../../ports/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
+import type { TenantLimits, TenantLimitsPatch } from "../../protocol/requests.ts";
 import {
   COLLECTIONS,
   isDuplicateKey,
@@ -63,6 +64,31 @@ export class MongoTenantStore implements TenantStore {
 
   async countTenants(): Promise<number> {
     return this.#tenants.countDocuments({});
+  }
+
+  async getLimits(tenantId: string): Promise<TenantLimits | null> {
+    const doc = await this.#tenants.findOne({ _id: tenantId }, { projection: { limits: 1 } });
+    return doc ? ((doc.limits ?? {}) as TenantLimits) : null;
+  }
+
+  async updateLimits(tenantId: string, patch: TenantLimitsPatch): Promise<TenantLimits | null> {
+    // Field-wise $set / $unset in one update: concurrent patches of different fields both land.
+    const set: Record<string, number> = {};
+    const unset: Record<string, ""> = {};
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === null) unset[`limits.${name}`] = "";
+      else if (value !== undefined) set[`limits.${name}`] = value;
+    }
+    const update = {
+      ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+      ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+    };
+    if (Object.keys(update).length === 0) return this.getLimits(tenantId);
+    const doc = await this.#tenants.findOneAndUpdate({ _id: tenantId }, update, {
+      returnDocument: "after",
+      projection: { limits: 1 },
+    });
+    return doc ? ((doc.limits ?? {}) as TenantLimits) : null;
   }
 
   async createKey(key: SecretKeyRecord): Promise<void> {

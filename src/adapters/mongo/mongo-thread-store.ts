@@ -6,7 +6,7 @@
  * Call `ensureMongoSchema` (connect.ts) first. The client is owned by whoever connected.
  */
 import type { Collection, Db, Filter } from "mongodb";
-import type { MessageRecord, ThreadRecord } from "../../ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type {
   MessagePageQuery,
   ThreadPageQuery,

@@ -3,6 +3,7 @@
  * write is a Lua script (scripts/) that checks the lease epoch; see keys.ts for the layout.
  */
 import type { Redis } from "ioredis";
+import type { MessageRecord } from "../../domain/records.ts";
 import type {
   AppendMessagesInput,
   AppendMessagesResult,
@@ -10,9 +11,8 @@ import type {
   EventBatch,
   Fenced,
 } from "../../ports/checkpoint.ts";
-import type { MessageRecord } from "../../ports/records.ts";
 import type { RedisKeys } from "./keys.ts";
-import { runScript } from "./scripts.ts";
+import { runScript, scriptRefusal } from "./scripts.ts";
 
 const FENCED: Fenced = { ok: false, reason: "stale_epoch" };
 const OK: Fenced = { ok: true };
@@ -44,7 +44,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   async initLastSeq(threadId: string, epoch: number, seq: number): Promise<Fenced> {
     const keys = [this.keys.lease(threadId), this.keys.seq(threadId)];
     const reply = await runScript(this.redis, "init-seq-2", keys, [epoch, seq]);
-    return reply === 1 ? OK : FENCED;
+    return scriptRefusal(reply) === null ? OK : FENCED;
   }
 
   async appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult> {
@@ -66,10 +66,11 @@ export class RedisCheckpointStore implements CheckpointStore {
       messages.length,
       ...messages.map((m) => JSON.stringify(m)),
     ];
-    const reply = (await runScript(this.redis, "append-messages-4", keys, args)) as [
-      string,
-      (string | number)?,
-    ];
+    const raw = await runScript(this.redis, "append-messages-4", keys, args);
+    // stale_epoch, or seq_moved: the counter is not where this writer believed, so another
+    // writer exists and this one is stale.
+    if (scriptRefusal(raw) !== null) return { kind: "fenced" };
+    const reply = raw as [string, (string | number)?];
     switch (reply[0]) {
       case "appended":
         return { kind: "appended", seqs: parseSeqs(String(reply[1])) };
@@ -79,11 +80,8 @@ export class RedisCheckpointStore implements CheckpointStore {
         return { kind: "mismatch" };
       case "seq_conflict":
         return { kind: "seq_conflict", lastSeq: Number(reply[1]) };
-      case "moved":
-        // The counter is not where this writer believed: another writer exists, so it is stale.
-        return { kind: "fenced" };
       default:
-        return { kind: "fenced" };
+        throw new Error(`append-messages-4 answered ${JSON.stringify(reply)}`);
     }
   }
 
@@ -104,7 +102,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       record.seq,
       JSON.stringify(record),
     ]);
-    return reply === 1 ? OK : FENCED;
+    return scriptRefusal(reply) === null ? OK : FENCED;
   }
 
   async readTail(threadId: string): Promise<MessageRecord[]> {
@@ -138,9 +136,10 @@ export class RedisCheckpointStore implements CheckpointStore {
       ),
     );
     for (const [i, reply] of replies.entries()) {
-      if (reply === 0) return FENCED;
+      const refusal = scriptRefusal(reply);
+      if (refusal === "stale_epoch") return FENCED;
       const batch = batches[i];
-      if (reply === -1 && batch)
+      if (refusal === "offset_conflict" && batch)
         throw new EventLogConflictError(threadId, batch.seq, batch.firstOffset);
     }
     return OK;

@@ -1,7 +1,10 @@
 /**
  * Loads the Lua scripts of ./scripts (files named <verb>-<noun>-<numKeys>.lua, each documenting
  * its KEYS and ARGV) and registers them on a connection with `defineCommand`, so ioredis sends
- * EVALSHA and falls back to EVAL after a Redis restart flushed the script cache.
+ * EVALSHA and falls back to EVAL after a Redis restart flushed the script cache. Shared Lua
+ * (the fencing check) lives in ./scripts/includes and is pasted in at load time where a script
+ * says `--- @include "includes/<name>"` (BullMQ's convention). The scripts' one return-code
+ * convention (a negative integer is a refusal) is mapped in `scriptRefusal`.
  */
 import { readFileSync } from "node:fs";
 import type { ChainableCommander, Redis } from "ioredis";
@@ -16,6 +19,9 @@ export const SCRIPT_NAMES = [
   "init-seq-2",
   "trim-tail-1",
   "untrack-thread-1",
+  "take-tokens-2",
+  "open-stream-2",
+  "renew-streams-2",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -31,16 +37,44 @@ function numberOfKeys(name: string): number {
   return n;
 }
 
+/** What a negative integer reply of a script means; every script keeps to these codes. */
+const REFUSALS = {
+  "-1": "stale_epoch",
+  "-2": "offset_conflict",
+  "-3": "seq_moved",
+} as const;
+export type ScriptRefusal = (typeof REFUSALS)[keyof typeof REFUSALS];
+
+/** The refusal a reply stands for, or null when the script did its work. */
+export function scriptRefusal(reply: unknown): ScriptRefusal | null {
+  if (typeof reply !== "number" || reply >= 0) return null;
+  const refusal = REFUSALS[String(reply) as keyof typeof REFUSALS];
+  if (!refusal) throw new Error(`unknown script return code ${reply}`);
+  return refusal;
+}
+
+const INCLUDE = /^--- @include "([a-z0-9/-]+)"$/gm;
+const NESTED = /^--- @include /m;
+
+function readLua(path: string): string {
+  return readFileSync(new URL(`./scripts/${path}.lua`, import.meta.url), "utf8");
+}
+
+/** A script's source with its includes pasted in, each at most once. */
+export function assembleScript(name: string, read: (path: string) => string = readLua): string {
+  const seen = new Set<string>();
+  return read(name).replace(INCLUDE, (_line, path: string) => {
+    if (seen.has(path)) return "";
+    seen.add(path);
+    const included = read(path);
+    if (NESTED.test(included)) throw new Error(`include ${path} may not include others`);
+    return included;
+  });
+}
+
 let sources: Map<ScriptName, string> | null = null;
 function scriptSources(): Map<ScriptName, string> {
-  if (!sources) {
-    sources = new Map(
-      SCRIPT_NAMES.map((name) => [
-        name,
-        readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8"),
-      ]),
-    );
-  }
+  sources ??= new Map(SCRIPT_NAMES.map((name) => [name, assembleScript(name)]));
   return sources;
 }
 

@@ -3,7 +3,7 @@
  * Column lists and parameter order are defined once here so the SQL and the mapping cannot drift.
  * JSON columns are parsed on read; the values were written by us, so they are trusted as typed.
  */
-import type { MessageRecord, ThreadRecord } from "../../ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type { Row, SqlValue } from "./database.ts";
 
 export const THREAD_COLUMNS =

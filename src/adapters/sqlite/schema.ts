@@ -88,8 +88,13 @@ CREATE INDEX IF NOT EXISTS usage_by_tenant ON usage_ledger (tenant_id, at);
 CREATE INDEX IF NOT EXISTS usage_by_end_user ON usage_ledger (tenant_id, end_user_id, at);
 `;
 
+/** Tenant limits (admin API): a JSON object of the tenant's own settings, NULL when none. */
+const V3 = `
+ALTER TABLE tenants ADD COLUMN limits TEXT;
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2];
+const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,8 +4,10 @@
  * then read back whatever row won, so every node ends up with the same value.
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
-import type { SecretKeyRecord, TenantRecord } from "../../ports/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../../domain/records.ts";
+import { mergeLimits } from "../../domain/tenant-limits.ts";
 import type { TenantStore } from "../../ports/tenant-store.ts";
+import type { TenantLimits, TenantLimitsPatch } from "../../protocol/requests.ts";
 import type { Row, SqliteDb } from "./database.ts";
 
 const KEY_COLUMNS = "id, tenant_id, hash, hint, created_at, revoked_at";
@@ -66,6 +68,26 @@ export class SqliteTenantStore implements TenantStore {
       name: String(row.name),
       created_at: Number(row.created_at),
     }));
+  }
+
+  async getLimits(tenantId: string): Promise<TenantLimits | null> {
+    const row = this.#db.prepare("SELECT limits FROM tenants WHERE id = ?").get(tenantId);
+    if (!row) return null;
+    return row.limits ? (JSON.parse(String(row.limits)) as TenantLimits) : {};
+  }
+
+  async updateLimits(tenantId: string, patch: TenantLimitsPatch): Promise<TenantLimits | null> {
+    // One IMMEDIATE transaction: two admins patching different fields both land.
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare("SELECT limits FROM tenants WHERE id = ?").get(tenantId);
+      if (!row) return null;
+      const current = row.limits ? (JSON.parse(String(row.limits)) as TenantLimits) : {};
+      const next = mergeLimits(current, patch);
+      this.#db
+        .prepare("UPDATE tenants SET limits = ? WHERE id = ?")
+        .run(JSON.stringify(next), tenantId);
+      return next;
+    });
   }
 
   async createKey(key: SecretKeyRecord): Promise<void> {

@@ -7,7 +7,7 @@
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
 
-import type { MessageRecord, ThreadRecord } from "../../ports/records.ts";
+import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type {
   MessagePageQuery,
   ThreadPageQuery,

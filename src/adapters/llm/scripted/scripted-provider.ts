@@ -9,20 +9,26 @@
  *   [tool_loop]       call the tools again after every tool result (tests of the step bound)
  *   [fail_after=N]    fail with `unavailable` after N chunks (0: before the first)
  *   [think]           start with a short thinking block
+ * Bounded (API.md): never more chunks than `max_tokens` (one chunk = one token) nor than
+ * ECHO_MAX_OUTPUT_TOKENS; a longer answer stops with `max_tokens`. `delay_ms` is capped at 1 s.
  */
+
+import type { ModelMessage } from "../../../domain/model-context.ts";
 import { blockText, estimateTokens } from "../../../domain/tokens.ts";
 import {
   type ModelCapabilities,
-  type ModelMessage,
   type ModelProvider,
   ModelProviderError,
   type ModelRequest,
   type ModelStreamPart,
 } from "../../../ports/llm.ts";
 import type { Block } from "../../../protocol/blocks.ts";
+import { ECHO_MAX_OUTPUT_TOKENS } from "../model-limits.ts";
 
 /** 15 ms between words: about the pace of a fast hosted model. */
 const DEFAULT_CHUNK_DELAY_MS = 15;
+/** 1 s between chunks at most: slow enough for any demo, no stream held open for hours. */
+export const MAX_CHUNK_DELAY_MS = 1000;
 
 interface Directives {
   chunks: number | null;
@@ -53,13 +59,13 @@ function directivesFor(messages: ModelMessage[], role: string, text: string): Di
 
 function parseDirectives(text: string): Directives {
   const num = (name: string) => {
-    const match = new RegExp(`\\[${name}=(\\d+)\\]`).exec(text);
+    const match = new RegExp(`\\[${name}=(\\d{1,12})\\]`).exec(text);
     return match ? Number(match[1]) : null;
   };
   const tools = [...text.matchAll(/\[tool:([a-zA-Z0-9_-]+)\s*(\{.*?\})?\]/g)];
   return {
     chunks: num("chunks"),
-    delayMs: num("delay_ms") ?? DEFAULT_CHUNK_DELAY_MS,
+    delayMs: Math.min(num("delay_ms") ?? DEFAULT_CHUNK_DELAY_MS, MAX_CHUNK_DELAY_MS),
     tools: tools.map((m) => ({ name: m[1]!, input: m[2] ?? "{}" })),
     toolLoop: text.includes("[tool_loop]"),
     failAfter: num("fail_after"),
@@ -67,11 +73,29 @@ function parseDirectives(text: string): Directives {
   };
 }
 
-function answerWords(text: string, role: string, chunks: number | null): string[] {
-  if (chunks !== null) return Array.from({ length: chunks }, (_, i) => `w${i + 1} `);
+/** The answer's chunks, at most `limit` of them (`truncated`: there would have been more). */
+function answerWords(
+  text: string,
+  role: string,
+  chunks: number | null,
+  limit: number,
+): { words: string[]; truncated: boolean } {
+  if (chunks !== null) {
+    const n = Math.min(chunks, limit);
+    return { words: Array.from({ length: n }, (_, i) => `w${i + 1} `), truncated: chunks > n };
+  }
   const clean = text.replace(/\[[^\]]*\]/g, "").trim();
   const reply = role === "tool" ? `Tool returned: ${clean}` : `Echo: ${clean || "(nothing)"}`;
-  return reply.split(/(?<=\s)/);
+  const words: string[] = [];
+  // A linear scan that stops at the limit: a 1 MB message costs `limit` words, not a 1 MB split.
+  const pattern = /\S*\s*/gy;
+  while (words.length <= limit) {
+    const match = pattern.exec(reply);
+    if (!match || match[0] === "") break;
+    words.push(match[0]);
+  }
+  const truncated = words.length > limit;
+  return { words: truncated ? words.slice(0, limit) : words, truncated };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -107,7 +131,8 @@ export class ScriptedProvider implements ModelProvider {
       yield { type: "block_delta", index, delta: { type: "thinking_delta", thinking: "Echoing." } };
       yield { type: "block_stop", index: index++ };
     }
-    const words = answerWords(text, role, directives.chunks);
+    const limit = Math.max(1, Math.min(request.maxTokens, ECHO_MAX_OUTPUT_TOKENS));
+    const { words, truncated } = answerWords(text, role, directives.chunks, limit);
     yield { type: "block_start", index, block: { type: "text", text: "" } };
     for (const [i, word] of words.entries()) {
       if (directives.failAfter === i)
@@ -117,6 +142,11 @@ export class ScriptedProvider implements ModelProvider {
       yield { type: "block_delta", index, delta: { type: "text_delta", text: word } };
     }
     yield { type: "block_stop", index };
+    if (truncated) {
+      yield { type: "usage", input_tokens: inputTokens, output_tokens: words.length };
+      yield { type: "stop", reason: "max_tokens" };
+      return;
+    }
     const calls = directives.tools.filter((d) => request.tools.some((t) => t.name === d.name));
     for (const call of calls) yield* toolCallParts(++index, call);
     yield { type: "usage", input_tokens: inputTokens, output_tokens: words.length };

@@ -6,13 +6,11 @@
   ARGV[1] epoch    ARGV[2] has request id ("1"/"0")    ARGV[3] fingerprint
   ARGV[4] if_last_seq (-1: none)    ARGV[5] dedup ttl ms    ARGV[6] expected last seq
   ARGV[7] n    ARGV[8 .. 7+n] message JSON, already carrying seqs expected+1 .. expected+n
-  Returns {"appended", seqs} | {"duplicate", seqs} | {"mismatch"} | {"seq_conflict", last}
-        | {"fenced"} | {"moved", last}
+  Returns {"appended", seqs} | {"duplicate", seqs} | {"mismatch"} | {"seq_conflict", last};
+  -1 when fenced, -3 when the seq counter is not ARGV[6] (another writer moved it).
 ]]
-local lease = redis.call("GET", KEYS[1])
-if not lease or string.sub(lease, 1, string.find(lease, ":", 1, true) - 1) ~= ARGV[1] then
-  return {"fenced"}
-end
+--- @include "includes/holds-epoch"
+if not holdsEpoch(KEYS[1], ARGV[1]) then return -1 end
 if ARGV[2] == "1" then
   local prior = redis.call("GET", KEYS[4])
   if prior then
@@ -24,7 +22,7 @@ end
 local last = tonumber(redis.call("GET", KEYS[2]) or "0")
 local ifLast = tonumber(ARGV[4])
 if ifLast >= 0 and ifLast ~= last then return {"seq_conflict", last} end
-if last ~= tonumber(ARGV[6]) then return {"moved", last} end
+if last ~= tonumber(ARGV[6]) then return -3 end
 local n = tonumber(ARGV[7])
 local seqs = {}
 for i = 1, n do

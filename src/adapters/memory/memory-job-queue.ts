@@ -1,0 +1,70 @@
+/**
+ * JobQueue in memory: records jobs under the ids the BullMQ adapter gives them (protocol/jobs.ts),
+ * so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
+ * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
+ */
+import type { JobQueue, MessageRef } from "../../ports/job-queue.ts";
+import { jobId, QUEUE_NAMES, type QueueName } from "../../protocol/jobs.ts";
+
+export interface QueuedJob {
+  queue: QueueName;
+  id: string;
+  tenantId: string | null;
+  refs: MessageRef[];
+}
+
+export class MemoryJobQueue implements JobQueue {
+  readonly #jobs = new Map<string, QueuedJob>();
+  /** Enqueue calls made (duplicates included), for tests of batching. */
+  calls = 0;
+  /** When set, the next enqueue calls fail with it (a Redis outage). */
+  failWith: Error | null = null;
+
+  constructor(private readonly finishedQueues: QueueName[] = [QUEUE_NAMES.backfill]) {}
+
+  async enqueuePersist(refs: MessageRef[]): Promise<void> {
+    this.#call();
+    for (const ref of refs) {
+      const id = jobId(QUEUE_NAMES.persist, ref.threadId, ref.seq, ref.rev);
+      this.#add({ queue: QUEUE_NAMES.persist, id, tenantId: null, refs: [ref] });
+    }
+  }
+
+  async enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void> {
+    this.#call();
+    const byThread = new Map<string, MessageRef[]>();
+    for (const ref of refs)
+      byThread.set(ref.threadId, [...(byThread.get(ref.threadId) ?? []), ref]);
+    for (const queue of this.finishedQueues) {
+      for (const batch of byThread.values()) {
+        const first = batch[0]!;
+        const last = batch[batch.length - 1]!;
+        const id =
+          jobId(queue, first.threadId, first.seq, first.rev) +
+          (batch.length > 1 ? `-to-${last.seq}-${last.rev}` : "");
+        this.#add({ queue, id, tenantId, refs: batch });
+      }
+    }
+  }
+
+  /** Jobs waiting, in enqueue order. */
+  waiting(queue?: QueueName): QueuedJob[] {
+    return [...this.#jobs.values()].filter((j) => queue === undefined || j.queue === queue);
+  }
+
+  /** Removes and returns the waiting jobs (as workers taking them would). */
+  take(queue?: QueueName): QueuedJob[] {
+    const taken = this.waiting(queue);
+    for (const job of taken) this.#jobs.delete(job.id);
+    return taken;
+  }
+
+  #call(): void {
+    this.calls++;
+    if (this.failWith) throw this.failWith;
+  }
+
+  #add(job: QueuedJob): void {
+    if (!this.#jobs.has(job.id)) this.#jobs.set(job.id, job);
+  }
+}
