@@ -4,6 +4,8 @@
  * on shutdown (leases released, awaited, so another node can take over at once). While another
  * node holds a lease this host waits for it to lapse; forwarding to a live owner instead is
  * thread-router.ts's job. An actor's checkpoint writes go through a lease guard (self-fencing).
+ * Draining (SIGTERM): no new actor starts here, idle ones stop at once, working ones stop as soon
+ * as their turns end, so each lease is released the moment nothing runs on it.
  */
 
 import type { ThreadRecord } from "../src/domain/records.ts";
@@ -27,6 +29,14 @@ const LEASE_POLL_MS = 100;
  * ran the script): 50 ms covers a slow round trip, so `held` never overstates the lease.
  */
 const LEASE_GRANT_SLACK_MS = 50;
+/** 50 ms: a finished turn's lease is released within a frame time of its end. */
+const DRAIN_POLL_MS = 50;
+/** What a refused send is told to wait: about one answer's tail, then any live node serves it. */
+export const DRAIN_RETRY_AFTER_S = 2;
+
+export function drainingError(): UnavailableError {
+  return new UnavailableError("This node is shutting down; retry.", undefined, DRAIN_RETRY_AFTER_S);
+}
 
 export class ActorHost {
   readonly #actors = new Map<string, ThreadActor>();
@@ -34,6 +44,7 @@ export class ActorHost {
   readonly #releases = new Set<Promise<void>>();
   #sweepTimer: TimerHandle | null = null;
   #closing = false;
+  #draining = false;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -43,6 +54,27 @@ export class ActorHost {
 
   get size(): number {
     return this.#actors.size;
+  }
+
+  /** True once drain() began: this node takes no new turns. */
+  get draining(): boolean {
+    return this.#draining || this.#closing;
+  }
+
+  /**
+   * Stops taking new turns, stops idle actors now and working ones as their turns end; resolves
+   * true when none is left, false when `graceMs` ran out first (stopAll interrupts the rest).
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    this.#draining = true;
+    const until = this.deps.clock.now() + graceMs;
+    for (;;) {
+      const stops = [...this.#actors.values()].filter((a) => !a.working).map((a) => a.stop());
+      await Promise.all(stops);
+      if (this.#actors.size === 0 && this.#activating.size === 0) return true;
+      if (this.deps.clock.now() >= until) return false;
+      await new Promise<void>((r) => this.deps.clock.setTimeout(r, DRAIN_POLL_MS));
+    }
   }
 
   startSweeping(): void {
@@ -64,7 +96,7 @@ export class ActorHost {
 
   /** The thread's actor, taking its lease; waits (up to a TTL) for another holder's lease to lapse. */
   async actorFor(thread: ThreadRecord): Promise<ThreadActor> {
-    if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    if (this.draining) throw drainingError();
     // A no-wait attempt in flight may come back empty; then wait in a second activation.
     const actor = (await this.#activation(thread, true)) ?? (await this.#activation(thread, true));
     if (!actor) throw new UnavailableError("Another node holds this thread; retry shortly.");
@@ -73,7 +105,7 @@ export class ActorHost {
 
   /** The thread's actor if this node holds or can take the lease now; null if another node holds it. */
   async tryActorFor(thread: ThreadRecord): Promise<ThreadActor | null> {
-    if (this.#closing) throw new UnavailableError("This node is shutting down; retry.");
+    if (this.draining) throw drainingError();
     return this.#activation(thread, false);
   }
 

@@ -8,6 +8,7 @@
  */
 
 import { unreachable } from "../src/domain/exhaustive.ts";
+import { estimateTokens } from "../src/domain/tokens.ts";
 import {
   type ModelProvider,
   ModelProviderError,
@@ -46,6 +47,14 @@ export interface GenerationResult {
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
+  /** What the prompt is estimated to cost, for when the provider reported no usage (a cancel). */
+  estimatedInputTokens: number;
+}
+
+/** The prompt's size by Spool's own estimate: system plus every context message. */
+export function estimateInputTokens(request: Omit<ModelRequest, "signal">): number {
+  const system = request.system ? estimateTokens([{ type: "text", text: request.system }]) : 0;
+  return request.messages.reduce((n, m) => n + estimateTokens(m.content), system);
 }
 
 export interface GenerationInput {
@@ -130,13 +139,13 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
         }
       }
       mapper.closeOpenBlocks();
-      if (input.signal.aborted) return ended(mapper, "incomplete", "cancelled");
-      if (mapper.stop === "max_tokens") return ended(mapper, "incomplete", "max_tokens");
-      return ended(mapper, "completed", mapper.stop ?? "end_turn");
+      if (input.signal.aborted) return ended(input, mapper, "incomplete", "cancelled");
+      if (mapper.stop === "max_tokens") return ended(input, mapper, "incomplete", "max_tokens");
+      return ended(input, mapper, "completed", mapper.stop ?? "end_turn");
     } catch (error) {
       if (input.signal.aborted) {
         mapper.closeOpenBlocks();
-        return ended(mapper, "incomplete", "cancelled");
+        return ended(input, mapper, "incomplete", "cancelled");
       }
       const providerError =
         error instanceof ModelProviderError
@@ -148,7 +157,7 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
       }
       mapper.closeOpenBlocks();
       return {
-        ...ended(mapper, "failed", null),
+        ...ended(input, mapper, "failed", null),
         error: {
           code: `provider_${providerError.kind}`,
           message: `${FAILURE_TEXT[providerError.kind]} ${providerError.message}`,
@@ -159,9 +168,12 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
 }
 
 function ended(
+  input: GenerationInput,
   mapper: PartMapper,
   status: GenerationResult["status"],
   stopReason: StopReason | null,
 ): GenerationResult {
-  return { status, stopReason, usage: mapper.finalUsage(), error: null };
+  const usage = mapper.finalUsage();
+  const estimatedInputTokens = usage ? usage.input_tokens : estimateInputTokens(input.request);
+  return { status, stopReason, usage, error: null, estimatedInputTokens };
 }

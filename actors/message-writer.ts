@@ -34,6 +34,8 @@ export interface Settlement {
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
+  /** The prompt's estimated size, used when `usage` is null (input_tokens is never left 0). */
+  estimatedInputTokens?: number;
 }
 
 export class MessageWriter {
@@ -116,8 +118,9 @@ export class MessageWriter {
       content,
       status: outcome.status,
       stop_reason: outcome.stopReason,
+      // No provider count (a cancel, a failure): the prompt by estimate, the output from the log.
       usage: outcome.usage ?? {
-        input_tokens: 0,
+        input_tokens: outcome.estimatedInputTokens ?? 0,
         output_tokens: estimateTokens(content),
         estimated: true,
       },
@@ -145,7 +148,8 @@ export class MessageWriter {
     this.log.forget(seq);
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
-    this.#jobs.settled(record);
+    // Its finished jobs (backfill, embed) are enqueued by the persist job, once it is stored.
+    this.#jobs.persist([record]);
     return record;
   }
 
@@ -174,7 +178,7 @@ export class MessageWriter {
       throw new UnavailableError("This thread moved to another node.");
     }
     this.context.put(current);
-    this.#jobs.settled(current);
+    this.#jobs.persist([current]); // the persist job then enqueues its finished jobs
   }
 
   /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */

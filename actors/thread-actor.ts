@@ -83,6 +83,11 @@ export class ThreadActor {
     return this.#mailbox.depth === 0 && this.#log.subscriberCount === 0 && this.#pending.size === 0;
   }
 
+  /** A turn is queued or running (what a draining node waits for; followers do not count). */
+  get working(): boolean {
+    return this.#mailbox.depth > 0 || this.#pending.size > 0;
+  }
+
   get busySeq(): number | null {
     return this.#runner.busySeq;
   }
@@ -105,6 +110,11 @@ export class ThreadActor {
         "model",
       );
     }
+    // Stored as the canonical `provider/name`, however it was sent (`gpt-5.1` → `openai/gpt-5.1`).
+    const canonical = resolved ? `${resolved.provider.name}/${resolved.model}` : null;
+    const turnCommand = canonical
+      ? { ...command, body: { ...command.body, model: canonical } }
+      : command;
     const tools = await resolveTurnTools(this.#deps.tools, this.thread.tenant_id, command.body);
     const busy = this.busySeq !== null;
     if (busy && command.body.on_busy === "reject")
@@ -130,12 +140,11 @@ export class ThreadActor {
         requestId: command.requestId,
       });
       if (resolved) {
-        const model = command.body.model ?? null;
         messages.push({
           role: "assistant",
           content: [],
           status: "in_progress",
-          model,
+          model: canonical,
           requestId: command.requestId,
         });
       }
@@ -149,8 +158,13 @@ export class ThreadActor {
       const duplicate = result.kind === "duplicate";
       assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
-      await this.#runner.run(command, tools, resolved.provider, resolved.model, assistantSeq, () =>
-        settled.resolve(),
+      await this.#runner.run(
+        turnCommand,
+        tools,
+        resolved.provider,
+        resolved.model,
+        assistantSeq,
+        () => settled.resolve(),
       );
     });
     turn.catch((error) => assigned.reject(error));

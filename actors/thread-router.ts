@@ -3,14 +3,16 @@
  * free lease), a RemoteGateway to the owner when another live node holds the lease. The lease is
  * the authority; the node registry only says where its holder listens. An unreachable owner is
  * not forwarded to again: this node waits for its lease to lapse and takes over (recovery
- * finalizes what it left in progress).
+ * finalizes what it left in progress). A draining node takes no new turn: a send for a thread
+ * it does not run is handed to another live node, one for a turn it still runs is refused (503
+ * with Retry-After; the lease is released when the turn ends).
  */
 
 import type { ThreadRecord } from "../src/domain/records.ts";
 import type { LeaseStore } from "../src/ports/lease.ts";
 import type { NodeRegistry } from "../src/ports/node-registry.ts";
 import type { OwnerClient } from "../src/ports/owner-client.ts";
-import type { ActorHost } from "./actor-host.ts";
+import { type ActorHost, drainingError } from "./actor-host.ts";
 import type { LiveFeeds } from "./live-feed.ts";
 import { RemoteGateway } from "./remote-gateway.ts";
 import type { ThreadActor } from "./thread-actor.ts";
@@ -34,6 +36,26 @@ export class ThreadRouter {
 
   gatewayFor(thread: ThreadRecord): Promise<ThreadGateway> {
     return this.#route(thread, new Set(), 0);
+  }
+
+  /** Where a new turn goes: as gatewayFor, but never onto this node while it drains. */
+  async gatewayForSend(thread: ThreadRecord): Promise<ThreadGateway> {
+    if (!this.deps.host.draining) return this.gatewayFor(thread);
+    if (this.deps.host.local(thread.id)) throw drainingError();
+    const owner = await this.deps.leases.owner(thread.id);
+    if (owner && owner.nodeId !== this.deps.nodeId) return this.gatewayFor(thread);
+    const peers = (await this.deps.registry.list()).filter((n) => n.nodeId !== this.deps.nodeId);
+    const peer = peers[Math.floor(Math.random() * peers.length)];
+    if (!peer) throw drainingError();
+    return new RemoteGateway(thread, peer, this.deps.client, this.deps.feeds, () =>
+      this.#route(thread, new Set([peer.nodeId]), 1),
+    );
+  }
+
+  /** For a send forwarded to this node: as ownedActor, refused while this node drains. */
+  async ownedActorForSend(thread: ThreadRecord): Promise<ThreadActor | null> {
+    if (this.deps.host.draining) throw drainingError();
+    return this.ownedActor(thread);
   }
 
   /** For commands forwarded to this node: the local actor, or null when another node owns it. */

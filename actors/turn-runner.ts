@@ -197,6 +197,7 @@ export class TurnRunner {
       stopReason: result.stopReason,
       usage: result.usage,
       error: result.error,
+      estimatedInputTokens: result.estimatedInputTokens,
     });
     return null;
   }

@@ -25,6 +25,15 @@ export interface Config {
   nodeId: string;
   /** Address other nodes use to reach this one (sharding); defaults to http://HOST:PORT. */
   advertiseUrl: string;
+  /**
+   * A second listener for the `/internal` routes between nodes (null: they share the public one).
+   * When set, the public listener answers 404 for `/internal/*`.
+   */
+  internal: { host: string; port: number } | null;
+  /** How long a draining node lets running generations finish (SIGTERM); exit by grace + 10 s. */
+  shutdownGraceMs: number;
+  /** Seconds a connection may send and receive nothing (Bun); streams ping every 15 s. */
+  httpIdleTimeoutS: number;
   redis: { url: string | null; prefix: string };
   mongo: { url: string; database: string } | null;
   meili: { url: string; apiKey: string | null; index: string } | null;
@@ -159,6 +168,10 @@ export function loadConfig(env: Env = process.env): Config {
   const host = r.str("HOST") ?? "127.0.0.1";
   const leaseTtlMs = r.int("LEASE_TTL_MS", 10_000, 1000, 600_000);
   const mongoUrl = r.url("MONGO_URL");
+  const internalPortRaw = r.str("INTERNAL_PORT");
+  const internalPort = internalPortRaw === null ? null : r.int("INTERNAL_PORT", 0, 0, 65535);
+  const internalHost = r.str("INTERNAL_HOST") ?? host;
+  const advertiseHost = (h: string) => (h === "0.0.0.0" ? "127.0.0.1" : h);
   const meiliUrl = r.url("MEILI_URL");
   const config: Config = {
     port,
@@ -170,7 +183,16 @@ export function loadConfig(env: Env = process.env): Config {
     // and takes its threads' leases back at once (with new epochs) instead of waiting out the TTL.
     nodeId: r.str("NODE_ID") ?? `${hostname()}-${port}`,
     advertiseUrl:
-      r.url("ADVERTISE_URL") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      r.url("ADVERTISE_URL") ??
+      (internalPort === null
+        ? `http://${advertiseHost(host)}:${port}`
+        : `http://${advertiseHost(internalHost)}:${internalPort}`),
+    internal: internalPort === null ? null : { host: internalHost, port: internalPort },
+    // 30 s: most answers finish well within it; orchestrators (Kubernetes) wait 30 s by default.
+    shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000),
+    // 120 s: an idle keep-alive socket is reclaimed; SSE (15 s pings) and WS (pings) stay open.
+    // At least 30 s: twice the SSE ping interval, so a quiet stream is never cut.
+    httpIdleTimeoutS: r.int("HTTP_IDLE_TIMEOUT_S", 120, 30, 255),
     redis: { url: r.url("REDIS_URL"), prefix: r.str("REDIS_PREFIX") ?? "spool" },
     mongo: mongoUrl ? { url: mongoUrl, database: r.str("MONGO_DB") ?? "spool" } : null,
     meili: meiliUrl
@@ -245,6 +267,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     node: config.nodeId,
     listen: `${config.host}:${config.port}`,
+    internal_listen: config.internal ? `${config.internal.host}:${config.internal.port}` : "public",
+    shutdown_grace_ms: config.shutdownGraceMs,
     data_dir: config.dataDir,
     redis: config.redis.url ? "external" : "embedded",
     store: config.mongo ? "mongodb" : "sqlite",

@@ -15,17 +15,24 @@ import { ThreadRouter } from "../actors/thread-router.ts";
 import { queueBoard } from "./adapters/bullmq/queue-board.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
+import {
+  instrumentCatalog,
+  instrumentCheckpoint,
+  instrumentLeases,
+  observeHotTier,
+} from "./adapters/metrics/instrumented.ts";
+import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { openStores, type Stores } from "./backends.ts";
-import type { Config } from "./config.ts";
+import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
-import { newId, randomToken } from "./domain/ids.ts";
+import { randomToken } from "./domain/ids.ts";
+import { firstTenant } from "./first-tenant.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
 import { ConnectionRegistry } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
-import { renderMetrics } from "./metrics.ts";
 import { modelCatalog } from "./model-catalog.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { ModelCatalog } from "./ports/llm.ts";
@@ -50,6 +57,13 @@ export interface Runtime {
   redisUrl: string;
   /** Registers this node (id, internal URL) once it listens on `port`; others forward to it. */
   announce(port: number): Promise<void>;
+  /** Logs the start-up line (effective modes, never secrets). */
+  listening(server: { port: number; internalPort: number | null }, runtime: string): void;
+  /**
+   * Stops taking new turns (readiness answers 503, sends go to other nodes) and waits up to
+   * `graceMs` for running ones; true when all finished.
+   */
+  drain(graceMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -78,18 +92,24 @@ export async function createRuntime(
   extra: Partial<AppOptions> = {},
 ): Promise<Runtime> {
   ensurePrivateDir(config.dataDir);
-  const hot = await openHotTier(config, logger);
+  const metrics = new PromMetrics();
+  // The checkpoint and lease stores, timed and counted for /metrics (actors never see metrics).
+  const hot = observeHotTier(await openHotTier(config, logger), {
+    checkpoint: (store) => instrumentCheckpoint(store, metrics),
+    leases: (store) => instrumentLeases(store, metrics),
+  });
   const stores = await openStores(config);
   const secrets = await loadSecrets(stores.tenants);
   const tokens = new TokenService(stores.tenants, secrets.token, () => Date.now());
   const firstSecretKey = await firstTenant(stores.tenants, tokens);
   const tooling = toolWiring(config);
-  const actors = startActors(config, logger, hot, stores, secrets, tooling);
+  const actors = startActors(config, logger, hot, stores, secrets, tooling, metrics);
   const workers =
     config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
   const connections = new ConnectionRegistry();
   await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
-  const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling };
+  const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling, metrics };
+  metrics.observe({ actors: () => actors.host.size, queues: () => hot.jobs.depths() });
   const services = assembleServices(config, logger, built);
   const app = await buildHttp(services, hot, extra);
   const presence = presenceOf(config, logger, hot);
@@ -100,6 +120,18 @@ export async function createRuntime(
     firstSecretKey,
     redisUrl: hot.url,
     announce: (port) => presence.announce(port),
+    listening(server, runtimeName) {
+      logger.info("spool listening", {
+        ...describeConfig(config),
+        runtime: runtimeName,
+        url: `http://${config.host}:${server.port}`,
+        ...(server.internalPort === null ? {} : { internal_port: server.internalPort }),
+      });
+    },
+    drain(graceMs) {
+      logger.info("draining", { grace_ms: graceMs, actors: actors.host.size });
+      return actors.host.drain(graceMs);
+    },
     close: () => {
       built.streams?.stop();
       return shutDown({ presence, actors, workers, hot, stores });
@@ -126,13 +158,6 @@ async function loadSecrets(tenants: TenantStore): Promise<Secrets> {
     token: await secret("token_secret"),
     internal: await secret("internal_secret"),
   };
-}
-
-async function firstTenant(tenants: TenantStore, tokens: TokenService): Promise<string | null> {
-  if ((await tenants.countTenants()) > 0) return null;
-  const tenant = { id: newId("ten"), name: "default", created_at: Date.now() };
-  await tenants.createTenant(tenant);
-  return (await tokens.createSecretKey(tenant.id)).key;
 }
 
 function actorDeps(
@@ -172,8 +197,16 @@ function startActors(
   stores: Stores,
   secrets: Secrets,
   tooling: ToolWiring,
+  metrics: PromMetrics,
 ): Actors {
-  const deps = actorDeps(config, logger, hot, stores, modelCatalog(config), tooling);
+  const deps = actorDeps(
+    config,
+    logger,
+    hot,
+    stores,
+    instrumentCatalog(modelCatalog(config), metrics),
+    tooling,
+  );
   const host = new ActorHost(deps, hot.leases, config.lease);
   host.startSweeping();
   const history = new HistoryReader(stores.store, hot.checkpoint, (t, s) => host.snapshot(t, s));
@@ -207,6 +240,7 @@ interface Built {
   actors: Actors;
   connections: ConnectionRegistry;
   tooling: ToolWiring;
+  metrics: PromMetrics;
   /** Set by assembleServices; stopped at shutdown (its renewal timer). */
   streams?: StreamCaps;
 }
@@ -279,7 +313,7 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     embedder: stores.embedder,
     readiness,
     logger,
-    metrics: () => renderMetrics({ actors: actors.host.size, connections: connections.size }),
+    metrics: built.metrics,
   };
 }
 
@@ -310,7 +344,7 @@ function presenceOf(config: Config, logger: Logger, hot: RedisHotTier) {
     announce(port: number): Promise<void> {
       if (presence) return announced; // once per runtime; later calls wait for the first
       const url = new URL(config.advertiseUrl);
-      if (config.port === 0) url.port = String(port);
+      if ((config.internal?.port ?? config.port) === 0) url.port = String(port);
       const registry = hot.registry(config.lease.ttlMs, () => Date.now());
       const everyMs = config.lease.renewEveryMs;
       presence = new NodePresence(

@@ -1,14 +1,16 @@
 /**
  * backfill-tokens: gives a finished message real token counts where it has none or an estimate
  * (user and tool messages always; interrupted assistant messages), through the Tokenizer port,
- * and records the message's usage in the ledger behind `GET /v1/usage`. Writes go through
+ * and records assistant messages' usage in the ledger behind `GET /v1/usage` (a user or tool
+ * message's tokens are billed as part of the next call's input, never on their own). Writes go through
  * `setUsage` (fills only null / estimated usage, no rev bump: it cannot collide with the owner's
  * next version) and the ledger's (thread, seq) upsert, so a second run changes and counts nothing.
  * It waits for the persisted row (retry) so the fill is never overwritten by the persist job.
  */
 
+import { toModelMessages } from "../src/domain/model-context.ts";
 import type { MessageRecord } from "../src/domain/records.ts";
-import { blockText } from "../src/domain/tokens.ts";
+import { blockText, estimateTokens } from "../src/domain/tokens.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
@@ -49,6 +51,9 @@ export async function backfillTokens(
     if (!filled)
       usage = (await deps.store.getMessage(message.thread_id, message.seq))?.usage ?? usage;
   }
+  // The ledger is what providers bill: one entry per model call (assistant message), whose input
+  // already holds the user and tool messages it read. Their own counts stay on the messages.
+  if (message.role !== "assistant") return { kind: "done", usage, filled };
   await deps.store.recordUsage([
     {
       tenant_id: message.tenant_id,
@@ -72,13 +77,31 @@ async function countUsage(deps: BackfillDeps, message: MessageRecord): Promise<U
   const model = message.model ?? (await nextModel(deps, message));
   const { tokens, exact } = await deps.tokenizer.count(model, message.content.map(blockText));
   if (message.role === "assistant") {
+    const known = message.usage?.input_tokens ?? 0;
     return {
-      input_tokens: message.usage?.input_tokens ?? 0,
+      // Finalized by the reaper or a new owner, the prompt is not known: estimate it as the
+      // actor does for a cancel (the messages before it, which is what the model read).
+      input_tokens: known > 0 ? known : await estimatePrompt(deps, message),
       output_tokens: tokens,
       estimated: true,
     };
   }
   return { input_tokens: tokens, output_tokens: 0, estimated: !exact };
+}
+
+/** 1,000 messages: a prompt estimate for an interrupted message reads at most this much history. */
+const PROMPT_ESTIMATE_MAX_MESSAGES = 1000;
+
+async function estimatePrompt(deps: BackfillDeps, message: MessageRecord): Promise<number> {
+  const before = await deps.store.listMessages({
+    threadId: message.thread_id,
+    limit: PROMPT_ESTIMATE_MAX_MESSAGES,
+    order: "desc",
+    afterSeq: message.seq,
+    includeTools: true,
+  });
+  const context = toModelMessages([...before].reverse());
+  return context.reduce((n, m) => n + estimateTokens(m.content), 0);
 }
 
 /** The model that read a user / tool message: the one of the message after it, if any. */

@@ -5,9 +5,9 @@
  * earlier batch see their version gone from the tail and return after one read. Store writes are
  * conditional on (epoch, rev): running a job twice, or late, changes nothing. Covers every settled
  * version: user and tool messages, finished assistant messages with their usage, status changes.
- * Messages created settled (user, tool) get their finished jobs (backfill, embed) here, before the
- * trim, so a crash in between re-enqueues them on retry; the actor enqueues those of the messages
- * it settles itself, which keeps the append path free of extra round trips.
+ * Every settled version gets its finished jobs (backfill, embed) here, once it is stored and
+ * before the trim, so those jobs never run ahead of persistence (no "not persisted yet" retries)
+ * and a crash in between re-enqueues them on retry. Job ids are per version: a repeat is a no-op.
  * A message the store refuses is dead-lettered (JobQueue.deadLetter) and trimmed, so it never
  * blocks the thread: at once when other messages of the batch could be written (the fault is its
  * own), else on the job's final attempt (until then a whole-batch failure is taken as transient).
@@ -57,7 +57,7 @@ export async function persistMessage(
       0,
     );
     await deps.store.touchThread(payload.thread_id, lastSeq, lastActiveAt);
-    await enqueueCreatedSettled(deps, stored);
+    await enqueueFinishedJobs(deps, stored);
   }
   const trimmed = await deps.checkpoint.trimTail(
     payload.thread_id,
@@ -115,11 +115,10 @@ async function deadLetter(deps: PersistDeps, record: MessageRecord, error: unkno
   });
 }
 
-/** Finished jobs of user / tool messages (ids per version: a repeat while queued is a no-op). */
-async function enqueueCreatedSettled(deps: PersistDeps, settled: MessageRecord[]): Promise<void> {
-  const created = settled.filter((r) => r.role !== "assistant");
-  const first = created[0];
+/** Finished jobs of the stored versions (ids per version: a repeat while queued is a no-op). */
+async function enqueueFinishedJobs(deps: PersistDeps, settled: MessageRecord[]): Promise<void> {
+  const first = settled[0];
   if (!first) return;
-  const refs = created.map((r) => ({ threadId: r.thread_id, seq: r.seq, rev: r.rev }));
+  const refs = settled.map((r) => ({ threadId: r.thread_id, seq: r.seq, rev: r.rev }));
   await deps.jobs.enqueueFinished(first.tenant_id, refs);
 }

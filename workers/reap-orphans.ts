@@ -124,7 +124,7 @@ async function finalizeMessage(
   const put = await deps.checkpoint.putMessage(threadId, epoch, outcome.record);
   if (!put.ok) return null;
   const ref = { threadId, seq, rev: outcome.record.rev };
-  await deps.jobs.enqueueFinished(record.tenant_id, [ref]);
+  await deps.jobs.enqueuePersist([ref]); // the persist job then enqueues its finished jobs
   deps.logger.info("orphaned message finalized", { thread: threadId, seq, kind: outcome.kind });
   return outcome.record;
 }

@@ -3,8 +3,9 @@
  * secret keys. Revoking a key stops it, its end-user tokens and its open sockets at once.
  */
 import { Elysia, t } from "elysia";
+import { intField, stringField } from "../domain/cursor.ts";
 import { newId } from "../domain/ids.ts";
-import type { SecretKeyRecord } from "../domain/records.ts";
+import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
 import { NotFoundError } from "../protocol/errors.ts";
 import {
   CreateTenantBodySchema,
@@ -17,9 +18,11 @@ import {
   EndUserTokenSchema,
   SecretKeyListSchema,
   SecretKeySchema,
+  TenantListSchema,
   TenantWithLimitsSchema,
 } from "../protocol/resources.ts";
 import { authenticate, requireAdmin, requireSecretKey } from "./auth.ts";
+import { parseLimit } from "./query.ts";
 import { routeDoc } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS } from "./tokens.ts";
@@ -34,6 +37,19 @@ function wireKey(key: SecretKeyRecord) {
     revoked_at: key.revoked_at === null ? null : new Date(key.revoked_at).toISOString(),
   };
 }
+
+function wireTenant(tenant: TenantRecord) {
+  return {
+    id: tenant.id,
+    object: "tenant" as const,
+    name: tenant.name,
+    created_at: new Date(tenant.created_at).toISOString(),
+  };
+}
+
+/** Tenant list pages: 20 by default, at most 100 (each carries its keys). */
+const TENANT_LIMIT_DEFAULT = 20;
+const TENANT_LIMIT_MAX = 100;
 
 export function accountRoutes(services: Services, onRevoked: (keyId: string) => void) {
   return new Elysia({ prefix: "/v1" })
@@ -79,12 +95,7 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
         const { key, record } = await services.tokens.createSecretKey(tenant.id);
         set.status = 201;
         return {
-          tenant: {
-            id: tenant.id,
-            object: "tenant",
-            name: tenant.name,
-            created_at: new Date(tenant.created_at).toISOString(),
-          },
+          tenant: wireTenant(tenant),
           secret_key: key,
           key: wireKey(record),
         };
@@ -132,6 +143,50 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
           description:
             "`limits` fields: a number sets the tenant's own value (0: no limit), null goes back " +
             "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s.",
+        }),
+      },
+    )
+    .get(
+      "/admin/tenants",
+      async ({ request, query }) => {
+        requireAdmin(services, request);
+        const limit = parseLimit(query.limit, TENANT_LIMIT_DEFAULT, TENANT_LIMIT_MAX);
+        const scope = { kind: "tenants", tenantId: "", scope: "" };
+        const position = query.cursor ? services.cursors.decode(scope, query.cursor) : null;
+        const rows = await services.tenants.listTenants({
+          limit: limit + 1,
+          ...(position
+            ? { after: { createdAt: intField(position, "c"), id: stringField(position, "i") } }
+            : {}),
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        const hasMore = rows.length > limit;
+        const data = await Promise.all(
+          page.map(async (tenant) => ({
+            ...wireTenant(tenant),
+            keys: (await services.tenants.listKeys(tenant.id)).map(wireKey),
+          })),
+        );
+        return {
+          object: "list" as const,
+          data,
+          has_more: hasMore,
+          next_cursor:
+            hasMore && last
+              ? services.cursors.encode(scope, { c: last.created_at, i: last.id })
+              : null,
+        };
+      },
+      {
+        query: t.Object({ limit: t.Optional(t.String()), cursor: t.Optional(t.String()) }),
+        ...routeDoc({
+          operationId: "listTenants",
+          tag: "admin",
+          summary: "List tenants with their key ids and hints (never secrets), oldest first",
+          access: "admin",
+          responses: { 200: TenantListSchema },
+          errors: [400],
         }),
       },
     )

@@ -19,6 +19,13 @@ import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { internalRoutes } from "./internal.ts";
 import { messageRoutes } from "./messages.ts";
+import {
+  noteRoute,
+  REQUEST_ID_HEADER,
+  type RequestInfo,
+  requestInfo,
+  withRequestScope,
+} from "./request-context.ts";
 import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
 import { threadRoutes } from "./threads.ts";
@@ -39,10 +46,11 @@ export function buildApp(services: Services, options: AppOptions) {
     const protocol = compatProtocolOf(new URL(request.url).pathname);
     return protocol
       ? compatErrorResponse(protocol, error, services.logger, maxBodyBytes)
-      : errorResponse(error, services.logger);
+      : errorResponse(error, services.logger, requestInfo(request).id);
   };
   let app = new Elysia({ normalize: false })
     .onRequest(({ request }) => {
+      requestInfo(request); // the request id exists before anything can fail
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes) return errorFor(request, new PayloadTooLargeError(maxBodyBytes));
       try {
@@ -51,7 +59,11 @@ export function buildApp(services: Services, options: AppOptions) {
         return errorFor(request, toAppError("", error, maxBodyBytes));
       }
     })
-    .onError(({ code, error, request }) => errorFor(request, toAppError(code, error, maxBodyBytes)))
+    .onAfterHandle({ as: "global" }, ({ request, route }) => noteRoute(request, route))
+    .onError({ as: "global" }, ({ code, error, request, route }) => {
+      if (code !== "NOT_FOUND") noteRoute(request, route);
+      return errorFor(request, toAppError(code, error, maxBodyBytes));
+    })
     // The compatibility routes check their own bodies (errors in their protocol's shape, with
     // the param their clients expect; OpenAI/Anthropic read them through body-guard's
     // readBodyText); they come before the body guard, which Elysia applies to later routes.
@@ -79,7 +91,48 @@ export function buildApp(services: Services, options: AppOptions) {
 
 export type SpoolApp = ReturnType<typeof buildApp>;
 
-/** What the entry files serve: CORS preflights, then the app, with CORS headers on every answer. */
-export async function handleHttp(app: SpoolApp, request: Request): Promise<Response> {
-  return preflight(request) ?? withCors(await app.fetch(request));
+/**
+ * What the listeners serve: CORS preflights, then the app, inside the request's log scope; every
+ * answer gets CORS headers and `X-Request-Id`, and one access log line. (For a stream the
+ * duration is the time to its headers; the stream itself is counted by the stream metrics.)
+ */
+export async function handleHttp(
+  app: SpoolApp,
+  request: Request,
+  services: Services,
+): Promise<Response> {
+  const info = requestInfo(request);
+  return withRequestScope(info, async () => {
+    let response: Response;
+    try {
+      response = preflight(request) ?? (await app.fetch(request));
+    } catch (error) {
+      response = errorResponse(toAppError("UNKNOWN", error, 0), services.logger, info.id);
+    }
+    withCors(response);
+    response.headers.set(REQUEST_ID_HEADER, info.id);
+    accessLog(services, request, info, response.status);
+    return response;
+  });
+}
+
+function accessLog(services: Services, request: Request, info: RequestInfo, status: number): void {
+  const durationMs = Math.round((performance.now() - info.startedAt) * 1000) / 1000;
+  const route = info.route ?? "unmatched";
+  services.metrics.httpRequest(route, request.method, status, durationMs / 1000);
+  const fields: Record<string, unknown> = {
+    method: request.method,
+    route,
+    status,
+    duration_ms: durationMs,
+    tenant: info.tenantId,
+  };
+  if (services.config.logLevel === "debug") {
+    const url = new URL(request.url);
+    fields.path = url.pathname;
+    fields.query_keys = [...new Set(url.searchParams.keys())];
+    fields.user_agent = request.headers.get("user-agent");
+    fields.content_length = request.headers.get("content-length");
+  }
+  services.logger.info("request", fields);
 }

@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
 import type { ThreadRecord } from "../domain/records.ts";
 import { InvalidRequestError, UnauthorizedError } from "../protocol/errors.ts";
+import { noteTenant } from "./request-context.ts";
 import type { Services } from "./services.ts";
 
 export function bearer(request: Request, allowQueryToken: boolean): string | null {
@@ -30,6 +31,7 @@ export async function authenticate(
   const credential = bearer(request, allowQueryToken);
   if (!credential) throw new UnauthorizedError();
   const auth = await services.tokens.authenticate(credential);
+  noteTenant(request, auth.tenantId);
   if (kind === "request") await services.limits.request(auth);
   return auth;
 }

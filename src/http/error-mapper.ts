@@ -59,7 +59,8 @@ export function toAppError(code: string | number, error: unknown, maxBodyBytes: 
   }
 }
 
-export function errorResponse(error: AppError, logger: Logger): Response {
+/** The error answer; `requestId` goes into the body as `error.request_id` (API.md Operations). */
+export function errorResponse(error: AppError, logger: Logger, requestId?: string): Response {
   if (error.status >= 500 && !error.expose) {
     logger.error("request failed", { code: error.code, error: error.cause ?? error });
   }
@@ -67,7 +68,9 @@ export function errorResponse(error: AppError, logger: Logger): Response {
   if (error.retryAfterSeconds !== undefined)
     headers["retry-after"] = String(error.retryAfterSeconds);
   if (error.rateLimit) Object.assign(headers, rateLimitHeaders(error.rateLimit));
-  return new Response(JSON.stringify(toErrorBody(error)), { status: error.status, headers });
+  const body = toErrorBody(error);
+  if (requestId !== undefined) body.error.request_id = requestId;
+  return new Response(JSON.stringify(body), { status: error.status, headers });
 }
 
 /** IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), seconds rounded up. */

@@ -25,6 +25,11 @@ export function healthRoutes(services: Services) {
     .get(
       "/readyz",
       async ({ set }) => {
+        if (services.host.draining) {
+          // A load balancer stops sending new requests here; running answers still finish.
+          set.status = 503;
+          return { status: "draining", reason: "this node is shutting down" };
+        }
         try {
           return { status: "ready", checks: await services.readiness.check() };
         } catch (error) {
@@ -45,9 +50,9 @@ export function healthRoutes(services: Services) {
     )
     .get(
       "/metrics",
-      () =>
-        new Response(services.metrics(), {
-          headers: { "content-type": "text/plain; version=0.0.4" },
+      async () =>
+        new Response(await services.metrics.render(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         }),
       routeDoc({
         operationId: "metrics",

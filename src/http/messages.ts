@@ -29,9 +29,11 @@ import {
   ToolResultAcceptedSchema,
   TurnResultSchema,
 } from "../protocol/resources.ts";
+import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
 import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import { holdOpen } from "./request-context.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
@@ -67,10 +69,15 @@ async function send(
     return streamResponse(services, auth, open, ticket.assistantSeq);
   }
   slot?.release();
+  holdOpen(request); // the answer may take longer than the idle timeout, with nothing to send
   await ticket.settled;
+  const answerSeq = await finalAssistantSeq(
+    (seq) => services.history.message(thread.id, seq),
+    ticket.assistantSeq,
+  );
   return {
     user_message: await messageOrThrow(services, thread.id, ticket.userSeq),
-    assistant_message: await messageOrThrow(services, thread.id, ticket.assistantSeq),
+    assistant_message: await messageOrThrow(services, thread.id, answerSeq),
   };
 }
 

@@ -11,6 +11,7 @@ import type { CheckpointStore } from "../ports/checkpoint.ts";
 import type { Embedder } from "../ports/embedder.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
+import type { Metrics } from "../ports/metrics.ts";
 import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
@@ -55,6 +56,6 @@ export interface Services {
   embedder: Embedder;
   readiness: Readiness;
   logger: Logger;
-  /** Extra plugins (admin queue page) mounted by deps.ts. */
-  metrics: () => string;
+  /** What this process counts; rendered at /metrics. */
+  metrics: Metrics;
 }

@@ -6,6 +6,8 @@
  */
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
+import type { Metrics } from "../ports/metrics.ts";
+import { countDelivered } from "./stream-metrics.ts";
 
 /** 15 s between pings on an idle stream (API.md). */
 export const PING_INTERVAL_MS = 15_000;
@@ -28,8 +30,12 @@ export class SseSink implements StreamSink {
   #lastSentAt = Date.now();
   #ping: ReturnType<typeof setInterval>;
   onCancel: (() => void) | null = null;
+  readonly #metrics: Metrics | null;
+  readonly #closedMetric: () => void;
 
-  constructor() {
+  constructor(metrics: Metrics | null = null) {
+    this.#metrics = metrics;
+    this.#closedMetric = metrics?.streamOpened("sse") ?? (() => undefined);
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -59,6 +65,7 @@ export class SseSink implements StreamSink {
     let text = "";
     for (const entry of entries) text += formatSse(entry);
     this.#write(text);
+    if (this.#metrics) countDelivered(this.#metrics, "sse", entries);
   }
 
   bufferedBytes(): number {
@@ -94,6 +101,7 @@ export class SseSink implements StreamSink {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#ping);
+    this.#closedMetric();
     this.onCancel?.();
   }
 }

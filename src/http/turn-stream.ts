@@ -48,7 +48,7 @@ export async function streamResponse(
   open: OpenFollow,
   untilAssistantSeq: number | null,
 ): Promise<Response> {
-  const sink = new SseSink();
+  const sink = new SseSink(services.metrics);
   // The turn may end during the replay inside `follow`, before `subscription` is assigned.
   let subscription: Subscription | null = null;
   let gateway: ThreadGateway | null = null;

@@ -12,6 +12,7 @@ import { illFormedPath, jsonTooDeep, MAX_JSON_DEPTH } from "../domain/input-boun
 import { AppError, InvalidRequestError, toErrorBody, ValidationError } from "../protocol/errors.ts";
 import { CLOSE_CODES, type ClientFrame, FRAME_SCHEMAS } from "../protocol/ws-frames.ts";
 import type { Services } from "./services.ts";
+import { countDelivered } from "./stream-metrics.ts";
 import { WsCommands, type WsPeer } from "./ws-commands.ts";
 
 export interface WsSocket {
@@ -134,6 +135,7 @@ export class WsSession implements WsPeer {
     return {
       send: (entries: EventEntry[]) => {
         for (const entry of entries) session.#enqueue(entry.json);
+        countDelivered(session.#services.metrics, "ws", entries);
       },
       bufferedBytes: () => session.#outboxBytes + session.#socket.bufferedAmount(),
       onDrain: (callback) => session.#drainCallbacks.push(callback),

@@ -15,14 +15,25 @@ function describe(value: unknown): unknown {
     : value;
 }
 
-/** One JSON line per entry on stderr. */
-export function consoleLogger(minimum: LogLevel): Logger {
+/**
+ * One JSON line per entry on stderr. `context` adds fields of the current scope to every line
+ * (the request id while a request is served: src/http/request-context.ts).
+ */
+export function consoleLogger(
+  minimum: LogLevel,
+  context: () => Record<string, unknown> | undefined = () => undefined,
+): Logger {
   const floor = LEVELS.indexOf(minimum);
   const write =
     (level: LogLevel) =>
     (message: string, fields: Record<string, unknown> = {}) => {
       if (LEVELS.indexOf(level) < floor) return;
-      const entry: Record<string, unknown> = { t: new Date().toISOString(), level, msg: message };
+      const entry: Record<string, unknown> = {
+        t: new Date().toISOString(),
+        level,
+        msg: message,
+        ...context(),
+      };
       for (const [k, v] of Object.entries(fields)) entry[k] = describe(v);
       process.stderr.write(`${JSON.stringify(entry)}\n`);
     };

@@ -14,6 +14,11 @@ export interface TenantStore {
   createTenant(tenant: TenantRecord): Promise<void>;
   getTenant(tenantId: string): Promise<TenantRecord | null>;
   countTenants(): Promise<number>;
+  /** Oldest first (created_at, then id); `after` is the last tenant of the previous page. */
+  listTenants(options: {
+    limit: number;
+    after?: { createdAt: number; id: string };
+  }): Promise<TenantRecord[]>;
   getLimits(tenantId: string): Promise<TenantLimits | null>;
   updateLimits(tenantId: string, patch: TenantLimitsPatch): Promise<TenantLimits | null>;
 

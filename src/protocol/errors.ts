@@ -170,8 +170,12 @@ export class RateLimitedError extends AppError {
 }
 
 export class UnavailableError extends AppError {
-  constructor(message: string, cause?: unknown) {
-    super("unavailable", message, { cause, expose: true });
+  constructor(message: string, cause?: unknown, retryAfterSeconds?: number) {
+    super("unavailable", message, {
+      cause,
+      expose: true,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
   }
 }
 

@@ -33,7 +33,13 @@ export const ToolResultAcceptedSchema = t.Object(
 );
 
 export const ModelSchema = t.Object(
-  { id: t.String({ examples: ["spool/echo"] }), object: t.Literal("model"), provider: t.String() },
+  {
+    id: t.String({ examples: ["spool/echo"] }),
+    object: t.Literal("model"),
+    provider: t.String(),
+    max_output_tokens: t.Optional(t.Integer()),
+    context_window: t.Optional(t.Integer()),
+  },
   { title: "Model" },
 );
 export type Model = Static<typeof ModelSchema>;
@@ -151,3 +157,15 @@ export const SearchHitListSchema = ListSchema(SearchHitSchema);
 export const ModelListSchema = ListSchema(ModelSchema);
 export const SecretKeyListSchema = ListSchema(SecretKeySchema);
 export const ToolListSchema = ListSchema(WireToolSchema);
+/** An admin's view of a tenant: its key ids and hints, never a secret. */
+export const TenantWithKeysSchema = t.Object(
+  {
+    id: t.String(),
+    object: t.Literal("tenant"),
+    name: t.String(),
+    created_at: t.String(),
+    keys: t.Array(SecretKeySchema),
+  },
+  { title: "TenantWithKeys" },
+);
+export const TenantListSchema = ListSchema(TenantWithKeysSchema);

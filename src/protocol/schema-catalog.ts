@@ -49,7 +49,9 @@ import {
   SearchHitSchema,
   SecretKeyListSchema,
   SecretKeySchema,
+  TenantListSchema,
   TenantSchema,
+  TenantWithKeysSchema,
   TenantWithLimitsSchema,
   ThreadListSchema,
   ToolListSchema,
@@ -105,6 +107,8 @@ export const NAMED_SCHEMAS: Record<string, TSchema> = {
   SearchHitList: SearchHitListSchema,
   ModelList: ModelListSchema,
   SecretKeyList: SecretKeyListSchema,
+  TenantWithKeys: TenantWithKeysSchema,
+  TenantList: TenantListSchema,
   ToolList: ToolListSchema,
 };
 

@@ -125,7 +125,7 @@ export class ThreadCommands {
         ...(history.length > 0 ? { history } : {}),
         ...(role === "user" ? {} : { role }),
       };
-      const gateway = await this.deps.router.gatewayFor(thread);
+      const gateway = await this.deps.router.gatewayForSend(thread);
       const ticket = await gateway.send(command);
       return { thread, gateway, ticket, requestId, slot };
     } catch (error) {

@@ -31,6 +31,25 @@ export function tenantStoreContract(
       expect(await store.countTenants()).toBe(3);
     });
 
+    kit.test("listTenants pages oldest first, ties broken by id", async (store) => {
+      const made = [3, 1, 2, 2, 2].map((t) => tenantRecord({ created_at: BASE_TIME_MS + t }));
+      for (const tenant of made) await store.createTenant(tenant);
+      const expected = [...made].sort((a, b) =>
+        a.created_at !== b.created_at ? a.created_at - b.created_at : a.id < b.id ? -1 : 1,
+      );
+      const seen = [];
+      let after: { createdAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.listTenants({ limit: 2, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(2);
+        seen.push(...page);
+        const last = page.at(-1)!;
+        after = { createdAt: last.created_at, id: last.id };
+      }
+      expect(seen).toStrictEqual(expected);
+    });
+
     kit.test("a key is found by its hash and by its id", async (store) => {
       const tenant = tenantRecord();
       await store.createTenant(tenant);

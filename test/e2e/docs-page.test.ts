@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
+import { MemoryMetrics } from "../../src/adapters/metrics/memory-metrics.ts";
 import { loadConfig } from "../../src/config.ts";
 import { buildApp, handleHttp } from "../../src/http/app.ts";
 import type { Services } from "../../src/http/services.ts";
+import { silentLogger } from "../../src/ports/logger.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -16,8 +18,17 @@ describe.if(existsSync(CHROMIUM))("the offline OpenAPI page", () => {
 
   beforeAll(async () => {
     // The page and the document need no backend: routes touch services only per request.
-    const app = buildApp({ config: loadConfig({}) } as Services, { onKeyRevoked: () => undefined });
-    server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (r) => handleHttp(app, r) });
+    const services = {
+      config: loadConfig({}),
+      logger: silentLogger,
+      metrics: new MemoryMetrics(),
+    } as unknown as Services;
+    const app = buildApp(services, { onKeyRevoked: () => undefined });
+    server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (r) => handleHttp(app, r, services),
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -75,12 +75,13 @@ describe("pipeline", () => {
     expect(assistant.status).toBe("completed");
     const usage = await until("usage counted", async () => {
       const { body } = await spool.json("GET", "/v1/usage?end_user_id=alice");
-      return body.messages === 2 ? body : null;
+      return body.messages === 1 ? body : null;
     });
+    // One model call billed: its input already holds the user message (not counted again).
     expect(usage).toMatchObject({
       object: "usage",
       end_user_id: "alice",
-      input_tokens: user.usage!.input_tokens + assistant.usage!.input_tokens,
+      input_tokens: assistant.usage!.input_tokens,
       total_tokens: (usage.input_tokens as number) + (usage.output_tokens as number),
     });
     const hits = await until("indexed", async () => {
@@ -105,7 +106,7 @@ describe("pipeline", () => {
     const user = await stored(threadId, user_message.seq, (m) => m.usage !== null);
     const before = await until("usage counted", async () => {
       const { body } = await spool.json("GET", "/v1/usage?end_user_id=bob");
-      return body.messages === 2 ? body : null;
+      return body.messages === 1 ? body : null;
     });
     const snapshot = await store.getMessage(threadId, 1);
     const deps = { store, checkpoint, tokenizer: new TiktokenTokenizer() };

@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort } from "./redis.ts";
 import { RAISED_TEST_LIMITS } from "./test-limits.ts";
+import { tie } from "./tied-process.ts";
 
 export const NODE_ADMIN_KEY = "adm_node_test_key";
 const ROOT = resolve(import.meta.dir, "../..");
@@ -39,6 +40,10 @@ export interface NodeOptions {
   env?: Record<string, string>;
   /** Forward the child's stderr (JSON logs) to ours; default off. */
   inheritStderr?: boolean;
+  /** Default true: fail unless the node prints a secret key (false: joining a shared store). */
+  requireKey?: boolean;
+  /** Called with each stderr line (JSON logs) when given; takes precedence over inheritStderr. */
+  onLog?: (line: string) => void;
   /** A second node on a shared data dir prints no key: pass the first node's here. */
   secretKey?: string;
 }
@@ -62,11 +67,50 @@ export interface SpoolNode {
   /** Graceful stop (SIGTERM, clients told 1012); SIGKILL after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
   readonly alive: boolean;
+  /** Resolves with the exit code when the current process ends. */
+  exited(): Promise<number | null>;
 }
 
 function command(runtime: "bun" | "deno"): string[] {
   if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), "src/main.ts"];
-  return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "src/main.deno.ts"];
+  // The binary itself, not the npm bin shim (a node script): signals must reach Deno, and a
+  // killed shim would leave Deno running.
+  return [join(ROOT, "node_modules/deno/deno"), "run", "-A", "src/main.deno.ts"];
+}
+
+/** Every node this test process started: killed when it exits, however it exits. */
+const children = new Set<Subprocess>();
+let exitHookInstalled = false;
+
+function track(child: Subprocess): void {
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const c of children) c.kill("SIGKILL");
+  };
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let newline = buffer.indexOf("\n");
+    while (newline >= 0) {
+      onLine(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf("\n");
+    }
+  }
 }
 
 /** Reads stdout until `secret key: …` appears (first start) or the stream ends. */
@@ -129,9 +173,12 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
       cwd: ROOT,
       env,
       stdout: "pipe",
-      stderr: options.inheritStderr ? "inherit" : "ignore",
+      stderr: options.onLog ? "pipe" : options.inheritStderr ? "inherit" : "ignore",
     });
     child = proc;
+    track(proc);
+    tie(proc);
+    if (options.onLog) void readLines(proc.stderr as ReadableStream<Uint8Array>, options.onLog);
     void watchStdout(proc, (key) => {
       if (!secretKey) secretKey = key;
       keySeen?.();
@@ -145,7 +192,9 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
   await launch();
   // The key is printed before the server listens, but stdout may lag /healthz slightly.
   if (!secretKey) await Promise.race([keyPromise, Bun.sleep(2000)]);
-  if (!secretKey) throw new Error("spool node did not print its secret key (store not empty?)");
+  if (!secretKey && options.requireKey !== false) {
+    throw new Error("spool node did not print its secret key (store not empty?)");
+  }
 
   const current = (): Subprocess => {
     if (!child) throw new Error("node not started");
@@ -162,6 +211,11 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
     },
     get secretKey() {
       return secretKey;
+    },
+    async exited() {
+      const c = current();
+      await c.exited;
+      return c.exitCode;
     },
     get alive() {
       const c = current();

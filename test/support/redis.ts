@@ -1,6 +1,7 @@
 /**
  * A real redis-server for tests: one per test process, started on first use on a free loopback
- * port, AOF off, in a temp dir, killed when the process exits. Tests isolate by key prefix
+ * port, AOF off, in a temp dir, killed when the process exits or dies (tied-process.ts: also on a
+ * SIGKILL of the runner, which no exit handler sees). Tests isolate by key prefix
  * (`freshPrefix()`), never by flushing.
  */
 
@@ -9,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { tie } from "./tied-process.ts";
 
 export interface RedisProcess {
   url: string;
@@ -80,6 +82,7 @@ export async function startRedis(
     // No inherited output: an orphaned server (test process killed) must not hold the runner's pipes open.
     { stdout: "ignore", stderr: "ignore" },
   );
+  tie(child); // dies with this test process, even when it is SIGKILLed
   await waitForPing(port, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { freePort, freshPrefix } from "./redis.ts";
 import { RAISED_TEST_LIMITS } from "./test-limits.ts";
+import { tie } from "./tied-process.ts";
 
 export const LAUNCH_ADMIN_KEY = "adm_launch_key";
 
@@ -106,7 +107,7 @@ export class ShardLauncher {
       stdout: "pipe",
       stderr: "inherit",
     });
-    node.process = child;
+    node.process = tie(child);
     if (first) this.secretKey = await secretLine(child);
     else void drain(child);
     await waitHealthy(node.url);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createRuntime, type Runtime } from "../../src/deps.ts";
-import { silentLogger } from "../../src/ports/logger.ts";
+import { type Logger, silentLogger } from "../../src/ports/logger.ts";
 import { type BunServer, serveBun } from "../../src/serve-bun.ts";
 import { freshPrefix, testRedis } from "./redis.ts";
 import { RAISED_TEST_LIMITS } from "./test-limits.ts";
@@ -39,7 +39,10 @@ export interface TestSpool {
   close(): Promise<void>;
 }
 
-export async function startSpool(env: Record<string, string> = {}): Promise<TestSpool> {
+export async function startSpool(
+  env: Record<string, string> = {},
+  logger: Logger = silentLogger,
+): Promise<TestSpool> {
   const redis = await testRedis();
   const dataDir = mkdtempSync(join(tmpdir(), "spool-test-"));
   const prefix = freshPrefix("spool");
@@ -53,7 +56,7 @@ export async function startSpool(env: Record<string, string> = {}): Promise<Test
     ...RAISED_TEST_LIMITS,
     ...env,
   });
-  const runtime = await createRuntime(config, silentLogger);
+  const runtime = await createRuntime(config, logger);
   const secretKey = runtime.firstSecretKey!;
   const servers: BunServer[] = [];
   const call: TestSpool["call"] = (method, path, body, key = secretKey, headers = {}) =>

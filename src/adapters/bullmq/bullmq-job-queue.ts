@@ -3,9 +3,10 @@
  * message version, and finished jobs are removed, so re-enqueueing a version that was already
  * handled is a cheap no-op at the worker (it finds nothing newer to do).
  */
-import { Queue } from "bullmq";
+import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DeadLetter, JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
+import type { QueueDepth } from "../../ports/metrics.ts";
 import { jobId, QUEUE_NAMES, type QueueName, REAPER_SCHEDULER_ID } from "../../protocol/jobs.ts";
 
 /** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
@@ -13,6 +14,16 @@ const JOB_ATTEMPTS = 10;
 const BACKOFF_BASE_MS = 500;
 /** Keep a few failed jobs for the admin page, not an unbounded history. */
 const KEEP_FAILED_JOBS = 1000;
+
+/** The job states /metrics reports per queue. */
+const QUEUE_STATES: JobType[] = [
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "failed",
+  "completed",
+];
 
 export const DEFAULT_JOB_OPTIONS = {
   attempts: JOB_ATTEMPTS,
@@ -51,6 +62,21 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
 
   allQueues(): Queue[] {
     return Object.values(QUEUE_NAMES).map((name) => this.queue(name));
+  }
+
+  /** Jobs per queue and state, for /metrics (one round trip per queue). */
+  async depths(): Promise<QueueDepth[]> {
+    const perQueue = await Promise.all(
+      this.allQueues().map(async (queue) => {
+        const counts = await queue.getJobCounts(...QUEUE_STATES);
+        return Object.entries(counts).map(([state, count]) => ({
+          queue: queue.name,
+          state,
+          count,
+        }));
+      }),
+    );
+    return perQueue.flat();
   }
 
   async enqueuePersist(refs: MessageRef[]): Promise<void> {

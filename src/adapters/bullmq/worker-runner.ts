@@ -7,6 +7,7 @@
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../ports/logger.ts";
+import type { Metrics } from "../../ports/metrics.ts";
 import { isPermanentJobError, type QueueName } from "../../protocol/jobs.ts";
 
 /** `finalAttempt`: no retry follows a failure of this run (a handler may set work aside instead). */
@@ -28,7 +29,7 @@ export function startWorkers(
   prefix: string,
   handlers: Partial<Record<QueueName, JobHandler>>,
   logger: Logger,
-  options: { concurrency?: number; lockMs?: number } = {},
+  options: { concurrency?: number; lockMs?: number; metrics?: Metrics } = {},
 ): WorkerSet {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   // Stalled jobs (their worker died) are looked for once per lock period.
@@ -49,14 +50,15 @@ export function startWorkers(
       },
       { connection: connect(), prefix, concurrency, ...lock },
     );
-    worker.on("failed", (job, error) =>
+    worker.on("failed", (job, error) => {
+      options.metrics?.jobFailed(queue);
       logger.warn("job failed", {
         queue,
         job: job?.id,
         attempts: job?.attemptsMade,
         error: error.message,
-      }),
-    );
+      });
+    });
     worker.on("error", (error) => logger.warn("worker error", { queue, error: error.message }));
     return worker;
   });

@@ -41,6 +41,27 @@ export class MongoTenantStore implements TenantStore {
     return doc ? { id: doc._id, name: doc.name, created_at: doc.created_at } : null;
   }
 
+  async listTenants(options: {
+    limit: number;
+    after?: { createdAt: number; id: string };
+  }): Promise<TenantRecord[]> {
+    const after = options.after;
+    const filter = after
+      ? {
+          $or: [
+            { created_at: { $gt: after.createdAt } },
+            { created_at: after.createdAt, _id: { $gt: after.id } },
+          ],
+        }
+      : {};
+    const docs = await this.#tenants
+      .find(filter)
+      .sort({ created_at: 1, _id: 1 })
+      .limit(options.limit)
+      .toArray();
+    return docs.map((doc) => ({ id: doc._id, name: doc.name, created_at: doc.created_at }));
+  }
+
   async countTenants(): Promise<number> {
     return this.#tenants.countDocuments({});
   }

@@ -49,6 +49,27 @@ export class SqliteTenantStore implements TenantStore {
     return Number(row?.n ?? 0);
   }
 
+  async listTenants(options: {
+    limit: number;
+    after?: { createdAt: number; id: string };
+  }): Promise<TenantRecord[]> {
+    const after = options.after;
+    const rows = after
+      ? this.#db
+          .prepare(
+            "SELECT id, name, created_at FROM tenants WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT ?",
+          )
+          .all(after.createdAt, after.createdAt, after.id, options.limit)
+      : this.#db
+          .prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id LIMIT ?")
+          .all(options.limit);
+    return rows.map((row) => ({
+      id: String(row.id),
+      name: String(row.name),
+      created_at: Number(row.created_at),
+    }));
+  }
+
   async getLimits(tenantId: string): Promise<TenantLimits | null> {
     const row = this.#db.prepare("SELECT limits FROM tenants WHERE id = ?").get(tenantId);
     if (!row) return null;

@@ -1,0 +1,126 @@
+/**
+ * Metrics around ports, so actors and workers stay unaware of them: the checkpoint store times
+ * its event writes and counts each settled assistant message (turns per model and status, tokens
+ * per provider and direction: every settlement, by an actor or the reaper, goes through
+ * `putMessage`); the lease store counts grants and losses; the model catalog times the first
+ * token of each provider call.
+ */
+
+import type { MessageRecord } from "../../domain/records.ts";
+import type { CheckpointStore } from "../../ports/checkpoint.ts";
+import type { LeaseStore } from "../../ports/lease.ts";
+import type { ModelCatalog, ModelProvider, ModelStreamPart } from "../../ports/llm.ts";
+import type { Metrics } from "../../ports/metrics.ts";
+
+/** A view of `target` whose listed methods are replaced; every other member is the target's own. */
+function override<T extends object>(target: T, methods: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (Object.hasOwn(methods, property)) return methods[property as keyof T];
+      const value = Reflect.get(object, property, object);
+      return typeof value === "function" ? value.bind(object) : value;
+    },
+  });
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+export function instrumentCheckpoint(store: CheckpointStore, metrics: Metrics): CheckpointStore {
+  return override(store, {
+    async appendEvents(threadId, epoch, batches) {
+      const started = performance.now();
+      try {
+        return await store.appendEvents(threadId, epoch, batches);
+      } finally {
+        metrics.checkpointWrite(seconds(started));
+      }
+    },
+    async putMessage(threadId, epoch, record) {
+      const result = await store.putMessage(threadId, epoch, record);
+      if (result.ok) countSettled(metrics, record);
+      return result;
+    },
+  });
+}
+
+function countSettled(metrics: Metrics, record: MessageRecord): void {
+  if (record.role !== "assistant" || record.status === "in_progress") return;
+  const model = record.model ?? "unknown";
+  metrics.turnFinished(model, record.status);
+  const provider = model.includes("/") ? model.slice(0, model.indexOf("/")) : "unknown";
+  metrics.tokens(provider, "input", record.usage?.input_tokens ?? 0);
+  metrics.tokens(provider, "output", record.usage?.output_tokens ?? 0);
+}
+
+export function instrumentLeases(leases: LeaseStore, metrics: Metrics): LeaseStore {
+  return override(leases, {
+    async acquire(threadId, nodeId, ttlMs) {
+      const result = await leases.acquire(threadId, nodeId, ttlMs);
+      if (result.ok) metrics.leaseTaken();
+      return result;
+    },
+    async renew(threadId, nodeId, epoch, ttlMs) {
+      const renewed = await leases.renew(threadId, nodeId, epoch, ttlMs);
+      if (!renewed) metrics.leaseLost();
+      return renewed;
+    },
+  });
+}
+
+export function instrumentCatalog(catalog: ModelCatalog, metrics: Metrics): ModelCatalog {
+  const wrapped = new WeakMap<ModelProvider, ModelProvider>();
+  const timed = (provider: ModelProvider): ModelProvider => {
+    let view = wrapped.get(provider);
+    if (!view) {
+      view = override(provider, {
+        stream(request) {
+          return firstTokenTimed(
+            provider.stream(request),
+            `${provider.name}/${request.model}`,
+            metrics,
+          );
+        },
+      });
+      wrapped.set(provider, view);
+    }
+    return view;
+  };
+  return override(catalog, {
+    resolve(model) {
+      const resolved = catalog.resolve(model);
+      return resolved ? { ...resolved, provider: timed(resolved.provider) } : null;
+    },
+  });
+}
+
+async function* firstTokenTimed(
+  parts: AsyncIterable<ModelStreamPart>,
+  model: string,
+  metrics: Metrics,
+): AsyncIterable<ModelStreamPart> {
+  const started = performance.now();
+  let first = true;
+  for await (const part of parts) {
+    if (first && part.type === "block_delta") {
+      first = false;
+      metrics.timeToFirstToken(model, seconds(started));
+    }
+    yield part;
+  }
+}
+
+/**
+ * A view of the hot tier whose checkpoint and lease stores are the instrumented ones (each built
+ * once), everything else the tier's own.
+ */
+export function observeHotTier<T extends { checkpoint: CheckpointStore; leases: LeaseStore }>(
+  hot: T,
+  wrap: {
+    checkpoint: (store: CheckpointStore) => CheckpointStore;
+    leases: (store: LeaseStore) => LeaseStore;
+  },
+): T {
+  const checkpoint = wrap.checkpoint(hot.checkpoint);
+  const leases = wrap.leases(hot.leases);
+  return override(hot, { checkpoint, leases } as Partial<T>);
+}
