@@ -11,7 +11,6 @@ import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./ports/logger.ts";
-import type { Metrics } from "./ports/metrics.ts";
 
 /** The queues whose jobs follow every finished message (BullmqJobQueue's finished queues). */
 export const FINISHED_QUEUES = ["backfill-tokens", "embed-message"] as const;
