@@ -5,11 +5,17 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BunServer } from "../../src/serve-bun.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
-/** 64 KiB bound, so a 100,000-chunk stream (~15 MB) is far past it and past the kernel socket buffers. */
+/**
+ * 64 KiB bound; seven answers of 16,000 chunks (~15 MB, each under spool/echo's 16,384-chunk cap)
+ * are far past it and past the kernel socket buffers.
+ */
 const BOUND_BYTES = 64 * 1024;
 /** One slice of a delivery (64 KiB, actors/subscription.ts) may land after the check. */
 const SLACK_BYTES = 64 * 1024 + 16 * 1024;
-const CHUNKS = 100_000;
+const CHUNKS = 16_000;
+const TURNS = 7;
+/** The last assistant message: turn k has user seq 2k − 1 and assistant seq 2k. */
+const FINAL_SEQ = 2 * TURNS;
 /** 3 s of sampling after the turn: long enough for catch-up to fill the kernel and stall. */
 const SAMPLE_AFTER_MS = 3000;
 
@@ -41,7 +47,13 @@ test("a frozen WS reader stays bounded, then catches up exactly once, in order",
     .id as string;
   const url = `ws://127.0.0.1:${server.port}/v1/ws?token=${spool.secretKey}`;
   const client = Bun.spawn(
-    [process.execPath, `${import.meta.dir}/../support/slow-ws-client.ts`, url, threadId, "2"],
+    [
+      process.execPath,
+      `${import.meta.dir}/../support/slow-ws-client.ts`,
+      url,
+      threadId,
+      String(FINAL_SEQ),
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   let ready: () => void = () => undefined;
@@ -56,10 +68,15 @@ test("a frozen WS reader stays bounded, then catches up exactly once, in order",
   await isReady;
   client.kill("SIGSTOP"); // nothing reads the socket any more
 
-  const turn = spool.json("POST", `/v1/threads/${threadId}/messages`, {
-    content: `[chunks=${CHUNKS}] [delay_ms=0]`,
-    model: "spool/echo",
-  });
+  const turn = (async () => {
+    for (let k = 0; k < TURNS; k++) {
+      await spool.json("POST", `/v1/threads/${threadId}/messages`, {
+        content: `[chunks=${CHUNKS}] [delay_ms=0]`,
+        model: "spool/echo",
+        max_tokens: CHUNKS,
+      });
+    }
+  })();
   let maxBuffered = 0;
   let finished = false;
   void turn.then(() => {
@@ -73,8 +90,10 @@ test("a frozen WS reader stays bounded, then catches up exactly once, in order",
     if (finished && stopAt === Number.POSITIVE_INFINITY) stopAt = Date.now() + SAMPLE_AFTER_MS;
     await Bun.sleep(2);
   }
-  const stored = (await spool.json("GET", `/v1/threads/${threadId}/messages/2`)).body;
-  expect([stored.status, stored.error]).toEqual(["completed", null]);
+  for (let seq = 2; seq <= FINAL_SEQ; seq += 2) {
+    const stored = (await spool.json("GET", `/v1/threads/${threadId}/messages/${seq}`)).body;
+    expect([seq, stored.status, stored.error]).toEqual([seq, "completed", null]);
+  }
   expect(maxBuffered).toBeGreaterThan(0); // the frozen reader really backed the socket up
   expect(maxBuffered).toBeLessThanOrEqual(BOUND_BYTES + SLACK_BYTES);
 
@@ -82,8 +101,10 @@ test("a frozen WS reader stays bounded, then catches up exactly once, in order",
   await output;
   expect(await client.exited).toBe(0);
   const { cursors, bytes } = JSON.parse(result) as { cursors: string[]; bytes: number };
-  const assistant = cursors.filter((c) => c.startsWith("2:"));
-  expect(assistant.length).toBe(CHUNKS + 4);
-  expect(assistant).toEqual(assistant.map((_, i) => `2:${i}`));
+  for (let seq = 2; seq <= FINAL_SEQ; seq += 2) {
+    const assistant = cursors.filter((c) => c.startsWith(`${seq}:`));
+    expect(assistant.length).toBe(CHUNKS + 4);
+    expect(assistant).toEqual(assistant.map((_, i) => `${seq}:${i}`));
+  }
   expect(bytes).toBeGreaterThan(20 * (BOUND_BYTES + SLACK_BYTES));
 }, 60_000);
