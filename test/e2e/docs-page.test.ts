@@ -2,17 +2,15 @@
 // comes from the swagger-ui-dist package, every request stays on the server, and the operations,
 // tags and schemas of the document are on the page.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { MemoryMetrics } from "../../src/adapters/metrics/memory-metrics.ts";
 import { loadConfig } from "../../src/config.ts";
 import { buildApp, handleHttp } from "../../src/http/app.ts";
 import type { Services } from "../../src/http/services.ts";
 import { silentLogger } from "../../src/ports/logger.ts";
+import { HAVE_CHROMIUM, launchChromium } from "../support/chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-describe.if(existsSync(CHROMIUM))("the offline OpenAPI page", () => {
+describe.if(HAVE_CHROMIUM)("the offline OpenAPI page", () => {
   let server: ReturnType<typeof Bun.serve>;
   let browser: Browser;
 
@@ -29,17 +27,7 @@ describe.if(existsSync(CHROMIUM))("the offline OpenAPI page", () => {
       port: 0,
       fetch: (r) => handleHttp(app, r, services),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

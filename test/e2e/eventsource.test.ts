@@ -2,13 +2,12 @@
 // follows a thread with `?token=`, the server drops the stream mid-answer, and the browser's own
 // reconnect with Last-Event-ID resumes with no lost and no duplicated event.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { BunServer } from "../../src/serve-bun.ts";
+import { HAVE_CHROMIUM, launchChromium } from "../support/chromium.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasBrowser = existsSync(CHROMIUM);
+const hasBrowser = HAVE_CHROMIUM;
 
 describe.if(hasBrowser)("browser EventSource", () => {
   let spool: TestSpool;
@@ -27,17 +26,7 @@ describe.if(hasBrowser)("browser EventSource", () => {
           headers: { "content-type": "text/html" },
         }),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

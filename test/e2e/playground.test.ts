@@ -4,15 +4,15 @@
 // survives connections cut by a proxy. Screenshots go to test/e2e/output/ and the test checks the
 // text they show is in the DOM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { BunServer } from "../../src/serve-bun.ts";
+import { HAVE_CHROMIUM, launchChromium } from "../support/chromium.ts";
 import { type CuttingProxy, startCuttingProxy } from "../support/cutting-proxy.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasBrowser = existsSync(CHROMIUM);
+const hasBrowser = HAVE_CHROMIUM;
 const OUTPUT = join(import.meta.dir, "output");
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i + 1} `).join("");
 
@@ -29,17 +29,7 @@ describe.if(hasBrowser)("playground", () => {
     server = await spool.listen();
     proxy = await startCuttingProxy(server.port);
     direct = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

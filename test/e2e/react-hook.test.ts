@@ -2,14 +2,13 @@
 // `send` runs a turn whose streamed text shows up, status is `streaming` while it runs, `cancel`
 // stops it (incomplete/cancelled), and errors arrive as `error.code`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { BunServer } from "../../src/serve-bun.ts";
+import { HAVE_CHROMIUM, launchChromium } from "../support/chromium.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasBrowser = existsSync(CHROMIUM);
+const hasBrowser = HAVE_CHROMIUM;
 
 describe.if(hasBrowser)("useSpoolThread in Chromium", () => {
   let spool: TestSpool;
@@ -42,17 +41,7 @@ describe.if(hasBrowser)("useSpoolThread in Chromium", () => {
               },
             ),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

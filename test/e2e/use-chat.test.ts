@@ -3,15 +3,14 @@
 // page mid-answer, and the reloaded app (history `format=ui` + `resume: true`) ends with the
 // full answer exactly once, while the thread holds each message once.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { UIMessage } from "ai";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { BunServer } from "../../src/serve-bun.ts";
+import { HAVE_CHROMIUM, launchChromium } from "../support/chromium.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasBrowser = existsSync(CHROMIUM);
+const hasBrowser = HAVE_CHROMIUM;
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i + 1} `).join("");
 
 describe.if(hasBrowser)("useChat in a browser", () => {
@@ -43,17 +42,7 @@ describe.if(hasBrowser)("useChat in a browser", () => {
               },
             ),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

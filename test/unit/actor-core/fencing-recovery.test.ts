@@ -102,7 +102,10 @@ describe("recovery", () => {
     // Offsets in the log are the event positions: no gap, no duplicate.
     const cursors = log.map((e) => e.cursor);
     expect(cursors).toEqual(log.map((_, i) => `${seq}:${i}`));
-    await until(() => h.jobs.waiting(QUEUE_NAMES.backfill).length > 0);
+    // Recovery queues persistence only; the persist job queues backfill and embedding once the
+    // message is stored (workers/persist-message.ts), so no backfill job may be queued yet.
+    await until(() => h.jobs.waiting(QUEUE_NAMES.persist).length > 0);
+    expect(h.jobs.waiting(QUEUE_NAMES.backfill)).toEqual([]);
     const persisted = h.jobs.waiting(QUEUE_NAMES.persist).map((j) => j.refs[0]!);
     expect(persisted).toContainEqual({ threadId: thread.id, seq, rev: message.rev });
     // The new owner goes on with the next seq.
