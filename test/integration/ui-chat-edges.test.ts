@@ -325,3 +325,27 @@ describe("chat ids and tenancy", () => {
     expect(dave.status).toBe(404);
   });
 });
+
+test("a chunked body past MAX_BODY_BYTES is cut off with 413, not read whole", async () => {
+  const piece = new TextEncoder().encode(`"${"x".repeat(1024 * 1024 - 2)}",`);
+  let sent = 0;
+  const chunked = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"id":"big","model":"spool/echo","messages":['));
+    },
+    pull(controller) {
+      // 11 MiB without a Content-Length: the route must stop reading at the 10 MiB limit.
+      if (sent++ < 11) controller.enqueue(piece);
+      else controller.close();
+    },
+  });
+  const response = await fetch(`${base}/v1/ui/chat`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${spool.secretKey}`, "content-type": "application/json" },
+    body: chunked,
+    duplex: "half",
+  } as RequestInit);
+  expect(await refusal(response)).toMatchObject({ status: 413, code: "payload_too_large" });
+  const health = await fetch(`${base}/healthz`);
+  expect(health.status).toBe(200);
+});

@@ -7,6 +7,7 @@
 import { Elysia } from "elysia";
 import { endOf, type Position } from "../../../../actors/event-entry.ts";
 import type { AuthContext } from "../../../domain/auth-context.ts";
+import { jsonTooDeep } from "../../../domain/input-bounds.ts";
 import type { ThreadRecord } from "../../../domain/records.ts";
 import { UIMessageChunkSchema } from "../../../protocol/compat-wire.ts";
 import { AppError, InvalidRequestError } from "../../../protocol/errors.ts";
@@ -17,6 +18,7 @@ import {
   runningTurnOf,
 } from "../../../use-cases/chat-threads.ts";
 import { authenticate } from "../../auth.ts";
+import { readBodyText } from "../../body-guard.ts";
 import { errorResponse } from "../../error-mapper.ts";
 import { IDEMPOTENCY_KEY, routeDoc } from "../../route-docs.ts";
 import type { Services } from "../../services.ts";
@@ -43,14 +45,32 @@ interface StreamPlan {
   answeredBelow: number;
 }
 
+/** Far past any real chat; only guards JSON.parse's recursion. The 64-level rule, with its param, is parseChatRequest's. */
+const PARSE_DEPTH_LIMIT = 1024;
+
+/**
+ * The body with the streamed byte cap (a chunked body cannot pass MAX_BODY_BYTES): this route sits
+ * before the app's body guard so that parseChatRequest can name the offending part in `param`.
+ */
+async function readChatBody(services: Services, request: Request): Promise<unknown> {
+  const text = await readBodyText(request, services.config.limits.maxBodyBytes);
+  if (jsonTooDeep(text, PARSE_DEPTH_LIMIT))
+    throw new InvalidRequestError("The JSON body nests too deeply.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError("The request body is not valid JSON.");
+  }
+}
+
 export function uiChatRoutes(services: Services) {
   const chats = new ChatThreads(services);
   return new Elysia({ prefix: "/v1/ui/chat" })
     .post(
       "",
-      async ({ request, body }) => {
+      async ({ request }) => {
         const auth = await authenticate(services, request);
-        const chat = parseChatRequest(body);
+        const chat = parseChatRequest(await readChatBody(services, request));
         const thread = await chats.resolve(auth, chatThreadOf(request, chat.chatId), {
           create: chat.input.kind === "user",
           endUserId: chat.endUserId,
@@ -64,22 +84,25 @@ export function uiChatRoutes(services: Services) {
           return stream(services, auth, plan);
         });
       },
-      routeDoc({
-        operationId: "uiChat",
-        tag: "compat",
-        summary: "AI SDK chat (UI message stream v1): send, or answer client tools",
-        access: "any_key",
-        responses: {
-          200: {
-            description:
-              "`x-vercel-ai-ui-message-stream: v1` SSE of UI chunks, ending `data: [DONE]`.",
-            eventStream: UIMessageChunkSchema,
-            headers: UI_TURN_HEADERS,
+      {
+        parse: "none",
+        ...routeDoc({
+          operationId: "uiChat",
+          tag: "compat",
+          summary: "AI SDK chat (UI message stream v1): send, or answer client tools",
+          access: "any_key",
+          responses: {
+            200: {
+              description:
+                "`x-vercel-ai-ui-message-stream: v1` SSE of UI chunks, ending `data: [DONE]`.",
+              eventStream: UIMessageChunkSchema,
+              headers: UI_TURN_HEADERS,
+            },
           },
-        },
-        errors: [400, 404, 409, 413, 422],
-        parameters: [IDEMPOTENCY_KEY],
-      }),
+          errors: [400, 404, 409, 413, 422],
+          parameters: [IDEMPOTENCY_KEY],
+        }),
+      },
     )
     .get(
       "/:id/stream",
