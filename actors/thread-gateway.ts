@@ -7,6 +7,7 @@ import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";
+import type { NewMessage } from "./message-writer.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
 import type { ThreadActor } from "./thread-actor.ts";
 import type { SendCommand, TurnTicket } from "./turn.ts";
@@ -32,6 +33,10 @@ export interface ThreadGateway {
   snapshot(seq: number): Message | null;
   /** Stops the thread's actor (before a delete); its lease is released. */
   stop(): Promise<void>;
+  /** Makes `seq` the thread's head (`PATCH head_seq`); 409 while a turn runs. */
+  switchHead(seq: number): Promise<void>;
+  /** Appends settled historical messages in order; their seqs. 409 while a turn runs. */
+  importMessages(messages: NewMessage[]): Promise<number[]>;
 }
 
 export class LocalGateway implements ThreadGateway {
@@ -77,5 +82,13 @@ export class LocalGateway implements ThreadGateway {
 
   stop(): Promise<void> {
     return this.actor.stop("done");
+  }
+
+  switchHead(seq: number): Promise<void> {
+    return this.actor.switchHead(seq);
+  }
+
+  importMessages(messages: NewMessage[]): Promise<number[]> {
+    return this.actor.importMessages(messages);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import type { ThreadRecord } from "../domain/records.ts";
+import type { NewMessage, ThreadRecord } from "../domain/records.ts";
 import {
   type ForwardedSend,
   INTERNAL_SECRET_HEADER,
@@ -121,6 +121,29 @@ export function internalRoutes(services: Services) {
             input.content,
             input.isError,
           );
+          return { ok: true };
+        }),
+      hidden,
+    )
+    .post(
+      "/import",
+      ({ params, body }) =>
+        run(services, params.id, body as Body, async (thread) => {
+          const actor = await services.router.ownedActorForSend(thread);
+          if (!actor) throw new NotOwner();
+          const messages = (body as unknown as { messages: NewMessage[] }).messages;
+          return { seqs: await actor.importMessages(messages) };
+        }),
+      hidden,
+    )
+    .post(
+      "/head",
+      ({ params, body }) =>
+        run(services, params.id, body as Body, async (thread) => {
+          // Like a send, a switch may be what makes this node take the thread.
+          const actor = await services.router.ownedActorForSend(thread);
+          if (!actor) throw new NotOwner();
+          await actor.switchHead(Number((body as Body).seq));
           return { ok: true };
         }),
       hidden,

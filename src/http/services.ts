@@ -16,6 +16,7 @@ import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { ToolRegistry } from "../ports/tool-registry.ts";
+import type { BranchCommands } from "../use-cases/branch-commands.ts";
 import type { CompatTurns } from "../use-cases/compat-turns.ts";
 import type { RateLimits } from "../use-cases/rate-limits.ts";
 import type { ThreadCommands } from "../use-cases/thread-commands.ts";
@@ -41,6 +42,8 @@ export interface Services {
   router: ThreadRouter;
   /** The one use-case seam every transport goes through for a thread's commands and streams. */
   commands: ThreadCommands;
+  /** Regenerate, branch switch, fork, import (API.md "Branches and message operations"). */
+  branches: BranchCommands;
   /** Per-identity rate limits: authentication and the WS session check every request with it. */
   limits: RateLimits;
   /** Turns of the compatibility endpoints (OpenAI, Anthropic, AI SDK): thread resolution + seam. */

@@ -17,6 +17,7 @@ function message(seq: number, text = "", status: Message["status"] = "in_progres
     object: "message",
     thread_id: T,
     seq,
+    parent_seq: null,
     role: "assistant",
     content: text ? [{ type: "text", text }] : [],
     status,

@@ -20,6 +20,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   object: "message",
   thread_id: "thr_1",
   seq: 2,
+  parent_seq: null,
   role: "assistant",
   content: [],
   status: "in_progress",

@@ -24,6 +24,7 @@ function message(seq: number, role: Message["role"], extra: Partial<Message> = {
     object: "message",
     thread_id: T,
     seq,
+    parent_seq: null,
     role,
     content: [],
     status: role === "assistant" ? "in_progress" : "completed",

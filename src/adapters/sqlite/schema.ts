@@ -93,8 +93,20 @@ const V3 = `
 ALTER TABLE tenants ADD COLUMN limits TEXT;
 `;
 
+/**
+ * Branches (API.md "Branches and message operations"): every message names its parent; a
+ * thread stored before has one branch, so each message follows the one before it. The thread
+ * keeps its last branch switch (domain/branches.ts `headOf`); none for existing threads.
+ */
+const V4 = `
+ALTER TABLE messages ADD COLUMN parent_seq INTEGER;
+UPDATE messages SET parent_seq = CASE WHEN seq > 1 THEN seq - 1 ELSE NULL END;
+ALTER TABLE threads ADD COLUMN head_seq INTEGER;
+ALTER TABLE threads ADD COLUMN head_as_of INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;
