@@ -31,7 +31,8 @@ export interface ThreadRecord {
   head_as_of: number;
 }
 
-export interface MessageRecord extends Message {
+/** `children` is not stored: it is read off the other messages (domain/branches.ts). */
+export interface MessageRecord extends Omit<Message, "children"> {
   tenant_id: string;
   /** Fencing epoch of the lease holder that wrote this version. */
   epoch: number;
@@ -79,9 +80,10 @@ export interface SecretKeyRecord {
   revoked_at: number | null;
 }
 
-export function toWireMessage(record: MessageRecord): Message {
+/** `children`: the seqs that follow it, where the caller knows them (events: none yet). */
+export function toWireMessage(record: MessageRecord, children: number[] = []): Message {
   const { tenant_id: _t, epoch: _e, rev: _r, last_offset: _o, ...message } = record;
-  return message;
+  return { ...message, children };
 }
 
 /** A record written before branches existed (no `parent_seq`) follows the message before it. */

@@ -94,6 +94,18 @@ function wireWithChildren(
   children: Map<number, number[]>,
   includeTools: boolean,
 ): Message {
-  const wire = { ...toWireMessage(record), children: children.get(record.seq) ?? [] };
+  const wire = toWireMessage(record, children.get(record.seq) ?? []);
   return includeTools ? wire : hideToolBlocks(wire);
+}
+
+/** One message with its `children` (`GET …/messages/:seq`). */
+export async function messageWithChildren(
+  services: Services,
+  threadId: string,
+  seq: number,
+): Promise<Message | null> {
+  const record = await services.history.message(threadId, seq);
+  if (!record) return null;
+  const links = await services.history.links(threadId);
+  return toWireMessage(record, childrenIndex(links).get(seq) ?? []);
 }

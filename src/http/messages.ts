@@ -28,7 +28,7 @@ import {
 import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
-import { historyPage } from "./history-page.ts";
+import { historyPage, messageWithChildren } from "./history-page.ts";
 import { parseSeq } from "./query.ts";
 import { holdOpen } from "./request-context.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
@@ -143,7 +143,9 @@ export function messageRoutes(services: Services) {
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
-        return messageOrThrow(services, thread.id, parseSeq(params.seq));
+        const message = await messageWithChildren(services, thread.id, parseSeq(params.seq));
+        if (!message) throw new NotFoundError("message");
+        return message;
       },
       routeDoc({
         operationId: "getMessage",

@@ -71,8 +71,8 @@ export const MessageSchema = t.Object({
   seq: t.Integer(),
   /** The message this one follows on its branch; null for a first message. */
   parent_seq: t.Union([t.Integer(), t.Null()]),
-  /** Seqs of the messages that follow this one on any branch (history reads only). */
-  children: t.Optional(t.Array(t.Integer())),
+  /** Seqs of the messages that follow this one on any branch (as known when it was read). */
+  children: t.Array(t.Integer()),
   role: RoleSchema,
   content: t.Array(BlockSchema),
   status: MessageStatusSchema,

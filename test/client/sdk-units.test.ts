@@ -18,6 +18,7 @@ function message(seq: number, text = "", status: Message["status"] = "in_progres
     thread_id: T,
     seq,
     parent_seq: null,
+    children: [],
     role: "assistant",
     content: text ? [{ type: "text", text }] : [],
     status,

@@ -21,6 +21,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   thread_id: "thr_1",
   seq: 2,
   parent_seq: null,
+  children: [],
   role: "assistant",
   content: [],
   status: "in_progress",

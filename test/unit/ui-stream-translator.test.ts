@@ -25,6 +25,7 @@ function message(seq: number, role: Message["role"], extra: Partial<Message> = {
     thread_id: T,
     seq,
     parent_seq: null,
+    children: [],
     role,
     content: [],
     status: role === "assistant" ? "in_progress" : "completed",
