@@ -9,6 +9,7 @@ import {
   usage,
 } from "../support/fake-upstream.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
+import { readSse } from "../support/sse.ts";
 
 let fake: FakeUpstream;
 let spool: TestSpool;
@@ -171,6 +172,76 @@ describe("regenerate and switch", () => {
       `/v1/threads/${id}/messages?limit=1&cursor=${page.body.next_cursor}`,
     );
     expect(crossed.status).toBe(400);
+  });
+});
+
+describe("branches keep the send's guarantees", () => {
+  test("a streamed regenerate: its events carry parent_seq, and it ends like a send's stream", async () => {
+    const id = await newThread();
+    await spool.json("POST", `/v1/threads/${id}/messages`, { content: "hi", model: "spool/echo" });
+    const response = await spool.call("POST", `/v1/threads/${id}/messages/2/regenerate`, {
+      stream: true,
+    });
+    expect(response.status).toBe(200);
+    const events = await readSse(response, (e) => e.event === "message.completed");
+    const created = events.find((e) => e.event === "message.created")!;
+    expect(created.id).toBe("3:0");
+    expect(created.data.message).toMatchObject({ seq: 3, parent_seq: 1, children: [] });
+    expect(events.at(-1)!.data.message).toMatchObject({
+      seq: 3,
+      parent_seq: 1,
+      status: "completed",
+    });
+  });
+
+  test("request_id and if_last_seq hold for an edit as for any send", async () => {
+    const id = await newThread();
+    for (let i = 0; i < 3; i++)
+      await spool.json("POST", `/v1/threads/${id}/messages`, { content: `m${i}` });
+    const edit = { content: "m1, edited", parent_seq: 1, request_id: "edit-1" };
+    const first = await spool.json<{ user_message: Msg }>(
+      "POST",
+      `/v1/threads/${id}/messages`,
+      edit,
+    );
+    const retry = await spool.json<{ user_message: Msg }>(
+      "POST",
+      `/v1/threads/${id}/messages`,
+      edit,
+    );
+    expect(first.status).toBe(201);
+    expect(retry.body.user_message.seq).toBe(first.body.user_message.seq);
+    const otherParent = await spool.json("POST", `/v1/threads/${id}/messages`, {
+      ...edit,
+      parent_seq: 2,
+    });
+    expect(otherParent.status).toBe(422);
+    const stale = await spool.json("POST", `/v1/threads/${id}/messages`, {
+      content: "late",
+      parent_seq: 1,
+      if_last_seq: 3,
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ error: { code: "seq_conflict", last_seq: 4 } });
+    expect(await thread(id)).toMatchObject({ last_seq: 4, head_seq: 4 });
+  });
+
+  test("a switch while a turn runs is 409 thread_busy", async () => {
+    const id = await newThread();
+    await spool.json("POST", `/v1/threads/${id}/messages`, { content: "a", model: "spool/echo" });
+    const slow = spool.call("POST", `/v1/threads/${id}/messages`, {
+      content: "[chunks=40][delay_ms=25] slow",
+      model: "spool/echo",
+      stream: true,
+    });
+    const response = await slow;
+    const reader = readSse(response, (e) => e.event === "block.delta");
+    await reader;
+    const busy = await spool.json("PATCH", `/v1/threads/${id}`, { head_seq: 2 });
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({ error: { code: "thread_busy" } });
+    await spool.json("POST", `/v1/threads/${id}/messages/4/cancel`);
+    expect((await spool.json("PATCH", `/v1/threads/${id}`, { head_seq: 2 })).status).toBe(200);
   });
 });
 
