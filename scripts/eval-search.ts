@@ -6,7 +6,8 @@
  * held-out test half, next to the old reciprocal-rank fusion. "found" is the share of queries
  * whose target comes back at all: the ceiling of hit@1 and MRR under that setting's floor, however
  * the survivors are ordered. The word-alignment reranker (scripts/eval-search-alignment.ts) is
- * measured at the default floors, its weight chosen on the train half. `bun scripts/eval-search.ts`
+ * measured at the default floors, its weight chosen on the train half.
+ *   bun scripts/eval-search.ts [other-word-vectors.bin.gz]
  */
 import {
   BuiltinEmbedder,
@@ -152,7 +153,8 @@ function line(label: string, train: Scores, test: Scores): string {
   return `${label.padEnd(40)} train: ${f(train)} | test: ${f(test)}`;
 }
 
-const wordVectors = loadWordVectors(DEFAULT_WORD_VECTORS_URL);
+// Another word-vector file (scripts/build-word-vectors.ts) may be given to compare vocabularies.
+const wordVectors = loadWordVectors(process.argv[2] ?? DEFAULT_WORD_VECTORS_URL);
 const embedder = new BuiltinEmbedder({ wordVectors });
 const { index, db } = await buildIndex(embedder);
 const keyOfDoc = new Map<string, number>();
@@ -239,5 +241,20 @@ const reranked =
 const weights = [0.25, 0.5, 1, 2].map((w) => ({ w, s: score(train, unrelatedTrain, reranked(w)) }));
 const bestWeight = weights.sort((a, b) => b.s.mrr - a.s.mrr)[0]!.w;
 report(`default + word-alignment rerank ×${bestWeight}`, reranked(bestWeight));
+
+// Why a floor costs recall: where the targets' cosines lie against the best cosine an unrelated
+// query finds (both halves; the floor must sit above nearly all of the latter).
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+const targetCosines = [...train, ...test].map(
+  ({ cand, target }) => cand.semantic.find((s) => s.key === target)?.cosine ?? 0,
+);
+const unrelatedBest = [...unrelatedTrain, ...unrelatedTest].map((c) =>
+  Math.max(0, ...c.semantic.map((s) => s.cosine)),
+);
+const at = (values: number[], qs: number[]) =>
+  qs.map((q) => `p${q * 100} ${quantile(values, q).toFixed(2)}`).join(", ");
+console.log(`target cosines: ${at(targetCosines, [0.1, 0.25, 0.5])}`);
+console.log(`best cosine of an unrelated query: ${at(unrelatedBest, [0.5, 0.9, 0.95])}`);
 await index.close();
 db.close();
