@@ -256,5 +256,13 @@ const at = (values: number[], qs: number[]) =>
   qs.map((q) => `p${q * 100} ${quantile(values, q).toFixed(2)}`).join(", ");
 console.log(`target cosines: ${at(targetCosines, [0.1, 0.25, 0.5])}`);
 console.log(`best cosine of an unrelated query: ${at(unrelatedBest, [0.5, 0.9, 0.95])}`);
+// Threshold-free separation on the train half (what an embedder is chosen on): the chance that a
+// target's cosine beats the best cosine of an unrelated query, over all such pairs.
+const trainTargets = targetCosines.slice(0, train.length);
+const trainUnrelated = unrelatedBest.slice(0, unrelatedTrain.length);
+let wins = 0;
+for (const t of trainTargets) for (const u of trainUnrelated) wins += t > u ? 1 : t === u ? 0.5 : 0;
+const auc = wins / (trainTargets.length * trainUnrelated.length);
+console.log(`train separation: P(target cosine > an unrelated query's best) = ${auc.toFixed(3)}`);
 await index.close();
 db.close();
