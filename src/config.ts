@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type AllowEntry, parseAllowList } from "./domain/destination-policy.ts";
+import { type ModelLimitOverrides, parseModelLimits } from "./domain/model-limit-overrides.ts";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
 
@@ -65,6 +66,11 @@ export interface Config {
   toolUrlAllow: AllowEntry[];
   /** Per-identity limits across all nodes (API.md "The edge"); tenants may override them. */
   rateLimits: RateLimitDefaults;
+  /**
+   * MODEL_LIMITS: per-model `context_window` / `max_output_tokens` (by `provider/name`), set or
+   * overriding the built-in table (src/adapters/llm/model-limits.ts), compatible providers too.
+   */
+  modelLimits: ModelLimitOverrides;
   /** `ECHO_MODEL=off` removes the built-in `spool/echo` demo model from the catalog. */
   echoModel: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -243,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
       streamsPerTenant: r.int("RATE_LIMIT_STREAMS_PER_TENANT", 10_000, 0, 1e9),
       dailyTokensPerEndUser: r.int("RATE_LIMIT_DAILY_TOKENS_PER_END_USER", 0, 0, 1e12),
     },
+    modelLimits: modelLimits(r),
     echoModel: r.oneOf("ECHO_MODEL", ["on", "off"] as const, "on") === "on",
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };
@@ -254,6 +261,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function modelLimits(r: Reader): ModelLimitOverrides {
+  const { limits, problems } = parseModelLimits(r.str("MODEL_LIMITS"));
+  r.problems.push(...problems);
+  return limits;
 }
 
 function toolUrlAllow(r: Reader): AllowEntry[] {
