@@ -16,6 +16,13 @@ export interface ActorLimits {
   toolWaitTimeoutMs: number;
 }
 
+/** Compaction settings (config `compaction`): who summarizes, if anyone. */
+export interface CompactionSettings {
+  enabled: boolean;
+  /** `provider/name`; null: the thread's model of the turn. */
+  summaryModel: string | null;
+}
+
 export interface ActorDeps {
   nodeId: string;
   checkpoint: CheckpointStore;
@@ -29,6 +36,8 @@ export interface ActorDeps {
   history: HistoryReader;
   logger: Logger;
   limits: ActorLimits;
+  /** Unset: compaction on, by the thread's own model. */
+  compaction?: CompactionSettings;
   /** Where the owner publishes durable batches for followers on other nodes (sharding). */
   live?: LiveBus;
 }

@@ -30,6 +30,7 @@ export class HistoryReader {
     const stored = await this.store.listMessages({ ...query, limit: query.limit + 1 });
     const inRange = (r: MessageRecord) =>
       (query.includeTools || r.role !== "tool") &&
+      (query.includeSummaries === true || r.role !== "summary") &&
       (query.afterSeq === undefined ||
         (query.order === "asc" ? r.seq > query.afterSeq : r.seq < query.afterSeq));
     const merged = mergeNewest(stored, tail.filter(inRange));
@@ -47,8 +48,11 @@ export class HistoryReader {
     return filled ?? null;
   }
 
-  /** Every message of the thread in seq order (for model context). */
-  async all(threadId: string): Promise<MessageRecord[]> {
+  /** Every message of the thread in seq order; summaries only when asked (model context). */
+  async all(
+    threadId: string,
+    options: { includeSummaries?: boolean } = {},
+  ): Promise<MessageRecord[]> {
     const out: MessageRecord[] = [];
     let afterSeq: number | undefined;
     for (;;) {
@@ -57,6 +61,7 @@ export class HistoryReader {
         limit: FULL_READ_PAGE,
         order: "asc",
         includeTools: true,
+        includeSummaries: options.includeSummaries === true,
         ...(afterSeq === undefined ? {} : { afterSeq }),
       });
       out.push(...records);

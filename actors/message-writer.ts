@@ -27,6 +27,10 @@ export interface NewMessage {
   status: MessageStatus;
   model: string | null;
   requestId: string | null;
+  /** `summary` messages: the branch message they cover through. */
+  coversThroughSeq?: number;
+  /** Known at creation (a summary's model call); else null until settled or backfilled. */
+  usage?: Usage;
 }
 
 export interface Settlement {
@@ -57,7 +61,7 @@ export class MessageWriter {
   ) {
     this.lastSeq = lastSeq;
     this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
-    this.context = new ThreadContext(() => deps.history.all(thread.id));
+    this.context = new ThreadContext(() => deps.history.all(thread.id, { includeSummaries: true }));
   }
 
   /** Resolves when every job of this writer was handed to the queue. */
@@ -199,7 +203,7 @@ export class MessageWriter {
       model: message.model,
       request_id: message.requestId,
       end_user_id: this.thread.end_user_id,
-      usage: null,
+      usage: message.usage ?? null,
       stop_reason: null,
       error: null,
       created_at: now,
@@ -208,6 +212,9 @@ export class MessageWriter {
       epoch: this.epoch,
       rev: 1,
       last_offset: 0,
+      ...(message.coversThroughSeq === undefined
+        ? {}
+        : { covers_through_seq: message.coversThroughSeq }),
     };
   }
 

@@ -5,19 +5,18 @@
  * Each assistant message is settled from its own log. At the bound the last message is completed
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
-import { fitToBudget } from "../src/domain/context-fit.ts";
-import { type ModelMessage, toModelMessages } from "../src/domain/model-context.ts";
-import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
-import { estimateTokens } from "../src/domain/tokens.ts";
+import type { ThreadRecord } from "../src/domain/records.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
 import type { Block, ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
 import { NotFoundError } from "../src/protocol/errors.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import type { ThreadCompaction } from "./compaction.ts";
 import { runGeneration } from "./generation.ts";
 import type { MessageWriter } from "./message-writer.ts";
 import { executeTenantTools, type TurnTools } from "./tenant-tools.ts";
 import type { ThreadLog } from "./thread-log.ts";
 import { deferred, type PendingToolCall, type SendCommand } from "./turn.ts";
+import { TurnContextBuilder } from "./turn-context.ts";
 
 /** 8 model calls per turn: enough for real agent loops, a bound on a model that never stops. */
 export const MAX_TOOL_STEPS = 8;
@@ -37,21 +36,22 @@ interface ToolStop {
   usage: Usage;
 }
 
-/** What a provider's chat format adds per message around its content (OpenAI documents ~4). */
-const MESSAGE_OVERHEAD_TOKENS = 4;
-
 export class TurnRunner {
   /** The model call (or tenant tool calls) in flight; only this class changes it. */
   #running: RunningGeneration | null = null;
   /** The client tool calls the turn waits for. */
   #waiting: PendingToolCall | null = null;
+  readonly #context: TurnContextBuilder;
 
   constructor(
     private readonly deps: ActorDeps,
     private readonly thread: ThreadRecord,
     private readonly writer: MessageWriter,
     private readonly log: ThreadLog,
-  ) {}
+    compaction: ThreadCompaction | null = null,
+  ) {
+    this.#context = new TurnContextBuilder(deps.catalog, compaction);
+  }
 
   /** Runs the turn from its first assistant message; `onSettled` fires when the caller may answer. */
   async run(
@@ -115,42 +115,6 @@ export class TurnRunner {
     return false;
   }
 
-  /**
-   * The thread's messages before `seq` that fit the model's window less the answer's budget, the
-   * system prompt and the tool definitions (the oldest exchanges are left out; a summary that
-   * covers them is the long-threads work still to come). Tokens are estimated, on the safe side.
-   */
-  #fitted(
-    command: SendCommand,
-    tools: TurnTools,
-    provider: ModelProvider,
-    model: string,
-    maxTokens: number,
-    context: MessageRecord[],
-    seq: number,
-  ): ModelMessage[] {
-    const window = this.deps.catalog.contextWindow({ provider, model });
-    const fixed =
-      estimateTokens([{ type: "text", text: command.body.system ?? "" }]) +
-      estimateTokens([{ type: "text", text: JSON.stringify(tools.definitions) }]);
-    const messages = toModelMessages(context.filter((r) => r.seq < seq)).map((m, i) => ({
-      ...m,
-      seq: i,
-    }));
-    const fit = fitToBudget(
-      messages,
-      window - maxTokens - fixed,
-      (m) => estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS,
-    );
-    if (fit.droppedThroughSeq !== null)
-      this.deps.logger.debug("context cut to the model window", {
-        thread: this.thread.id,
-        kept: fit.messages.length,
-        of: messages.length,
-      });
-    return fit.messages.map(({ role, content }) => ({ role, content }));
-  }
-
   /** Generates one assistant message. Returns its tool calls when it stopped to call tools. */
   async #generate(
     command: SendCommand,
@@ -162,8 +126,23 @@ export class TurnRunner {
   ): Promise<ToolStop | null> {
     const controller = new AbortController();
     this.#running = { seq, controller };
-    const context = await this.writer.context.records();
     const maxTokens = command.body.max_tokens ?? DEFAULT_MAX_TOKENS;
+    const context = this.#context.build({
+      provider,
+      model,
+      canonicalModel: command.body.model ?? null,
+      system: command.body.system ?? null,
+      tools: tools.definitions,
+      maxTokens,
+      records: await this.writer.context.records(),
+      seq,
+    });
+    if (context.droppedThroughSeq !== null)
+      this.deps.logger.debug("context cut to the model window", {
+        thread: this.thread.id,
+        through_seq: context.droppedThroughSeq,
+        summary_seq: context.summarySeq,
+      });
     const result = await runGeneration({
       provider,
       seq,
@@ -172,8 +151,8 @@ export class TurnRunner {
       sleep: (ms) => new Promise<void>((r) => this.deps.clock.setTimeout(r, ms)),
       request: {
         model,
-        system: command.body.system ?? null,
-        messages: this.#fitted(command, tools, provider, model, maxTokens, context, seq),
+        system: context.system,
+        messages: context.messages,
         tools: tools.definitions,
         maxTokens,
         temperature: command.body.temperature ?? null,

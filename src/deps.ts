@@ -186,6 +186,7 @@ function actorDeps(
       maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
       toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
     },
+    compaction: config.compaction,
     live: hot.live,
   };
 }

@@ -32,7 +32,7 @@ import {
 import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
-import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import { parseInclude, parseLimit, parseOrder, parseSeq } from "./query.ts";
 import { holdOpen } from "./request-context.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
@@ -122,9 +122,11 @@ export function messageRoutes(services: Services) {
         if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
         const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
         const order = parseOrder(query.order);
-        const includeTools = parseIncludeTools(query.include);
+        const include = parseInclude(query.include, ["tools", "summaries"] as const);
+        const includeTools = include.has("tools");
+        const includeSummaries = include.has("summaries");
         const scope = {
-          kind: `messages:${order}:${includeTools ? "tools" : ""}`,
+          kind: `messages:${order}:${includeTools ? "tools" : ""}${includeSummaries ? ":summaries" : ""}`,
           tenantId: auth.tenantId,
           scope: thread.id,
         };
@@ -136,6 +138,7 @@ export function messageRoutes(services: Services) {
           limit,
           order,
           includeTools,
+          includeSummaries,
           ...(afterSeq === undefined ? {} : { afterSeq }),
         });
         const data = records.map((r) =>

@@ -56,6 +56,8 @@ export interface MessageDoc {
   epoch: number;
   rev: number;
   last_offset: number;
+  /** Summary messages only (absent otherwise). */
+  covers_through_seq?: number;
 }
 
 export interface TenantDoc {
@@ -125,6 +127,7 @@ export function messageToDoc(m: MessageRecord): MessageDoc {
     epoch: m.epoch,
     rev: m.rev,
     last_offset: m.last_offset,
+    ...(m.covers_through_seq === undefined ? {} : { covers_through_seq: m.covers_through_seq }),
   };
 }
 
@@ -156,6 +159,9 @@ export function messageFromDoc(doc: MessageDoc): MessageRecord {
     epoch: doc.epoch,
     rev: doc.rev,
     last_offset: doc.last_offset,
+    ...(typeof doc.covers_through_seq === "number"
+      ? { covers_through_seq: doc.covers_through_seq }
+      : {}),
   };
 }
 

@@ -36,7 +36,7 @@ export function threadFromRow(row: Row): ThreadRecord {
 /** In the order of `messageParams`. */
 export const MESSAGE_COLUMNS =
   "thread_id, seq, id, tenant_id, role, content, status, model, request_id, end_user_id, " +
-  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset";
+  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset, covers_through_seq";
 
 export const MESSAGE_PLACEHOLDERS = MESSAGE_COLUMNS.split(",")
   .map(() => "?")
@@ -62,6 +62,7 @@ export function messageParams(m: MessageRecord): SqlValue[] {
     m.epoch,
     m.rev,
     m.last_offset,
+    m.covers_through_seq ?? null,
   ];
 }
 
@@ -86,6 +87,9 @@ export function messageFromRow(row: Row): MessageRecord {
     epoch: Number(row.epoch),
     rev: Number(row.rev),
     last_offset: Number(row.last_offset),
+    ...(row.covers_through_seq === null || row.covers_through_seq === undefined
+      ? {}
+      : { covers_through_seq: Number(row.covers_through_seq) }),
   };
 }
 

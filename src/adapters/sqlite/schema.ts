@@ -93,8 +93,13 @@ const V3 = `
 ALTER TABLE tenants ADD COLUMN limits TEXT;
 `;
 
+/** Compaction summaries (role `summary`): the newest message of the branch a summary covers. */
+const V4 = `
+ALTER TABLE messages ADD COLUMN covers_through_seq INTEGER;
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;
