@@ -62,9 +62,14 @@ export const StopReasonSchema = t.Union([
 export type StopReason = Static<typeof StopReasonSchema>;
 
 export const UsageSchema = t.Object({
+  /** Every input token of the call, cached or not. */
   input_tokens: t.Integer(),
   output_tokens: t.Integer(),
   estimated: t.Boolean(),
+  /** Of `input_tokens`, read from the provider's prompt cache (Anthropic; absent elsewhere). */
+  cache_read_tokens: t.Optional(t.Integer()),
+  /** Of `input_tokens`, written to the provider's prompt cache. */
+  cache_write_tokens: t.Optional(t.Integer()),
 });
 export type Usage = Static<typeof UsageSchema>;
 

@@ -150,6 +150,12 @@ export function messageFromDoc(doc: MessageDoc): MessageRecord {
           input_tokens: doc.usage.input_tokens,
           output_tokens: doc.usage.output_tokens,
           estimated: doc.usage.estimated,
+          ...(typeof doc.usage.cache_read_tokens === "number"
+            ? { cache_read_tokens: doc.usage.cache_read_tokens }
+            : {}),
+          ...(typeof doc.usage.cache_write_tokens === "number"
+            ? { cache_write_tokens: doc.usage.cache_write_tokens }
+            : {}),
         }
       : null,
     stop_reason: doc.stop_reason,
