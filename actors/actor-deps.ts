@@ -14,6 +14,8 @@ export interface ActorLimits {
   dedupTtlMs: number;
   maxSubscriberBufferBytes: number;
   toolWaitTimeoutMs: number;
+  /** JSON bytes of thread a thread actor keeps for its contexts (default 8 MiB). */
+  maxContextBytes?: number;
 }
 
 /** Compaction settings (config `compaction`): who summarizes, if anyone. */

@@ -4,6 +4,8 @@
  * and in-progress messages filled with their partial content. The tail is read before the store:
  * a message that moves from tail to store between the two reads is then seen at least once.
  */
+
+import { recordBytes, retentionStart } from "../src/domain/context-retention.ts";
 import { assembleMessage } from "../src/domain/message-assembly.ts";
 import type { MessageRecord } from "../src/domain/records.ts";
 import { isNewer } from "../src/domain/records.ts";
@@ -66,6 +68,31 @@ export class HistoryReader {
       });
       out.push(...records);
       if (!hasMore || records.length === 0) return out;
+      afterSeq = records[records.length - 1]!.seq;
+    }
+  }
+
+  /**
+   * The newest messages (summaries included) in seq order, read newest page first and only as
+   * far back as an actor keeps (domain/context-retention.ts): a 6,000-message thread with a
+   * summary loads the summary and what follows it, not its whole history.
+   */
+  async recent(threadId: string, maxBytes: number): Promise<MessageRecord[]> {
+    const newestFirst: MessageRecord[] = [];
+    let afterSeq: number | undefined;
+    for (;;) {
+      const { records, hasMore } = await this.page({
+        threadId,
+        limit: FULL_READ_PAGE,
+        order: "desc",
+        includeTools: true,
+        includeSummaries: true,
+        ...(afterSeq === undefined ? {} : { afterSeq }),
+      });
+      newestFirst.push(...records);
+      const ordered = [...newestFirst].reverse();
+      const start = retentionStart(ordered, maxBytes, recordBytes);
+      if (start > 0 || !hasMore || records.length === 0) return ordered.slice(start);
       afterSeq = records[records.length - 1]!.seq;
     }
   }

@@ -4,6 +4,7 @@
  * own event log, and hands settled versions to the persist / finished jobs.
  */
 
+import { MAX_CONTEXT_BYTES_PER_ACTOR } from "../src/domain/context-retention.ts";
 import { newId } from "../src/domain/ids.ts";
 import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
@@ -61,7 +62,8 @@ export class MessageWriter {
   ) {
     this.lastSeq = lastSeq;
     this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
-    this.context = new ThreadContext(() => deps.history.all(thread.id, { includeSummaries: true }));
+    const maxBytes = deps.limits.maxContextBytes ?? MAX_CONTEXT_BYTES_PER_ACTOR;
+    this.context = new ThreadContext(() => deps.history.recent(thread.id, maxBytes), maxBytes);
   }
 
   /** Resolves when every job of this writer was handed to the queue. */
