@@ -244,6 +244,19 @@ describe("compaction with a summarizer", () => {
       },
     );
     expect(hits.length).toBeGreaterThan(0);
+    // The summarizer's calls are billed like any model call: in the usage ledger.
+    const expected = TURNS * 7000 + summaries.length * 30_000;
+    let billed = 0;
+    await until(
+      () => billed >= expected,
+      10_000,
+      async () => {
+        billed = (
+          (await spool.json("GET", "/v1/usage?end_user_id=long")).body as { input_tokens: number }
+        ).input_tokens;
+      },
+    );
+    expect(billed).toBe(expected);
   }, 60_000);
 });
 
