@@ -6,6 +6,7 @@ import type { LiveBus } from "../src/ports/live-bus.ts";
 import type { ModelCatalog } from "../src/ports/llm.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
+import type { Tokenizer } from "../src/ports/tokenizer.ts";
 import type { ToolExecutor } from "../src/ports/tool-executor.ts";
 import type { ToolRegistry } from "../src/ports/tool-registry.ts";
 import type { HistoryReader } from "./history-reader.ts";
@@ -38,6 +39,8 @@ export interface ActorDeps {
   history: HistoryReader;
   logger: Logger;
   limits: ActorLimits;
+  /** Counts context tokens where the provider's tokenizer is exact; unset: estimates only. */
+  tokenizer?: Tokenizer;
   /** Unset: compaction on, by the thread's own model. */
   compaction?: CompactionSettings;
   /** Where the owner publishes durable batches for followers on other nodes (sharding). */

@@ -50,7 +50,7 @@ export class TurnRunner {
     private readonly log: ThreadLog,
     compaction: ThreadCompaction | null = null,
   ) {
-    this.#context = new TurnContextBuilder(deps.catalog, compaction);
+    this.#context = new TurnContextBuilder(deps.catalog, compaction, deps.tokenizer ?? null);
   }
 
   /** Runs the turn from its first assistant message; `onSettled` fires when the caller may answer. */
@@ -127,7 +127,7 @@ export class TurnRunner {
     const controller = new AbortController();
     this.#running = { seq, controller };
     const maxTokens = command.body.max_tokens ?? DEFAULT_MAX_TOKENS;
-    const context = this.#context.build({
+    const contextInput = {
       provider,
       model,
       canonicalModel: command.body.model ?? null,
@@ -136,12 +136,15 @@ export class TurnRunner {
       maxTokens,
       records: await this.writer.context.records(),
       seq,
-    });
+    };
+    await this.#context.prime(contextInput);
+    const context = this.#context.build(contextInput);
     if (context.droppedThroughSeq !== null)
       this.deps.logger.debug("context cut to the model window", {
         thread: this.thread.id,
         through_seq: context.droppedThroughSeq,
         summary_seq: context.summarySeq,
+        exact: context.exactMessages,
       });
     const result = await runGeneration({
       provider,
