@@ -66,4 +66,16 @@ describe("MODEL_LIMITS", () => {
       problemsOf('{"a/b": {"context_window": 0}, "c/d": {"max_output_tokens": -1}}'),
     ).toHaveLength(2);
   });
+
+  test("SUMMARY_MODEL: unset → the thread's model, off → none, provider/name → that one, else an error", () => {
+    expect(loadConfig({}).compaction).toEqual({ enabled: true, summaryModel: null });
+    expect(loadConfig({ SUMMARY_MODEL: "off" }).compaction).toEqual({
+      enabled: false,
+      summaryModel: null,
+    });
+    expect(loadConfig({ SUMMARY_MODEL: "openai/gpt-5-mini" }).compaction.summaryModel).toBe(
+      "openai/gpt-5-mini",
+    );
+    expect(() => loadConfig({ SUMMARY_MODEL: "gpt-5-mini" })).toThrow(/SUMMARY_MODEL/);
+  });
 });
