@@ -23,6 +23,7 @@ import {
 } from "./adapters/metrics/instrumented.ts";
 import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
+import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
@@ -83,6 +84,8 @@ interface Actors {
   /** History as clients read it: in-progress messages filled from local actors first. */
   history: HistoryReader;
   catalog: ModelCatalog;
+  /** Counts context tokens for the actors (OpenAI models exactly), in its own thread. */
+  tokenizer: ThreadedTokenizer;
 }
 
 const SECRET_BYTES = 48;
@@ -168,9 +171,11 @@ function actorDeps(
   stores: Stores,
   catalog: ModelCatalog,
   tooling: ToolWiring,
+  tokenizer: ThreadedTokenizer,
 ): ActorDeps {
   const { store, tools } = stores;
   return {
+    tokenizer,
     nodeId: config.nodeId,
     checkpoint: hot.checkpoint,
     store,
@@ -187,6 +192,7 @@ function actorDeps(
       maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
       toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
     },
+    compaction: config.compaction,
     live: hot.live,
   };
 }
@@ -200,6 +206,7 @@ function startActors(
   tooling: ToolWiring,
   metrics: PromMetrics,
 ): Actors {
+  const tokenizer = new ThreadedTokenizer();
   const deps = actorDeps(
     config,
     logger,
@@ -207,6 +214,7 @@ function startActors(
     stores,
     instrumentCatalog(modelCatalog(config), metrics),
     tooling,
+    tokenizer,
   );
   const host = new ActorHost(deps, hot.leases, config.lease);
   host.startSweeping();
@@ -230,7 +238,7 @@ function startActors(
     client: new HttpOwnerClient(secrets.internal),
     feeds,
   });
-  return { host, router, feeds, history, catalog: deps.catalog };
+  return { host, router, feeds, history, catalog: deps.catalog, tokenizer };
 }
 
 interface Built {
@@ -388,6 +396,7 @@ async function shutDown(running: Running): Promise<void> {
   await running.presence.leave();
   await running.actors.host.stopAll();
   running.actors.feeds.closeAll("reconnect");
+  running.actors.tokenizer.close();
   await running.workers?.close();
   await running.hot.close();
   await running.stores.close();

@@ -14,6 +14,7 @@ import {
   type QueueName,
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
+import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessage } from "./embed-message.ts";
 import {
   type PersistContext,
@@ -24,6 +25,7 @@ import {
 import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps {
+  catalog: CompactDeps["catalog"];
   search: SearchIndex;
   embedder: Embedder;
   tokenizer: Tokenizer;
@@ -48,6 +50,7 @@ export function jobHandlers(
     [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
+    [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",
   };
 }
