@@ -28,6 +28,8 @@ export async function startJobWorkers(
     leases: hot.leases,
     jobs: hot.jobs,
     search: stores.search,
+    backfill: stores.vectorBackfill,
+    reembedJobs: hot.jobs,
     embedder: stores.embedder,
     tokenizer,
     logger,
@@ -37,6 +39,8 @@ export async function startJobWorkers(
   });
   const workers = hot.startWorkers(handlers, { lockMs: config.jobLockMs });
   await hot.jobs.scheduleReaper(config.reaper.everyMs);
+  // Every start: a run that finds nothing to re-embed ends at once; one that died goes on.
+  if (stores.vectorBackfill) await hot.jobs.enqueueReembed(await stores.vectorBackfill.cursor());
   return {
     async close() {
       await workers.close();
