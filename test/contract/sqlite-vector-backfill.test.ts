@@ -1,0 +1,81 @@
+// The VectorBackfill contract on the SQLite index (a fresh file per test, two handles on it),
+// plus what only this adapter has: the index's change of vector space resets the walk, and a
+// process still on the old embedder cannot store into the new space.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqlite } from "../../src/adapters/sqlite/database.ts";
+import { SqliteVectorBackfill } from "../../src/adapters/sqlite/search-vector-backfill.ts";
+import { SqliteSearchIndex } from "../../src/adapters/sqlite/sqlite-search-index.ts";
+import { vectorBackfillContract } from "./vector-backfill.contract.ts";
+
+const DIMS = 8;
+const OLD = { name: "fake-old-space", dimensions: DIMS };
+const NEW = { name: "fake-new-space", dimensions: DIMS };
+
+async function openPair(path: string, embedder: { name: string; dimensions: number }) {
+  const db = await openSqlite(path);
+  const index = new SqliteSearchIndex(db, { embedder });
+  return { db, index, backfill: new SqliteVectorBackfill(db, embedder) };
+}
+
+vectorBackfillContract("sqlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spool-backfill-"));
+  const path = join(dir, "spool.db");
+  const a = await openPair(path, NEW);
+  const b = await openPair(path, NEW);
+  return {
+    store: { index: a.index, backfill: a.backfill, peer: b.backfill, dimensions: DIMS },
+    async cleanup() {
+      a.db.close();
+      b.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("SqliteVectorBackfill and the index's vector space", () => {
+  const unit = () => Float32Array.from({ length: DIMS }, (_, i) => (i === 0 ? 1 : 0));
+  const doc = (thread: string, vector: Float32Array | null) => ({
+    id: `${thread}:1:0`,
+    tenant_id: "ten_space",
+    end_user_id: null,
+    thread_id: thread,
+    seq: 1,
+    block_index: 0,
+    role: "user" as const,
+    block_type: "text" as const,
+    model: null,
+    text: `text of ${thread}`,
+    created_at: 1,
+    vector,
+  });
+
+  test("a change of space drops the vectors and restarts the walk; the old process is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spool-backfill-space-"));
+    const path = join(dir, "spool.db");
+    const old = await openPair(path, OLD);
+    await old.index.index([doc("thr_a", unit()), doc("thr_b", null)]);
+    expect(await old.backfill.claim("old-run", 30_000, 1)).toBe(true);
+    const page = await old.backfill.nextPage(10);
+    expect(page.documents.map((d) => d.text)).toEqual(["text of thr_b"]);
+    await old.backfill.store("old-run", [], page.through, 30_000, 1);
+    expect(await old.backfill.cursor()).toBe(page.through);
+    // An upgraded process opens the same file with the new embedder.
+    const upgraded = await openPair(path, NEW);
+    expect(await upgraded.backfill.cursor()).toBe(0);
+    expect(await upgraded.backfill.remaining()).toBe(2);
+    // The old process's run still holds the lease, but its space is gone: nothing written.
+    const late = await old.backfill.nextPage(10);
+    const vectors = late.documents.map((document) => ({ document, vector: unit() }));
+    expect(await old.backfill.store("old-run", vectors, late.through, 30_000, 2)).toEqual({
+      ok: false,
+      reason: "space_changed",
+    });
+    expect(await upgraded.backfill.remaining()).toBe(2);
+    old.db.close();
+    upgraded.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
