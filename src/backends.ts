@@ -22,10 +22,10 @@ import { SqliteToolRegistry } from "./adapters/sqlite/sqlite-tool-registry.ts";
 import type { Config } from "./config.ts";
 import type { Embedder } from "./ports/embedder.ts";
 import type { SearchIndex } from "./ports/search.ts";
-import type { VectorBackfill } from "./ports/vector-backfill.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import type { ThreadStore } from "./ports/thread-store.ts";
 import type { ToolRegistry } from "./ports/tool-registry.ts";
+import type { VectorBackfill } from "./ports/vector-backfill.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 
 export interface Stores {

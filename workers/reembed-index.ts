@@ -7,10 +7,7 @@
  * cursor, and after RUN_BUDGET_MS hands over to a fresh job at the new position. A run that dies
  * redoes at most its last page; a document that already has a vector is never embedded again.
  */
-import {
-  headChars,
-  MAX_EMBEDDED_CHARS,
-} from "../src/domain/search-documents.ts";
+import { headChars, MAX_EMBEDDED_CHARS } from "../src/domain/search-documents.ts";
 import type { Embedder } from "../src/ports/embedder.ts";
 import type { ReembedQueue } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";

@@ -25,8 +25,16 @@ import {
 const builtin = new BuiltinEmbedder();
 const TENANT = "ten_reembed";
 const TARGETS = [
-  { thread: "thr_car", text: "My automobile broke down on the highway", query: "car trouble motorway" },
-  { thread: "thr_bread", text: "how to bake sourdough bread at home", query: "kneading dough loaves" },
+  {
+    thread: "thr_car",
+    text: "My automobile broke down on the highway",
+    query: "car trouble motorway",
+  },
+  {
+    thread: "thr_bread",
+    text: "how to bake sourdough bread at home",
+    query: "kneading dough loaves",
+  },
 ];
 const FILLER = Array.from(
   { length: 70 },
@@ -133,7 +141,11 @@ async function semanticSearch(index: SqliteSearchIndex, q: string): Promise<stri
 /** Runs the job, then every job it handed over to, as the queue's workers would. */
 async function runChain(deps: Parameters<typeof reembedIndex>[0], jobs: MemoryJobQueue) {
   const outcomes: ReembedOutcome[] = [await reembedIndex(deps, { cursor: 0 })];
-  for (let next = jobs.take(QUEUE_NAMES.reembed); next.length > 0; next = jobs.take(QUEUE_NAMES.reembed)) {
+  for (
+    let next = jobs.take(QUEUE_NAMES.reembed);
+    next.length > 0;
+    next = jobs.take(QUEUE_NAMES.reembed)
+  ) {
     for (const job of next) outcomes.push(await reembedIndex(deps, { cursor: job.cursor ?? 0 }));
   }
   return outcomes;

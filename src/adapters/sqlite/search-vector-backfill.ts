@@ -111,7 +111,9 @@ export class SqliteVectorBackfill implements VectorBackfill {
   ): Promise<StoreVectorsResult> {
     for (const { document, vector } of vectors) {
       if (vector.length !== this.#dims) {
-        throw new Error(`document ${document.key}: vector has ${vector.length} dims, not ${this.#dims}`);
+        throw new Error(
+          `document ${document.key}: vector has ${vector.length} dims, not ${this.#dims}`,
+        );
       }
     }
     return this.#db.transaction((): StoreVectorsResult => {
@@ -144,7 +146,9 @@ export class SqliteVectorBackfill implements VectorBackfill {
   }
 
   async remaining(): Promise<number> {
-    const row = this.#db.prepare("SELECT count(*) AS n FROM search_docs WHERE vector IS NULL").get();
+    const row = this.#db
+      .prepare("SELECT count(*) AS n FROM search_docs WHERE vector IS NULL")
+      .get();
     return Number(row?.n ?? 0);
   }
 }
