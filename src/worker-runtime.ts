@@ -11,6 +11,7 @@ import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./ports/logger.ts";
+import type { Metrics } from "./ports/metrics.ts";
 
 /** The queues whose jobs follow every finished message (BullmqJobQueue's finished queues). */
 export const FINISHED_QUEUES = ["backfill-tokens", "embed-message"] as const;
@@ -20,6 +21,8 @@ export async function startJobWorkers(
   logger: Logger,
   stores: Stores,
   hot: RedisHotTier,
+  /** Where /metrics is served (the embedded workers); a worker process has none. */
+  metrics?: Metrics,
 ): Promise<WorkerSet> {
   const tokenizer = new ThreadedTokenizer();
   const handlers = jobHandlers({
@@ -33,6 +36,7 @@ export async function startJobWorkers(
     embedder: stores.embedder,
     tokenizer,
     logger,
+    ...(metrics ? { metrics } : {}),
     nodeId: `reaper-${config.nodeId}-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.lease.ttlMs,
     closedLogTtlMs: config.limits.dedupTtlMs,

@@ -11,6 +11,7 @@ import { headChars, MAX_EMBEDDED_CHARS } from "../src/domain/search-documents.ts
 import type { Embedder } from "../src/ports/embedder.ts";
 import type { ReembedQueue } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";
+import type { Metrics } from "../src/ports/metrics.ts";
 import type { PendingDocument, VectorBackfill } from "../src/ports/vector-backfill.ts";
 import { type ReembedPayload, ReembedPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";
@@ -47,6 +48,8 @@ export interface ReembedDeps {
   embedder: Embedder;
   reembedJobs: ReembedQueue;
   logger: Logger;
+  /** Counts what was written (`spool_search_vectors_reembedded_total`) where /metrics is served. */
+  metrics?: Metrics;
   reembedTuning?: Partial<ReembedTuning>;
   /** Test seams: time and waiting. */
   now?: () => number;
@@ -113,6 +116,7 @@ async function runPages(
     }
     totals.embedded += vectors.length;
     totals.written += stored.written;
+    deps.metrics?.vectorsReembedded(stored.written);
     totals.pages++;
     totals.cursor = page.through;
     deps.logger.info("reembed page", {

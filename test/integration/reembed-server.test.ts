@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { BuiltinEmbedder } from "../../src/adapters/embed/builtin-embedder.ts";
 import { openSqlite } from "../../src/adapters/sqlite/database.ts";
 import type { Logger } from "../../src/ports/logger.ts";
+import { parsePrometheus, sampleValue } from "../support/prom-text.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "spool-reembed-server-"));
@@ -92,4 +93,6 @@ test("a restart after a change of vector space re-embeds the old messages", asyn
   const page = lines.find((l) => l.message === "reembed page");
   expect(Number(page?.fields?.written)).toBeGreaterThan(0);
   expect((await second.call("GET", "/readyz")).status).toBe(200);
+  const scraped = parsePrometheus(await (await second.call("GET", "/metrics")).text());
+  expect(sampleValue(scraped, "spool_search_vectors_reembedded_total")).toBeGreaterThan(0);
 }, 60_000);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BuiltinEmbedder } from "../../src/adapters/embed/builtin-embedder.ts";
 import { MemoryJobQueue } from "../../src/adapters/memory/memory-job-queue.ts";
+import { MemoryMetrics } from "../../src/adapters/metrics/memory-metrics.ts";
 import { openSqlite, type SqliteDb } from "../../src/adapters/sqlite/database.ts";
 import { SqliteVectorBackfill } from "../../src/adapters/sqlite/search-vector-backfill.ts";
 import { SqliteSearchIndex } from "../../src/adapters/sqlite/sqlite-search-index.ts";
@@ -159,7 +160,15 @@ describe("reembed-index", () => {
     expect(await backfill.remaining()).toBe(total);
     for (const t of TARGETS) expect(await semanticSearch(index, t.query)).toEqual([]);
     const jobs = new MemoryJobQueue();
-    const deps = { backfill, embedder: current, reembedJobs: jobs, logger, reembedTuning: FAST };
+    const metrics = new MemoryMetrics();
+    const deps = {
+      backfill,
+      embedder: current,
+      reembedJobs: jobs,
+      logger,
+      metrics,
+      reembedTuning: FAST,
+    };
     const outcomes = await runChain({ ...deps, reembedTuning: { ...FAST, runBudgetMs: 0 } }, jobs);
     // A zero budget hands over after every page: one job per page of 16.
     expect(outcomes.length).toBe(Math.ceil(total / 16));
@@ -167,6 +176,7 @@ describe("reembed-index", () => {
     for (const t of TARGETS) expect((await semanticSearch(index, t.query))[0]).toBe(t.thread);
     expect([...current.embedded.values()].every((n) => n === 1)).toBe(true);
     expect(current.embedded.size).toBe(total);
+    expect(metrics.count("vectors_reembedded")).toBe(total);
     expect(logs.filter((l) => l.message === "reembed page").length).toBe(Math.ceil(total / 16));
     expect(logs.find((l) => l.message === "reembed started")?.fields?.remaining).toBe(total);
     // Idempotent: a second run (every restart enqueues one) embeds nothing.
@@ -176,6 +186,7 @@ describe("reembed-index", () => {
       done: true,
     });
     expect(current.calls).toBe(calls);
+    expect(metrics.count("vectors_reembedded")).toBe(total);
     expect(jobs.waiting()).toEqual([]);
   });
 
