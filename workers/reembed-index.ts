@@ -12,7 +12,7 @@ import type { Embedder } from "../src/ports/embedder.ts";
 import type { ReembedQueue } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { Metrics } from "../src/ports/metrics.ts";
-import type { PendingDocument, VectorBackfill } from "../src/ports/vector-backfill.ts";
+import type { PendingDocument, PendingPage, VectorBackfill } from "../src/ports/vector-backfill.ts";
 import { type ReembedPayload, ReembedPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";
 
@@ -104,36 +104,44 @@ async function runPages(
   const now = deps.now ?? Date.now;
   const started = now();
   const totals = { embedded: 0, written: 0, pages: 0, cursor: await backfill.cursor() };
-  if (totals.cursor === 0) await logStart(deps, backfill);
   for (;;) {
     const page = await backfill.nextPage(tuning.pageSize);
-    if (page.documents.length === 0) return finish(deps, totals, true);
     const vectors = await embedPaced(deps, page.documents, tuning);
-    const stored = await backfill.store(holder, vectors, page.through, tuning.leaseTtlMs, now());
-    if (!stored.ok) {
-      deps.logger.warn("reembed stopped", { reason: stored.reason, cursor: totals.cursor });
-      return { skipped: stored.reason };
+    if (page.through > totals.cursor || vectors.length > 0) {
+      const stored = await backfill.store(holder, vectors, page.through, tuning.leaseTtlMs, now());
+      if (!stored.ok) {
+        deps.logger.warn("reembed stopped", { reason: stored.reason, cursor: totals.cursor });
+        return { skipped: stored.reason };
+      }
+      totals.cursor = page.through;
+      if (vectors.length > 0)
+        recordPage(deps, backfill, page, vectors.length, stored.written, totals);
     }
-    totals.embedded += vectors.length;
-    totals.written += stored.written;
-    deps.metrics?.vectorsReembedded(stored.written);
-    totals.pages++;
-    totals.cursor = page.through;
-    deps.logger.info("reembed page", {
-      space: backfill.space,
-      cursor: page.through,
-      embedded: vectors.length,
-      written: stored.written,
-      run_written: totals.written,
-    });
     if (page.end) return finish(deps, totals, true);
     if (now() - started >= tuning.runBudgetMs) return finish(deps, totals, false);
   }
 }
 
-async function logStart(deps: ReembedDeps, backfill: VectorBackfill): Promise<void> {
-  const remaining = await backfill.remaining();
-  if (remaining > 0) deps.logger.info("reembed started", { space: backfill.space, remaining });
+function recordPage(
+  deps: ReembedDeps,
+  backfill: VectorBackfill,
+  page: PendingPage,
+  embedded: number,
+  written: number,
+  totals: { embedded: number; written: number; pages: number },
+): void {
+  totals.embedded += embedded;
+  totals.written += written;
+  totals.pages++;
+  deps.metrics?.vectorsReembedded(written);
+  deps.logger.info("reembed page", {
+    space: backfill.space,
+    cursor: page.through,
+    last: page.last,
+    embedded,
+    written,
+    run_written: totals.written,
+  });
 }
 
 async function finish(
@@ -155,6 +163,8 @@ async function embedPaced(
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const out: { document: PendingDocument; vector: Float32Array }[] = [];
+  // An empty page (a window of keys that all have vectors) still yields once.
+  if (documents.length === 0) await sleep(0);
   for (let i = 0; i < documents.length; i += tuning.embedBatch) {
     const batch = documents.slice(i, i + tuning.embedBatch);
     const began = now();

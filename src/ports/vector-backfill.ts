@@ -28,8 +28,11 @@ export interface PendingDocument {
 
 export interface PendingPage {
   documents: PendingDocument[];
-  /** Where the walk resumes after this page: pass it to `store` as `through`. */
+  /** Where the walk resumes after this page: pass it to `store` as `through` (also when the
+   * page is empty: a read scans a bounded window of keys, and the walk must move past it). */
   through: number;
+  /** The highest key in the index at this read: `through / last` is the walk's progress. */
+  last: number;
   /** No document without a vector lies beyond `through` (as of this read). */
   end: boolean;
 }
@@ -47,7 +50,8 @@ export interface VectorBackfill {
   claim(holder: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lease up (no-op for another holder's). */
   release(holder: string): Promise<void>;
-  /** Up to `limit` documents without a vector after the stored cursor, in key order. */
+  /** Up to `limit` documents without a vector after the stored cursor, in key order; a read
+   * does bounded work, so a page may be empty and not the end. */
   nextPage(limit: number): Promise<PendingPage>;
   /** Writes these vectors and moves the cursor to `through`, atomically, under the lease. */
   store(
@@ -57,6 +61,7 @@ export interface VectorBackfill {
     leaseTtlMs: number,
     now: number,
   ): Promise<StoreVectorsResult>;
-  /** Documents without a vector in the whole index (a scan: for progress, once per run). */
+  /** Documents without a vector in the whole index (a full scan: for tests and tools, never
+   * on the job's path). */
   remaining(): Promise<number>;
 }

@@ -78,4 +78,30 @@ describe("SqliteVectorBackfill and the index's vector space", () => {
     upgraded.db.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  test("a read scans a bounded window of keys: an index full of vectors is crossed in steps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spool-backfill-window-"));
+    const db = await openSqlite(join(dir, "spool.db"));
+    const index = new SqliteSearchIndex(db, { embedder: NEW });
+    const backfill = new SqliteVectorBackfill(db, NEW, 10);
+    const threads = Array.from({ length: 25 }, (_, i) => `thr_${i}`);
+    await index.index(threads.map((t, i) => doc(t, i === 22 ? null : unit())));
+    expect(await backfill.claim("run", 30_000, 1)).toBe(true);
+    const steps: { found: number; through: number; end: boolean }[] = [];
+    for (;;) {
+      const page = await backfill.nextPage(5);
+      steps.push({ found: page.documents.length, through: page.through, end: page.end });
+      expect(page.last).toBe(25);
+      await backfill.store("run", [], page.through, 30_000, 1);
+      if (page.end) break;
+    }
+    expect(steps).toEqual([
+      { found: 0, through: 10, end: false },
+      { found: 0, through: 20, end: false },
+      { found: 1, through: 25, end: true },
+    ]);
+    expect(await backfill.cursor()).toBe(25);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -154,7 +154,7 @@ export function vectorBackfillContract(
 
     kit.test("an empty index is one empty, final page", async (p) => {
       const page = await p.backfill.nextPage(10);
-      expect(page).toEqual({ documents: [], through: 0, end: true });
+      expect(page).toEqual({ documents: [], through: 0, last: 0, end: true });
     });
 
     kit.checkSkips();

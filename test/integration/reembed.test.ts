@@ -178,7 +178,10 @@ describe("reembed-index", () => {
     expect(current.embedded.size).toBe(total);
     expect(metrics.count("vectors_reembedded")).toBe(total);
     expect(logs.filter((l) => l.message === "reembed page").length).toBe(Math.ceil(total / 16));
-    expect(logs.find((l) => l.message === "reembed started")?.fields?.remaining).toBe(total);
+    // Progress: the cursor against the index's highest key, on every page.
+    const pages = logs.filter((l) => l.message === "reembed page");
+    expect(pages.at(-1)?.fields).toMatchObject({ cursor: total, last: total });
+    expect(logs.at(-1)?.message).toBe("reembed done");
     // Idempotent: a second run (every restart enqueues one) embeds nothing.
     const calls = current.calls;
     expect(await reembedIndex(deps, { cursor: await backfill.cursor() })).toMatchObject({
@@ -251,6 +254,32 @@ describe("reembed-index", () => {
     // during an embed), so 72 documents take at least 0.72 s.
     expect(waits.length).toBe(Math.ceil(72 / 8));
     expect(waits.every((ms) => ms === 80)).toBe(true);
+  });
+
+  test("an index whose documents mostly have vectors is crossed in bounded windows", async () => {
+    const current = new CountingEmbedder();
+    const dir = mkdtempSync(join(tmpdir(), "spool-reembed-window-"));
+    dirs.push(dir);
+    const db = await openSqlite(join(dir, "spool.db"));
+    dbs.push(db);
+    const index = new SqliteSearchIndex(db, { embedder: current });
+    const vectors = await builtin.embed(FILLER);
+    // Two documents lack a vector (indexed while no embedder answered, say), far apart.
+    await index.index(
+      FILLER.map((text, i) =>
+        document(`thr_w${i}`, text, i === 3 || i === 60 ? null : vectors[i]!),
+      ),
+    );
+    const backfill = new SqliteVectorBackfill(db, current, 8);
+    const jobs = new MemoryJobQueue();
+    const outcome = await reembedIndex(
+      { backfill, embedder: current, reembedJobs: jobs, logger, reembedTuning: FAST },
+      { cursor: 0 },
+    );
+    expect(outcome).toMatchObject({ done: true, embedded: 2, written: 2, cursor: FILLER.length });
+    expect([...current.embedded.keys()]).toEqual([FILLER[3]!, FILLER[60]!]);
+    expect(await backfill.remaining()).toBe(0);
+    expect(jobs.waiting()).toEqual([]);
   });
 
   test("a malformed payload is a permanent failure, not a retry", () => {

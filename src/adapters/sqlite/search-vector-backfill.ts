@@ -25,6 +25,11 @@ const REEMBED_LEASE_KEY = "reembed_lease";
  * cover it; the worker cuts the same head the embed job does.
  */
 const PAGE_TEXT_CHARS = 8 * 1024;
+/**
+ * Keys one page read may scan: a store whose documents all have vectors is crossed in bounded
+ * steps (4096 rows: a few ms of the event loop) instead of one scan of the whole table.
+ */
+export const SCAN_WINDOW_KEYS = 4096;
 
 interface Lease {
   holder: string;
@@ -36,9 +41,16 @@ export class SqliteVectorBackfill implements VectorBackfill {
   readonly space: string;
   readonly #dims: number;
 
+  readonly #window: number;
+
   /** `space` as the index names it: `<embedder name>/<dimensions>`. */
-  constructor(db: SqliteDb, embedder: { name: string; dimensions: number }) {
+  constructor(
+    db: SqliteDb,
+    embedder: { name: string; dimensions: number },
+    scanWindowKeys = SCAN_WINDOW_KEYS,
+  ) {
     this.#db = db;
+    this.#window = scanWindowKeys;
     this.space = `${embedder.name}/${embedder.dimensions}`;
     this.#dims = embedder.dimensions;
     migrateSearchSchema(db);
@@ -86,20 +98,30 @@ export class SqliteVectorBackfill implements VectorBackfill {
 
   async nextPage(limit: number): Promise<PendingPage> {
     const after = await this.cursor();
+    const size = Math.max(1, Math.floor(limit));
+    const last = Number(
+      this.#db.prepare("SELECT max(doc_key) AS k FROM search_docs").get()?.k ?? 0,
+    );
+    const upto = after + this.#window;
     const rows = this.#db
       .prepare(
         `SELECT doc_key, version, tenant_id, substr(text, 1, ${PAGE_TEXT_CHARS}) AS text
-         FROM search_docs WHERE doc_key > ? AND vector IS NULL ORDER BY doc_key LIMIT ?`,
+         FROM search_docs WHERE doc_key > ? AND doc_key <= ? AND vector IS NULL
+         ORDER BY doc_key LIMIT ?`,
       )
-      .all(after, Math.max(1, Math.floor(limit)));
+      .all(after, upto, size);
     const documents: PendingDocument[] = rows.map((row) => ({
       key: Number(row.doc_key),
       version: Number(row.version),
       tenantId: String(row.tenant_id),
       text: String(row.text),
     }));
-    const last = documents[documents.length - 1];
-    return { documents, through: last ? last.key : after, end: documents.length < limit };
+    const full = documents.length === size;
+    // A full page resumes after its last document; otherwise the whole window was scanned.
+    const through = full
+      ? documents[documents.length - 1]!.key
+      : Math.max(after, Math.min(upto, last));
+    return { documents, through, last, end: !full && upto >= last };
   }
 
   async store(
