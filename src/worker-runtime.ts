@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { jobHandlers } from "../workers/handlers.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { instrumentBackfill } from "./adapters/metrics/instrumented.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
@@ -31,12 +32,14 @@ export async function startJobWorkers(
     leases: hot.leases,
     jobs: hot.jobs,
     search: stores.search,
-    backfill: stores.vectorBackfill,
+    backfill:
+      stores.vectorBackfill && metrics
+        ? instrumentBackfill(stores.vectorBackfill, metrics)
+        : stores.vectorBackfill,
     reembedJobs: hot.jobs,
     embedder: stores.embedder,
     tokenizer,
     logger,
-    ...(metrics ? { metrics } : {}),
     nodeId: `reaper-${config.nodeId}-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.lease.ttlMs,
     closedLogTtlMs: config.limits.dedupTtlMs,

@@ -11,7 +11,6 @@ import { headChars, MAX_EMBEDDED_CHARS } from "../src/domain/search-documents.ts
 import type { Embedder } from "../src/ports/embedder.ts";
 import type { ReembedQueue } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";
-import type { Metrics } from "../src/ports/metrics.ts";
 import type { PendingDocument, PendingPage, VectorBackfill } from "../src/ports/vector-backfill.ts";
 import { type ReembedPayload, ReembedPayloadSchema } from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";
@@ -48,8 +47,6 @@ export interface ReembedDeps {
   embedder: Embedder;
   reembedJobs: ReembedQueue;
   logger: Logger;
-  /** Counts what was written (`spool_search_vectors_reembedded_total`) where /metrics is served. */
-  metrics?: Metrics;
   reembedTuning?: Partial<ReembedTuning>;
   /** Test seams: time and waiting. */
   now?: () => number;
@@ -133,7 +130,6 @@ function recordPage(
   totals.embedded += embedded;
   totals.written += written;
   totals.pages++;
-  deps.metrics?.vectorsReembedded(written);
   deps.logger.info("reembed page", {
     space: backfill.space,
     cursor: page.through,

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BuiltinEmbedder } from "../../src/adapters/embed/builtin-embedder.ts";
 import { MemoryJobQueue } from "../../src/adapters/memory/memory-job-queue.ts";
+import { instrumentBackfill } from "../../src/adapters/metrics/instrumented.ts";
 import { MemoryMetrics } from "../../src/adapters/metrics/memory-metrics.ts";
 import { openSqlite, type SqliteDb } from "../../src/adapters/sqlite/database.ts";
 import { SqliteVectorBackfill } from "../../src/adapters/sqlite/search-vector-backfill.ts";
@@ -162,11 +163,10 @@ describe("reembed-index", () => {
     const jobs = new MemoryJobQueue();
     const metrics = new MemoryMetrics();
     const deps = {
-      backfill,
+      backfill: instrumentBackfill(backfill, metrics),
       embedder: current,
       reembedJobs: jobs,
       logger,
-      metrics,
       reembedTuning: FAST,
     };
     const outcomes = await runChain({ ...deps, reembedTuning: { ...FAST, runBudgetMs: 0 } }, jobs);
