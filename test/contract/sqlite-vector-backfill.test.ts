@@ -79,6 +79,29 @@ describe("SqliteVectorBackfill and the index's vector space", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test("a cursor or lease row edited into garbage restarts the walk instead of wedging it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spool-backfill-garbage-"));
+    const db = await openSqlite(join(dir, "spool.db"));
+    const index = new SqliteSearchIndex(db, { embedder: NEW });
+    const backfill = new SqliteVectorBackfill(db, NEW);
+    await index.index([doc("thr_a", null)]);
+    for (const [cursor, lease] of [
+      ["abc", "{not json"],
+      ["-5", JSON.stringify({ holder: 7, until: "soon" })],
+      ["1e400", "null"],
+    ]) {
+      const set = db.prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)");
+      set.run("reembed_cursor", cursor!);
+      set.run("reembed_lease", lease!);
+      expect(await backfill.cursor()).toBe(0);
+      expect(await backfill.claim("run", 30_000, 1)).toBe(true);
+      const page = await backfill.nextPage(10);
+      expect(page.documents.map((d) => d.text)).toEqual(["text of thr_a"]);
+    }
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test("a read scans a bounded window of keys: an index full of vectors is crossed in steps", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spool-backfill-window-"));
     const db = await openSqlite(join(dir, "spool.db"));

@@ -67,9 +67,18 @@ export class SqliteVectorBackfill implements VectorBackfill {
       .run(key, value);
   }
 
+  /** A row that does not parse (edited by hand) counts as no lease: the walk must not wedge. */
   #lease(): Lease | null {
     const raw = this.#meta(REEMBED_LEASE_KEY);
-    return raw ? (JSON.parse(raw) as Lease) : null;
+    if (!raw) return null;
+    try {
+      const lease = JSON.parse(raw) as Partial<Lease>;
+      return typeof lease.holder === "string" && typeof lease.until === "number"
+        ? { holder: lease.holder, until: lease.until }
+        : null;
+    } catch {
+      return null; // unparsable: as above, treated as free
+    }
   }
 
   /** Takes or renews the lease for `holder` (inside a transaction); false if another holds it. */
@@ -80,8 +89,10 @@ export class SqliteVectorBackfill implements VectorBackfill {
     return true;
   }
 
+  /** A cursor that is not a key (edited by hand) restarts the walk: redoing it is only slower. */
   async cursor(): Promise<number> {
-    return Number(this.#meta(REEMBED_CURSOR_KEY) ?? 0);
+    const cursor = Number(this.#meta(REEMBED_CURSOR_KEY) ?? 0);
+    return Number.isSafeInteger(cursor) && cursor >= 0 ? cursor : 0;
   }
 
   async claim(holder: string, ttlMs: number, now: number): Promise<boolean> {
@@ -143,7 +154,8 @@ export class SqliteVectorBackfill implements VectorBackfill {
       if (!this.#take(holder, leaseTtlMs, now)) return { ok: false, reason: "lease_lost" };
       const written = this.#write(vectors);
       const cursor = Number(this.#meta(REEMBED_CURSOR_KEY) ?? 0);
-      this.#setMeta(REEMBED_CURSOR_KEY, String(Math.max(cursor, through)));
+      const from = Number.isSafeInteger(cursor) ? cursor : 0;
+      this.#setMeta(REEMBED_CURSOR_KEY, String(Math.max(from, through)));
       return { ok: true, written };
     });
   }
