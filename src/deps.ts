@@ -23,6 +23,7 @@ import {
 } from "./adapters/metrics/instrumented.ts";
 import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
+import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
@@ -83,6 +84,8 @@ interface Actors {
   /** History as clients read it: in-progress messages filled from local actors first. */
   history: HistoryReader;
   catalog: ModelCatalog;
+  /** Counts context tokens for the actors (OpenAI models exactly), in its own thread. */
+  tokenizer: ThreadedTokenizer;
 }
 
 const SECRET_BYTES = 48;
@@ -170,9 +173,11 @@ function actorDeps(
   stores: Stores,
   catalog: ModelCatalog,
   tooling: ToolWiring,
+  tokenizer: ThreadedTokenizer,
 ): ActorDeps {
   const { store, tools } = stores;
   return {
+    tokenizer,
     nodeId: config.nodeId,
     checkpoint: hot.checkpoint,
     store,
@@ -189,6 +194,7 @@ function actorDeps(
       maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
       toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
     },
+    compaction: config.compaction,
     live: hot.live,
   };
 }
@@ -202,6 +208,7 @@ function startActors(
   tooling: ToolWiring,
   metrics: PromMetrics,
 ): Actors {
+  const tokenizer = new ThreadedTokenizer();
   const deps = actorDeps(
     config,
     logger,
@@ -209,6 +216,7 @@ function startActors(
     stores,
     instrumentCatalog(modelCatalog(config), metrics),
     tooling,
+    tokenizer,
   );
   const host = new ActorHost(deps, hot.leases, config.lease);
   host.startSweeping();
@@ -232,7 +240,7 @@ function startActors(
     client: new HttpOwnerClient(secrets.internal),
     feeds,
   });
-  return { host, router, feeds, history, catalog: deps.catalog };
+  return { host, router, feeds, history, catalog: deps.catalog, tokenizer };
 }
 
 interface Built {
@@ -390,6 +398,7 @@ async function shutDown(running: Running): Promise<void> {
   await running.presence.leave();
   await running.actors.host.stopAll();
   running.actors.feeds.closeAll("reconnect");
+  running.actors.tokenizer.close();
   await running.workers?.close();
   await running.hot.close();
   await running.stores.close();

@@ -11,6 +11,7 @@ import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
+import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { Metrics } from "./ports/metrics.ts";
 
@@ -26,7 +27,13 @@ export async function startJobWorkers(
   metrics?: Metrics,
 ): Promise<WorkerSet> {
   const tokenizer = new ThreadedTokenizer();
+  let catalog: Promise<ModelCatalog> | null = null;
   const handlers = jobHandlers({
+    // Compaction calls a model: the provider SDKs load on the first summary, not at start.
+    catalog: () => {
+      catalog ??= import("./model-catalog.ts").then((m) => m.modelCatalog(config));
+      return catalog;
+    },
     store: stores.store,
     checkpoint: hot.checkpoint,
     leases: hot.leases,

@@ -14,6 +14,7 @@ import {
   type QueueName,
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
+import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessage } from "./embed-message.ts";
 import {
   type PersistContext,
@@ -25,6 +26,7 @@ import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 import { parseReembedPayload, type ReembedDeps, reembedIndex } from "./reembed-index.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
+  catalog: CompactDeps["catalog"];
   search: SearchIndex;
   embedder: Embedder;
   tokenizer: Tokenizer;
@@ -50,6 +52,7 @@ export function jobHandlers(
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.reembed]: (payload) => reembedIndex(deps, parseReembedPayload(payload)),
+    [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",
   };
 }

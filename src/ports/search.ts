@@ -20,7 +20,7 @@ export interface SearchDocument {
   thread_id: string;
   seq: number;
   block_index: number;
-  role: "user" | "assistant" | "tool";
+  role: "user" | "assistant" | "tool" | "summary";
   block_type: SearchBlockType;
   model: string | null;
   text: string;
@@ -33,7 +33,7 @@ export interface SearchQuery {
   tenantId: string;
   endUserId?: string;
   threadId?: string;
-  role?: "user" | "assistant" | "tool";
+  role?: "user" | "assistant" | "tool" | "summary";
   /** Epoch milliseconds, inclusive. */
   from?: number;
   to?: number;
@@ -49,7 +49,7 @@ export interface SearchQuery {
 export interface SearchHit {
   thread_id: string;
   seq: number;
-  role: "user" | "assistant" | "tool";
+  role: "user" | "assistant" | "tool" | "summary";
   block_type: SearchBlockType;
   /** Text around the match with matched terms wrapped in `<mark>` … `</mark>`. */
   snippet: string;

@@ -12,6 +12,7 @@ export const QUEUE_NAMES = {
   reap: "reap-orphans",
   /** Re-embeds the search index after its vector space changed (workers/reembed-index.ts). */
   reembed: "reembed-index",
+  compact: "compact-thread",
   canary: "canary",
   /** Messages that cannot be persisted; no worker takes them, an operator does. */
   deadLetter: "dead-letter",
@@ -36,6 +37,22 @@ export const FinishedPayloadSchema = t.Object({
 });
 export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
 
+/**
+ * Compaction (API.md "Long threads"): summarize a thread's older messages. The owner builds the
+ * transcript from the branch it holds (bounded: domain/summary-prompt.ts), so the worker reads
+ * nothing and the job means the same wherever and whenever it runs; the worker writes a summary
+ * draft that the owner appends as the `summary` message.
+ */
+export const CompactPayloadSchema = t.Object({
+  tenant_id: t.String(),
+  thread_id: t.String(),
+  covers_through_seq: t.Integer({ minimum: 1 }),
+  /** `provider/name` of the summarizer (SUMMARY_MODEL, else the thread's model). */
+  model: t.String(),
+  transcript: t.String(),
+});
+export type CompactPayload = Static<typeof CompactPayloadSchema>;
+
 /** The single-message payloads a (batched) finished payload stands for. */
 export function expandFinished(payload: FinishedPayload): FinishedPayload[] {
   const { more = [], ...first } = payload;
@@ -52,6 +69,11 @@ export type ReembedPayload = Static<typeof ReembedPayloadSchema>;
 /** One re-embedding job per cursor position: a repeat enqueue at the same position is a no-op. */
 export function reembedJobId(cursor: number): string {
   return `${QUEUE_NAMES.reembed}-${cursor}`;
+}
+
+/** One compaction job per thread and cut. */
+export function compactionJobId(payload: { thread_id: string; covers_through_seq: number }) {
+  return `${QUEUE_NAMES.compact}-${payload.thread_id}-${payload.covers_through_seq}`;
 }
 
 /** BullMQ forbids `:` in custom ids; thread ids never contain one. */

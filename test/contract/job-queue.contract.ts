@@ -4,7 +4,7 @@
  * job per finished-queue and thread; an empty batch enqueues nothing.
  */
 import { describe, expect } from "bun:test";
-import { jobId, QUEUE_NAMES, reembedJobId } from "../../src/protocol/jobs.ts";
+import { compactionJobId, jobId, QUEUE_NAMES, reembedJobId } from "../../src/protocol/jobs.ts";
 import { freshId } from "../support/records.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -55,6 +55,27 @@ export function jobQueueContract(
       await p.jobs.enqueueReembed(128);
       const ids = await p.queuedJobIds(QUEUE_NAMES.reembed);
       expect(ids.sort()).toEqual([reembedJobId(0), reembedJobId(128)].sort());
+    });
+
+    kit.test("a compaction job per thread and cut; a repeat is a no-op", async (p) => {
+      const threadId = freshId("thr");
+      const payload = {
+        tenant_id: "ten_1",
+        thread_id: threadId,
+        covers_through_seq: 40,
+        model: "openai/gpt-5-mini",
+        transcript: "[user]\nhello",
+      };
+      await p.jobs.enqueueCompaction(payload);
+      await p.jobs.enqueueCompaction({ ...payload, transcript: "[user]\nhello again" });
+      await p.jobs.enqueueCompaction({ ...payload, covers_through_seq: 80 });
+      const ids = await p.queuedJobIds(QUEUE_NAMES.compact);
+      expect(ids.sort()).toEqual(
+        [
+          compactionJobId({ thread_id: threadId, covers_through_seq: 40 }),
+          compactionJobId({ thread_id: threadId, covers_through_seq: 80 }),
+        ].sort(),
+      );
     });
 
     kit.checkSkips();

@@ -14,6 +14,8 @@ import type {
 } from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
 import {
+  type CompactPayload,
+  compactionJobId,
   jobId,
   QUEUE_NAMES,
   type QueueName,
@@ -36,6 +38,10 @@ const QUEUE_STATES: JobType[] = [
   "failed",
   "completed",
 ];
+
+/** 3 tries, 2 s apart then 4 s: a summary is worth a retry, not minutes of model calls. */
+const COMPACT_ATTEMPTS = 3;
+const COMPACT_BACKOFF_MS = 2000;
 
 export const DEFAULT_JOB_OPTIONS = {
   attempts: JOB_ATTEMPTS,
@@ -137,6 +143,14 @@ export class BullmqJobQueue implements JobQueue, ReembedQueue, WorkerCanary {
       { cursor },
       { jobId: reembedJobId(cursor), removeOnFail: true },
     );
+  }
+
+  async enqueueCompaction(payload: CompactPayload): Promise<void> {
+    await this.queue(QUEUE_NAMES.compact).add(QUEUE_NAMES.compact, payload, {
+      jobId: compactionJobId(payload),
+      attempts: COMPACT_ATTEMPTS,
+      backoff: { type: "exponential", delay: COMPACT_BACKOFF_MS },
+    });
   }
 
   async deadLetter(entry: DeadLetter): Promise<void> {

@@ -4,7 +4,14 @@
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
 import type { DeadLetter, JobQueue, MessageRef, ReembedQueue } from "../../ports/job-queue.ts";
-import { jobId, QUEUE_NAMES, type QueueName, reembedJobId } from "../../protocol/jobs.ts";
+import {
+  type CompactPayload,
+  compactionJobId,
+  jobId,
+  QUEUE_NAMES,
+  type QueueName,
+  reembedJobId,
+} from "../../protocol/jobs.ts";
 
 export interface QueuedJob {
   queue: QueueName;
@@ -53,6 +60,17 @@ export class MemoryJobQueue implements JobQueue, ReembedQueue {
     this.#call();
     const id = reembedJobId(cursor);
     this.#add({ queue: QUEUE_NAMES.reembed, id, tenantId: null, refs: [], cursor });
+  }
+
+  /** Compaction jobs waiting, by id (a repeat for the same cut keeps one). */
+  readonly compactions = new Map<string, CompactPayload>();
+
+  async enqueueCompaction(payload: CompactPayload): Promise<void> {
+    this.#call();
+    const id = compactionJobId(payload);
+    if (!this.compactions.has(id)) this.compactions.set(id, payload);
+    const ref = { threadId: payload.thread_id, seq: payload.covers_through_seq, rev: 0 };
+    this.#add({ queue: QUEUE_NAMES.compact, id, tenantId: payload.tenant_id, refs: [ref] });
   }
 
   /** Messages set aside, by version id (a repeat keeps one, as on BullMQ). */

@@ -105,8 +105,13 @@ ALTER TABLE threads ADD COLUMN head_seq INTEGER;
 ALTER TABLE threads ADD COLUMN head_as_of INTEGER NOT NULL DEFAULT 0;
 `;
 
+/** Compaction summaries (role `summary`): the newest message of the branch a summary covers. */
+const V5 = `
+ALTER TABLE messages ADD COLUMN covers_through_seq INTEGER;
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;
