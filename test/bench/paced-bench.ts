@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { spawn } from "bun";
+import { Redis } from "ioredis";
 import { startNode } from "../support/node-launcher.ts";
 import { freshPrefix, startRedis } from "../support/redis.ts";
 
@@ -99,6 +100,27 @@ interface RunResult {
   wallMs: number;
   serverCpuS: number;
   redisCpuS: number;
+  /** Redis commands run during the measured part, by name (scripts count as evalsha). */
+  redisCalls: Map<string, number>;
+}
+
+/** Calls per command from `INFO commandstats` (the bench's own Redis: nothing else uses it). */
+async function commandStats(url: string): Promise<Map<string, number>> {
+  const redis = new Redis(url);
+  try {
+    const info = await redis.info("commandstats");
+    const calls = new Map<string, number>();
+    for (const match of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+      calls.set(match[1]!, Number(match[2]));
+    }
+    return calls;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function callsSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)]));
 }
 
 async function runSpool(): Promise<RunResult> {
@@ -106,7 +128,9 @@ async function runSpool(): Promise<RunResult> {
   const node = await startNode({
     redisUrl: redis.url,
     prefix: freshPrefix("paced"),
-    runtimeArgs: PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    runtimeArgs: PROFILE_DIR
+      ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${PROFILE_DIR}`]
+      : [],
     // The bench is one tenant's backend (secret key): only the tenant bucket applies; raise it
     // and the stream cap so the limiter is not what is measured here (limiter-bench.ts does that).
     env: {
@@ -136,6 +160,7 @@ async function runSpool(): Promise<RunResult> {
     });
     await sleep(WARMUP_SETTLE_MS);
     const [cpu0, redis0] = [cpuSeconds(node.pid), cpuSeconds(redis.process.pid)];
+    const calls0 = await commandStats(redis.url);
     const started = performance.now();
     const counts = await Promise.all(
       threads.map(async (id) => {
@@ -151,6 +176,7 @@ async function runSpool(): Promise<RunResult> {
       wallMs,
       serverCpuS: cpuSeconds(node.pid) - cpu0,
       redisCpuS: cpuSeconds(redis.process.pid) - redis0,
+      redisCalls: callsSince(calls0, await commandStats(redis.url)),
     };
   } finally {
     await node.stop();
@@ -186,6 +212,7 @@ async function runRaw(): Promise<RunResult> {
       wallMs,
       serverCpuS: cpuSeconds(child.pid) - cpu0,
       redisCpuS: 0,
+      redisCalls: new Map(),
     };
   } finally {
     child.kill();
@@ -201,8 +228,17 @@ function line(label: string, r: RunResult): string {
     `${label.padEnd(25)} delivered ${String(r.delivered).padStart(7)} / ${ANSWERS * CHUNKS * 2}  ` +
     `wall ${r.wallMs.toFixed(0).padStart(6)} ms (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` +
     `server CPU ${perChunkUs.toFixed(1).padStart(5)} µs/chunk` +
-    (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "")
+    (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "") +
+    (r.redisCalls.size > 0 ? `\n${" ".repeat(26)}Redis calls per chunk: ${callsLine(r)}` : "")
   );
+}
+
+/** The busiest commands, per delivered chunk: the round trips the relay pays. */
+function callsLine(r: RunResult): string {
+  const total = [...r.redisCalls.values()].reduce((a, b) => a + b, 0);
+  const top = [...r.redisCalls].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const per = (n: number) => (n / Math.max(1, r.delivered)).toFixed(3);
+  return `${per(total)} (${top.map(([name, n]) => `${name} ${per(n)}`).join(", ")})`;
 }
 
 /** `--runs=N` (default 3): each run measures the raw baseline and then Spool, side by side. */
