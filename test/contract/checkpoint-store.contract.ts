@@ -177,8 +177,10 @@ export function checkpointStoreContract(
           { seq: 1, firstOffset: 0, events: ["retried"] },
         ]),
         p.checkpoint.appendEvents(c.thread.id, c.epoch, [
+          // A long message is split into several batches of one log, each after the last.
           { seq: 1, firstOffset: 0, events: ["c0", "c1"] },
-          { seq: 2, firstOffset: 0, events: ["c2"], expireAfterMs: 60_000 },
+          { seq: 1, firstOffset: 2, events: ["c2"] },
+          { seq: 2, firstOffset: 0, events: ["d0"], expireAfterMs: 60_000 },
         ]),
       ]);
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
@@ -189,8 +191,8 @@ export function checkpointStoreContract(
       expect(results[2]).toEqual({ status: "fulfilled", value: { ok: true } });
       expect(await p.checkpoint.readEvents(a.thread.id, 1, 0)).toBeNull();
       expect(await p.checkpoint.readEvents(b.thread.id, 1, 0)).toEqual(["b0"]);
-      expect(await p.checkpoint.readEvents(c.thread.id, 1, 0)).toEqual(["c0", "c1"]);
-      expect(await p.checkpoint.readEvents(c.thread.id, 2, 0)).toEqual(["c2"]);
+      expect(await p.checkpoint.readEvents(c.thread.id, 1, 0)).toEqual(["c0", "c1", "c2"]);
+      expect(await p.checkpoint.readEvents(c.thread.id, 2, 0)).toEqual(["d0"]);
     });
 
     kit.test("a closed log expires after its ttl; an open one stays", async (p) => {

@@ -22,12 +22,15 @@ while a <= #ARGV do
   -- Find where the request ends (and check every batch) before writing any of it.
   local code, conflict = 0, 0
   if not holdsEpoch(lease, epoch) then code = -1 end
+  -- A long message comes as several batches of one log: each starts where the one before ends.
+  local lengths = {}
   local arg = firstArg
   for b = 0, batches - 1 do
-    if code == 0 and redis.call("LLEN", KEYS[firstKey + b]) ~= tonumber(ARGV[arg]) then
-      code, conflict = -2, b
-    end
-    arg = arg + 3 + tonumber(ARGV[arg + 2])
+    local key, n = KEYS[firstKey + b], tonumber(ARGV[arg + 2])
+    local length = lengths[key] or redis.call("LLEN", key)
+    if code == 0 and length ~= tonumber(ARGV[arg]) then code, conflict = -2, b end
+    lengths[key] = length + n
+    arg = arg + 3 + n
   end
   if code == 0 then
     arg = firstArg
