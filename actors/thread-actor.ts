@@ -6,9 +6,11 @@
  */
 
 import type { ThreadRecord } from "../src/domain/records.ts";
+import { toWireMessage } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,
+  NotFoundError,
   ThreadBusyError,
   ValidationError,
 } from "../src/protocol/errors.ts";
@@ -36,6 +38,7 @@ export class ThreadActor {
   readonly #follower: Follower;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
+  #activated: Promise<void> = Promise.resolve();
   lastUsedAt: number;
   onStopped: (() => void) | null = null;
 
@@ -94,9 +97,28 @@ export class ThreadActor {
 
   /** Finalizes what a previous owner left in progress; runs before any command. */
   activate(): Promise<void> {
-    return this.#mailbox.run(() =>
+    this.#activated = this.#mailbox.run(() =>
       recoverTail(this.#deps, this.thread.id, this.#writer, this.#log),
     );
+    return this.#activated;
+  }
+
+  /**
+   * Erases settled message `seq` (DELETE …/messages/:seq). Not queued behind turns: it assigns no
+   * seq and touches only that message, so it runs at once, even while another turn generates. The
+   * message being generated is 409 thread_busy (cancel it first); a deleted one is returned as is.
+   */
+  async deleteMessage(seq: number): Promise<Message> {
+    await this.#activated; // recovery settles what a previous owner left in progress
+    if (this.#writer.open.has(seq)) throw new ThreadBusyError(seq);
+    const current =
+      seq >= 1 && seq <= this.lastSeq
+        ? await this.#deps.history.message(this.thread.id, seq)
+        : null;
+    if (!current) throw new NotFoundError("message");
+    if (current.status === "in_progress") throw new ThreadBusyError(seq);
+    if (current.status === "deleted") return toWireMessage(current);
+    return toWireMessage(await this.#writer.erase(current));
   }
 
   async send(command: SendCommand): Promise<TurnTicket> {

@@ -32,6 +32,8 @@ export interface ThreadGateway {
   snapshot(seq: number): Message | null;
   /** Stops the thread's actor (before a delete); its lease is released. */
   stop(): Promise<void>;
+  /** Erases settled message `seq` on the owner (ThreadActor.deleteMessage); the erased message. */
+  deleteMessage(seq: number): Promise<Message>;
 }
 
 export class LocalGateway implements ThreadGateway {
@@ -77,5 +79,9 @@ export class LocalGateway implements ThreadGateway {
 
   stop(): Promise<void> {
     return this.actor.stop("done");
+  }
+
+  deleteMessage(seq: number): Promise<Message> {
+    return this.actor.deleteMessage(seq);
   }
 }

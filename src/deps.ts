@@ -290,6 +290,7 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     catalog: actors.catalog,
     limits,
     streams,
+    search: stores.search,
   });
   return {
     config,

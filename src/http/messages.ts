@@ -1,6 +1,6 @@
 /**
  * `/v1/threads/:id/messages…`: send (append, wait, or stream), history with keyset cursors,
- * one message, cancel, client tool results, and the thread's SSE stream.
+ * one message, delete (erase) one message, cancel, client tool results, and the thread's SSE stream.
  */
 
 import { Type as t } from "@sinclair/typebox";
@@ -182,6 +182,26 @@ export function messageRoutes(services: Services) {
         access: "any_key",
         responses: { 200: MessageSchema },
         errors: [400, 404],
+      }),
+    )
+    .delete(
+      "/messages/:seq",
+      async ({ request, params }) => {
+        const auth = await authenticate(services, request);
+        return services.commands.deleteMessage(auth, params.id, parseSeq(params.seq));
+      },
+      routeDoc({
+        operationId: "deleteMessage",
+        tag: "messages",
+        summary: "Erase one message: status `deleted`, empty content, usage and seq kept",
+        description:
+          "Runs on the thread's owner: the stored row, the hot tier, the stream replay and the " +
+          "search entries lose the content at once; later model contexts leave the message out. " +
+          "Idempotent (a deleted message is returned as it is). The message being generated is " +
+          "`409 thread_busy`: cancel it first. An end-user token may erase in its own threads.",
+        access: "any_key",
+        responses: { 200: MessageSchema },
+        errors: [400, 404, 409],
       }),
     )
     .post(

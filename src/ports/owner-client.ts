@@ -10,6 +10,7 @@
  * (validation, busy, mismatch…) are thrown as AppError with the owner's code.
  */
 import type { Block } from "../protocol/blocks.ts";
+import type { Message } from "../protocol/objects.ts";
 import type { SendBody } from "../protocol/requests.ts";
 
 /** The header carrying the cluster's internal secret on /internal calls. */
@@ -66,6 +67,8 @@ export interface OwnerClient {
     thread: ThreadRef,
     input: ToolResultInput,
   ): Promise<Forwarded<void>>;
+  /** Erases settled message `seq` on the owner; the erased message (errors as AppError). */
+  deleteMessage(owner: OwnerAddress, thread: ThreadRef, seq: number): Promise<Forwarded<Message>>;
   /** Stops the thread's actor on the owner (before a delete); its lease is released. */
   stop(owner: OwnerAddress, thread: ThreadRef): Promise<Forwarded<void>>;
 }

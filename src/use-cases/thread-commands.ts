@@ -1,5 +1,6 @@
 /**
- * The one use-case seam for a thread's commands: send, cancel, tool result and follow. Every
+ * The one use-case seam for a thread's commands: send, cancel, tool result, delete a message and
+ * follow. Every
  * transport (REST, WebSocket, the compatibility endpoints) calls these methods once
  * authentication has resolved an AuthContext, and no transport reaches a gateway any other way.
  * Scoping (another tenant's or end user's thread is 404), the end-user policy, rate limits, stream
@@ -21,9 +22,11 @@ import { canonicalJson, sendFingerprint } from "../domain/fingerprint.ts";
 import { illFormedPath, isWellFormed } from "../domain/input-bounds.ts";
 import type { ThreadRecord } from "../domain/records.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
+import type { SearchIndex } from "../ports/search.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { Block } from "../protocol/blocks.ts";
 import { InvalidRequestError, NotFoundError, ValidationError } from "../protocol/errors.ts";
+import type { Message } from "../protocol/objects.ts";
 import { REQUEST_ID_MAX_CHARS, type SendBody } from "../protocol/requests.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { StreamCaps, StreamSlot } from "./stream-caps.ts";
@@ -34,6 +37,7 @@ export interface ThreadCommandsDeps {
   catalog: ModelCatalog;
   limits: RateLimits;
   streams: StreamCaps;
+  search: SearchIndex;
 }
 
 /** Which entrance a command came through (for metrics and logs; never for rules). */
@@ -156,6 +160,20 @@ export class ThreadCommands {
     const gateway = await this.#gateway(auth, threadId);
     await gateway.cancel(seq);
     return gateway;
+  }
+
+  /**
+   * Erases message `seq` on the thread's owner, wherever it runs (the owner is the only writer of
+   * the tail, the store version and its in-memory context), then its search entries, at once.
+   * An end-user token may erase in its own threads only (another's is 404, as for every read):
+   * the pasted secret is theirs. Idempotent: a deleted message is returned as it is.
+   */
+  async deleteMessage(auth: AuthContext, threadId: string, seq: number): Promise<Message> {
+    const thread = await this.thread(auth, threadId);
+    const gateway = await this.deps.router.gatewayFor(thread);
+    const erased = await gateway.deleteMessage(seq);
+    await this.deps.search.deleteMessage(thread.tenant_id, thread.id, seq);
+    return erased;
   }
 
   async submitToolResult(

@@ -14,6 +14,7 @@ import {
   type ToolResultInput,
 } from "../../ports/owner-client.ts";
 import { AppError, type ErrorCode } from "../../protocol/errors.ts";
+import type { Message } from "../../protocol/objects.ts";
 
 /** 30 s for the first answer: longer than a deep mailbox of appends, shorter than a client's patience. */
 const FIRST_ANSWER_TIMEOUT_MS = 30_000;
@@ -72,19 +73,41 @@ export class HttpOwnerClient implements OwnerClient {
     return this.#simple(owner, thread, "stop", {});
   }
 
+  async deleteMessage(
+    owner: OwnerAddress,
+    thread: ThreadRef,
+    seq: number,
+  ): Promise<Forwarded<Message>> {
+    const answer = await this.#answer<{ message: Message }>(owner, thread, "delete_message", {
+      seq,
+    });
+    return answer.ok ? { ok: true, value: answer.value.message } : answer;
+  }
+
   async #simple(
     owner: OwnerAddress,
     thread: ThreadRef,
     op: string,
     body: unknown,
   ): Promise<Forwarded<void>> {
+    const answer = await this.#answer(owner, thread, op, body);
+    return answer.ok ? { ok: true, value: undefined } : answer;
+  }
+
+  /** One JSON line back: the op's result, or the owner's error (thrown as AppError). */
+  async #answer<T>(
+    owner: OwnerAddress,
+    thread: ThreadRef,
+    op: string,
+    body: unknown,
+  ): Promise<Forwarded<T>> {
     const response = await this.#post(owner, thread, op, body);
     if (!response.ok) return response;
     const text = await response.value.text().catch(() => null);
     if (text === null) return UNREACHABLE;
-    const line = JSON.parse(text) as Partial<ErrorLine>;
+    const line = JSON.parse(text) as T & Partial<ErrorLine>;
     if (line.error) throw fromLine(line as ErrorLine);
-    return { ok: true, value: undefined };
+    return { ok: true, value: line };
   }
 
   async #post(

@@ -186,6 +186,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (log) log.expiresAt = this.clock.now() + ttlMs;
   }
 
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    this.#threads.get(threadId)?.logs.delete(seq);
+  }
+
   async deleteThread(threadId: string): Promise<void> {
     this.#threads.delete(threadId);
     this.leases.drop(threadId);

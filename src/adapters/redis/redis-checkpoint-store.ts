@@ -199,6 +199,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.redis.pexpire(this.keys.events(threadId, seq), ttlMs);
   }
 
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    await this.redis.unlink(this.keys.events(threadId, seq));
+  }
+
   async deleteThread(threadId: string): Promise<void> {
     const lastSeq = (await this.lastSeq(threadId)) ?? 0;
     const fixed = [this.keys.seq(threadId), this.keys.tail(threadId), this.keys.lease(threadId)];
