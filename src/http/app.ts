@@ -28,6 +28,7 @@ import {
 } from "./request-context.ts";
 import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
+import { exportRoutes } from "./thread-export.ts";
 import { threadRoutes } from "./threads.ts";
 import { toolRoutes } from "./tools.ts";
 import { usageRoutes } from "./usage.ts";
@@ -81,6 +82,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
+    .use(exportRoutes(services))
     .use(messageRoutes(services))
     .use(toolRoutes(services))
     .use(searchRoutes(services))
