@@ -42,6 +42,7 @@ import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
 import { type ToolWiring, toolWiring } from "./tool-wiring.ts";
 import { CompatTurns } from "./use-cases/compat-turns.ts";
+import { EndUserErasure } from "./use-cases/end-user-erasure.ts";
 import { RateLimits } from "./use-cases/rate-limits.ts";
 import { StreamCaps } from "./use-cases/stream-caps.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
@@ -291,11 +292,20 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     limits,
     streams,
     search: stores.search,
+    checkpoint: hot.checkpoint,
+  });
+  const erasure = new EndUserErasure({
+    store,
+    index: hot.conversations,
+    clock: systemClock,
+    revokeTokens: (tenantId, endUserId, at) => built.tokens.revokeEndUser(tenantId, endUserId, at),
+    removeThread: (thread) => commands.removeThread(thread),
   });
   return {
     config,
     store,
     tenants,
+    erasure,
     tools: stores.tools,
     toolRules: built.tooling.rules,
     checkpoint: hot.checkpoint,

@@ -15,6 +15,7 @@ import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-er
 import { uiChatRoutes } from "./compat/ui/ui-chat-routes.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
+import { endUserRoutes } from "./end-users.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { internalRoutes } from "./internal.ts";
@@ -83,6 +84,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(healthRoutes(services))
     .use(threadRoutes(services))
     .use(exportRoutes(services))
+    .use(endUserRoutes(services))
     .use(messageRoutes(services))
     .use(toolRoutes(services))
     .use(searchRoutes(services))

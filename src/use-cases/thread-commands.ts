@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { EventEntry, Position } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import { removeThread, type ThreadRemovalDeps } from "../../actors/thread-removal.ts";
 import type { ThreadRouter } from "../../actors/thread-router.ts";
 import type { HistoricalMessage, SendCommand, TurnTicket } from "../../actors/turn.ts";
 import { DEFAULT_MAX_TOKENS } from "../../actors/turn-runner.ts";
@@ -21,6 +22,7 @@ import { applySendPolicy, type PolicyModel } from "../domain/end-user-policy.ts"
 import { canonicalJson, sendFingerprint } from "../domain/fingerprint.ts";
 import { illFormedPath, isWellFormed } from "../domain/input-bounds.ts";
 import type { ThreadRecord } from "../domain/records.ts";
+import type { CheckpointStore } from "../ports/checkpoint.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
 import type { SearchIndex } from "../ports/search.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
@@ -38,6 +40,7 @@ export interface ThreadCommandsDeps {
   limits: RateLimits;
   streams: StreamCaps;
   search: SearchIndex;
+  checkpoint: CheckpointStore;
 }
 
 /** Which entrance a command came through (for metrics and logs; never for rules). */
@@ -88,7 +91,18 @@ export interface FollowOptions {
 }
 
 export class ThreadCommands {
-  constructor(private readonly deps: ThreadCommandsDeps) {}
+  readonly #removal: ThreadRemovalDeps;
+
+  constructor(private readonly deps: ThreadCommandsDeps) {
+    this.#removal = {
+      // Through the router: the owner on another node is told to stop (forwarded), a free
+      // lease is taken here so recovery runs and the stop releases it.
+      stopOwner: async (thread) => (await deps.router.gatewayFor(thread)).stop(),
+      checkpoint: deps.checkpoint,
+      store: deps.store,
+      search: deps.search,
+    };
+  }
 
   /** The thread as `auth` may see it: someone else's is exactly as absent as a missing one. */
   async thread(auth: AuthContext, threadId: string): Promise<ThreadRecord> {
@@ -160,6 +174,18 @@ export class ThreadCommands {
     const gateway = await this.#gateway(auth, threadId);
     await gateway.cancel(seq);
     return gateway;
+  }
+
+  /** Deletes a thread with its messages, hot-tier keys and search entries, on any node. */
+  async deleteThread(auth: AuthContext, threadId: string): Promise<ThreadRecord> {
+    const thread = await this.thread(auth, threadId);
+    await this.removeThread(thread);
+    return thread;
+  }
+
+  /** The one delete path for a thread the caller already scoped (erasure, retention). */
+  removeThread(thread: ThreadRecord): Promise<void> {
+    return removeThread(this.#removal, thread);
   }
 
   /**

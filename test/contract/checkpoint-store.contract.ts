@@ -204,9 +204,12 @@ export function checkpointStoreContract(
       expect(await p.checkpoint.readEvents(thread.id, 1, 0)).toBeNull();
       expect(await p.checkpoint.findRequest(thread.id, "r")).toBeNull();
       expect(await p.leases.owner(thread.id)).toBeNull();
-      // The epoch counter survives, so a later grant still fences the old writer.
+      // A later grant still fences the old writer (Redis drops the counter too and restarts it
+      // above every earlier epoch: no key may name a deleted thread).
       const again = await p.leases.acquire(thread.id, "n2", TTL_MS);
       expect(again.ok && again.epoch > epoch).toBe(true);
+      const late = await p.checkpoint.putMessage(thread.id, epoch, messageRecord(thread, 1));
+      expect(late.ok).toBe(false);
     });
 
     kit.test(

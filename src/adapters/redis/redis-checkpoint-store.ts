@@ -205,7 +205,16 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async deleteThread(threadId: string): Promise<void> {
     const lastSeq = (await this.lastSeq(threadId)) ?? 0;
-    const fixed = [this.keys.seq(threadId), this.keys.tail(threadId), this.keys.lease(threadId)];
+    // The epoch counter goes too (no key may name a deleted thread: erasure). Safe: a deleted
+    // thread never gets an owner again (every route reads it from the store first, the reaper
+    // drops a thread the store lacks), and the lease goes in the same call, so a stale owner's
+    // fenced writes fail from here on.
+    const fixed = [
+      this.keys.seq(threadId),
+      this.keys.tail(threadId),
+      this.keys.lease(threadId),
+      this.keys.epoch(threadId),
+    ];
     await this.redis.unlink(...fixed);
     for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {
       const keys: string[] = [];
