@@ -15,6 +15,7 @@ import {
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { embedMessage } from "./embed-message.ts";
+import { enforceRetention, type RetentionDeps } from "./enforce-retention.ts";
 import {
   type PersistContext,
   type PersistDeps,
@@ -24,6 +25,7 @@ import {
 import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps {
+  retention: RetentionDeps;
   search: SearchIndex;
   embedder: Embedder;
   tokenizer: Tokenizer;
@@ -48,6 +50,7 @@ export function jobHandlers(
     [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
+    [QUEUE_NAMES.retention]: () => enforceRetention(deps.retention),
     [QUEUE_NAMES.canary]: async () => "ok",
   };
 }

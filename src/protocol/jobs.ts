@@ -10,6 +10,7 @@ export const QUEUE_NAMES = {
   backfill: "backfill-tokens",
   embed: "embed-message",
   reap: "reap-orphans",
+  retention: "enforce-retention",
   canary: "canary",
   /** Messages that cannot be persisted; no worker takes them, an operator does. */
   deadLetter: "dead-letter",
@@ -63,3 +64,4 @@ export function isPermanentJobError(error: unknown): boolean {
 
 /** The reaper's scheduler id: every process upserts the same one, so one schedule exists. */
 export const REAPER_SCHEDULER_ID = "reap-orphans-every";
+export const RETENTION_SCHEDULER_ID = "enforce-retention-every";

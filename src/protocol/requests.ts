@@ -131,6 +131,11 @@ export const TenantLimitsSchema = t.Object(
     streams_per_end_user: t.Optional(LimitValue),
     streams: t.Optional(LimitValue),
     daily_tokens_per_end_user: t.Optional(LimitValue),
+    /**
+     * Threads inactive (no message) for longer than this many days are deleted by the retention
+     * worker; 0 or unset keeps them forever. At most 100 years.
+     */
+    retention_days: t.Optional(t.Union([t.Integer({ minimum: 0, maximum: 36_500 }), t.Null()])),
   },
   { additionalProperties: false },
 );

@@ -7,7 +7,13 @@ import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DeadLetter, JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
-import { jobId, QUEUE_NAMES, type QueueName, REAPER_SCHEDULER_ID } from "../../protocol/jobs.ts";
+import {
+  jobId,
+  QUEUE_NAMES,
+  type QueueName,
+  REAPER_SCHEDULER_ID,
+  RETENTION_SCHEDULER_ID,
+} from "../../protocol/jobs.ts";
 
 /** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
 const JOB_ATTEMPTS = 10;
@@ -162,6 +168,19 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
       REAPER_SCHEDULER_ID,
       { every: everyMs },
       { name: QUEUE_NAMES.reap, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  }
+
+  /** Upserts the retention worker's repeating job (one schedule, whoever calls it). */
+  async scheduleRetention(everyMs: number): Promise<void> {
+    await this.queue(QUEUE_NAMES.retention).upsertJobScheduler(
+      RETENTION_SCHEDULER_ID,
+      { every: everyMs },
+      {
+        name: QUEUE_NAMES.retention,
+        data: {},
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      },
     );
   }
 
