@@ -300,6 +300,10 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     clock: systemClock,
     revokeTokens: (tenantId, endUserId, at) => built.tokens.revokeEndUser(tenantId, endUserId, at),
     removeThread: (thread) => commands.removeThread(thread),
+    forgetKeys: async (tenantId, endUserId) => {
+      await limits.forgetEndUser(tenantId, endUserId);
+      await streams.forgetEndUser(tenantId, endUserId);
+    },
   });
   return {
     config,

@@ -2,8 +2,9 @@
  * Erasure of one end user of a tenant (`DELETE /v1/end_users/:end_user_id`): their tokens are
  * voided first (so nothing new of theirs can be written meanwhile), then every thread of theirs
  * goes through the one delete path (actors/thread-removal.ts: owner stopped on any node, hot-tier
- * keys, store rows, search entries), then the compat index entries that name their threads, and
- * their usage-ledger entries lose their end user id (the counts stay: the tenant was billed).
+ * keys, store rows, search entries), then the compat index entries that name their threads and
+ * the rate-limit and stream-cap keys named after them, and their usage-ledger entries lose their
+ * end user id (the counts stay: the tenant was billed).
  * Idempotent: running it again finishes an erasure that was cut short.
  */
 import type { ThreadRecord } from "../domain/records.ts";
@@ -19,6 +20,8 @@ export interface ErasureDeps {
   revokeTokens(tenantId: string, endUserId: string, at: number): Promise<void>;
   /** The one delete path for a thread (ThreadCommands.removeThread). */
   removeThread(thread: ThreadRecord): Promise<void>;
+  /** Drops the other hot-tier keys named after the end user (rate buckets, stream set). */
+  forgetKeys(tenantId: string, endUserId: string): Promise<void>;
 }
 
 export interface ErasureResult {
@@ -37,6 +40,7 @@ export class EndUserErasure {
     await this.deps.revokeTokens(tenantId, endUserId, this.deps.clock.now());
     const threadsDeleted = await this.#removeThreads(tenantId, endUserId);
     await this.deps.index.forgetEndUser(tenantId, endUserId);
+    await this.deps.forgetKeys(tenantId, endUserId);
     const usageEntriesAnonymized = await this.deps.store.anonymizeUsage(tenantId, endUserId);
     return { threadsDeleted, usageEntriesAnonymized };
   }

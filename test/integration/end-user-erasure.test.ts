@@ -139,6 +139,7 @@ describe("erasure of an end user", () => {
     const tenantBefore = await services(0).store.usageTotals({ tenantId, ...ALL_TIME });
     const keysBefore = await allKeys();
     expect(keysBefore.some((k) => k.includes(alice[0]!))).toBe(true); // the check can see them
+    expect(keysBefore.some((k) => k.includes(":u:alice"))).toBe(true); // their rate buckets
 
     const answer = await call(1, "DELETE", "/v1/end_users/alice");
     expect(answer.status).toBe(200);
@@ -232,6 +233,7 @@ async function expectNothingOf(erased: string[]): Promise<void> {
   const patterns = new RedisKeys(cluster.prefix).endUserIndexPatterns(tenantId, "alice");
   const prefixes = patterns.map((p) => p.slice(0, -1));
   expect(keys.filter((k) => prefixes.some((p) => k.startsWith(p)))).toEqual([]);
+  expect(keys.filter((k) => k.includes(":u:alice"))).toEqual([]); // rate buckets, stream set
   const store = services(0).store;
   for (const id of erased) {
     expect(await store.getThread(tenantId, id)).toBeNull();
