@@ -158,21 +158,27 @@ export class MessageWriter {
    * status `deleted`, usage and seq kept. Fenced into the tail first (the owner is the only
    * writer), then straight into the store (conditional, so the persist job that follows is a
    * no-op there and only trims the tail): the text must not wait for a queue to leave the store.
-   * Its event log leaves Redis and the ring, so no replay can show it.
+   * Its event log leaves Redis and the ring, so no replay can show it. An already deleted message
+   * only has those clean-ups run again (a first erase cut short by a crash is finished).
    */
   async erase(current: MessageRecord): Promise<MessageRecord> {
-    const record: MessageRecord = {
-      ...current,
-      content: [],
-      status: "deleted",
-      error: null,
-      epoch: this.epoch,
-      rev: current.rev + 1,
-    };
-    const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
-    if (!put.ok) {
-      this.onFenced();
-      throw new UnavailableError("This thread moved to another node.");
+    const record: MessageRecord =
+      current.status === "deleted"
+        ? current
+        : {
+            ...current,
+            content: [],
+            status: "deleted",
+            error: null,
+            epoch: this.epoch,
+            rev: current.rev + 1,
+          };
+    if (record !== current) {
+      const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
+      if (!put.ok) {
+        this.onFenced();
+        throw new UnavailableError("This thread moved to another node.");
+      }
     }
     this.context.put(record);
     this.log.dropReplay(record.seq);

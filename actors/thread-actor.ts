@@ -106,7 +106,8 @@ export class ThreadActor {
   /**
    * Erases settled message `seq` (DELETE …/messages/:seq). Not queued behind turns: it assigns no
    * seq and touches only that message, so it runs at once, even while another turn generates. The
-   * message being generated is 409 thread_busy (cancel it first); a deleted one is returned as is.
+   * message being generated is 409 thread_busy (cancel it first); a deleted one is returned as it
+   * is (its clean-ups run again).
    */
   async deleteMessage(seq: number): Promise<Message> {
     await this.#activated; // recovery settles what a previous owner left in progress
@@ -117,7 +118,6 @@ export class ThreadActor {
         : null;
     if (!current) throw new NotFoundError("message");
     if (current.status === "in_progress") throw new ThreadBusyError(seq);
-    if (current.status === "deleted") return toWireMessage(current);
     return toWireMessage(await this.#writer.erase(current));
   }
 
