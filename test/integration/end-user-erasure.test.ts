@@ -208,6 +208,17 @@ describe("erasure of an end user", () => {
   });
 });
 
+describe("erasure ids", () => {
+  test("an id is taken exactly as encoded: a%2Fb erases a/b, not a", async () => {
+    const slashed = await thread(0, "a/b", "slashmark");
+    const plain = await thread(1, "a", "plainmark");
+    const answer = await call(1, "DELETE", `/v1/end_users/${encodeURIComponent("a/b")}`);
+    expect(answer.body).toMatchObject({ id: "a/b", threads_deleted: 1 });
+    expect((await call(0, "GET", `/v1/threads/${slashed}`)).status).toBe(404);
+    expect((await call(0, "GET", `/v1/threads/${plain}`)).status).toBe(200);
+  });
+});
+
 async function expectNothingOf(erased: string[]): Promise<void> {
   for (const i of [0, 1]) {
     const listed = await call(i, "GET", "/v1/threads?end_user_id=alice&limit=100");
