@@ -4,6 +4,8 @@
  * and in-progress messages filled with their partial content. The tail is read before the store:
  * a message that moves from tail to store between the two reads is then seen at least once.
  */
+
+import type { MessageLink } from "../src/domain/branches.ts";
 import { assembleMessage } from "../src/domain/message-assembly.ts";
 import type { MessageRecord } from "../src/domain/records.ts";
 import { isNewer } from "../src/domain/records.ts";
@@ -36,6 +38,39 @@ export class HistoryReader {
     merged.sort((a, b) => (query.order === "asc" ? a.seq - b.seq : b.seq - a.seq));
     const records = merged.slice(0, query.limit);
     return { records: await this.#fillInProgress(records), hasMore: merged.length > query.limit };
+  }
+
+  /** Every message's place in the tree: the store's links with the tail's over them. */
+  async links(threadId: string): Promise<MessageLink[]> {
+    const tail = await this.checkpoint.readTail(threadId);
+    const bySeq = new Map<number, MessageLink>();
+    for (const link of await this.store.messageLinks(threadId)) bySeq.set(link.seq, link);
+    for (const r of tail) bySeq.set(r.seq, { seq: r.seq, parent_seq: r.parent_seq, role: r.role });
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** A keyset page of the messages of given seqs (a branch), merged with the tail like `page`. */
+  async pageOf(
+    query: MessagePageQuery,
+    seqs: readonly number[],
+  ): Promise<{ records: MessageRecord[]; hasMore: boolean }> {
+    const after = query.afterSeq;
+    const ordered = query.order === "asc" ? [...seqs] : [...seqs].reverse();
+    const start =
+      after === undefined
+        ? 0
+        : ordered.findIndex((s) => (query.order === "asc" ? s > after : s < after));
+    const window = start < 0 ? [] : ordered.slice(start, start + query.limit + 1);
+    const tail = await this.checkpoint.readTail(query.threadId);
+    const stored = await this.store.getMessages(query.threadId, window);
+    const wanted = new Set(window);
+    const merged = mergeNewest(
+      stored,
+      tail.filter((r) => wanted.has(r.seq)),
+    );
+    merged.sort((a, b) => (query.order === "asc" ? a.seq - b.seq : b.seq - a.seq));
+    const records = merged.slice(0, query.limit);
+    return { records: await this.#fillInProgress(records), hasMore: window.length > query.limit };
   }
 
   async message(threadId: string, seq: number): Promise<MessageRecord | null> {

@@ -4,30 +4,23 @@
  * own event log, and hands settled versions to the persist / finished jobs.
  */
 
+import { headOf, isOnChain, storedSwitch } from "../src/domain/branches.ts";
 import { newId } from "../src/domain/ids.ts";
-import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
+import type { MessageRecord, NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
 import type { AppendMessagesResult } from "../src/ports/checkpoint.ts";
-import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,
   SeqConflictError,
   UnavailableError,
+  ValidationError,
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
 import { ThreadContext } from "./thread-context.ts";
 import { ThreadJobs } from "./thread-jobs.ts";
 import type { ThreadLog } from "./thread-log.ts";
-
-export interface NewMessage {
-  role: MessageRecord["role"];
-  content: Block[];
-  status: MessageStatus;
-  model: string | null;
-  requestId: string | null;
-}
 
 export interface Settlement {
   status: Exclude<MessageStatus, "in_progress" | "deleted">;
@@ -38,6 +31,8 @@ export interface Settlement {
   estimatedInputTokens?: number;
 }
 
+export type { NewMessage };
+
 export class MessageWriter {
   /** Messages this node created and that are not settled yet, by seq. */
   readonly open = new Map<number, MessageRecord>();
@@ -46,6 +41,8 @@ export class MessageWriter {
   /** What model calls see of the thread; kept current by this writer. */
   readonly context: ThreadContext;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
+  /** The last message of the active branch; undefined until first needed (read from the store). */
+  #head: number | null | undefined = undefined;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -65,13 +62,32 @@ export class MessageWriter {
     return this.#jobs.drained();
   }
 
-  /** Appends messages atomically; returns the raw outcome for duplicates, throws API errors. */
+  /**
+   * Appends messages atomically, each following the one before it; the first follows
+   * `parentSeq` (undefined: the head). Returns the raw outcome for duplicates, throws API errors.
+   */
   async append(
     messages: NewMessage[],
-    options: { requestId: string | null; fingerprint: string; ifLastSeq: number | null },
+    options: {
+      requestId: string | null;
+      fingerprint: string;
+      ifLastSeq: number | null;
+      parentSeq?: number | null;
+    },
   ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
     const now = new Date(this.deps.clock.now()).toISOString();
-    const records = messages.map((m, i) => this.#record(m, this.lastSeq + 1 + i, now));
+    let parent = options.parentSeq === undefined ? await this.head() : options.parentSeq;
+    if (parent !== null) this.#checkSeq(parent, "parent_seq");
+    const records = messages.map((m, i) => {
+      const seq = this.lastSeq + 1 + i;
+      const own = m.imported?.parentSeq;
+      if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
+        throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
+      }
+      const record = this.#record(m, seq, now, own === undefined ? parent : own);
+      parent = record.seq;
+      return record;
+    });
     // Indexed before the append, so a crash in between leaves an extra entry, never a missing one.
     if (records.some((r) => r.status === "in_progress")) {
       await this.deps.checkpoint.trackInProgress(this.thread.id);
@@ -97,6 +113,7 @@ export class MessageWriter {
         return result;
     }
     this.lastSeq += records.length;
+    this.#head = records.at(-1)?.seq ?? this.#head;
     for (const record of records) {
       this.context.put(record);
       this.#announce(record);
@@ -105,6 +122,37 @@ export class MessageWriter {
     // Their finished jobs (backfill, embed) are enqueued by the persist worker.
     this.#jobs.persist(settled);
     return result;
+  }
+
+  /** The last message of the active branch (null while the thread is empty). */
+  async head(): Promise<number | null> {
+    if (this.#head !== undefined) return this.#head;
+    const thread =
+      (await this.deps.store.getThread(this.thread.tenant_id, this.thread.id)) ?? this.thread;
+    const head = headOf(this.lastSeq, storedSwitch(thread));
+    // An append may have set it meanwhile; that one is newer.
+    if (this.#head === undefined) this.#head = head;
+    return this.#head;
+  }
+
+  /** Makes `seq` the head (a branch switch), stored with the last seq it saw. */
+  async switchHead(seq: number): Promise<void> {
+    this.#checkSeq(seq, "head_seq");
+    const target = await this.deps.history.message(this.thread.id, seq);
+    if (!target || !isOnChain(target)) {
+      throw new ValidationError("head_seq must name a message of the conversation.", "head_seq");
+    }
+    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
+      seq,
+      asOf: this.lastSeq,
+    });
+    this.#head = seq;
+  }
+
+  #checkSeq(seq: number, param: string): void {
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.lastSeq) {
+      throw new ValidationError(`${param} ${seq} names no message of this thread.`, param);
+    }
   }
 
   /** Settles an open message from what its event log holds, durably, then queues its jobs. */
@@ -221,24 +269,27 @@ export class MessageWriter {
     this.#jobs.persist(records);
   }
 
-  #record(message: NewMessage, seq: number, now: string): MessageRecord {
+  #record(message: NewMessage, seq: number, now: string, parentSeq: number | null): MessageRecord {
     const settled = message.status !== "in_progress";
     return {
       id: newId("msg"),
       object: "message",
       thread_id: this.thread.id,
       seq,
+      parent_seq: parentSeq,
       role: message.role,
       content: message.content,
       status: message.status,
       model: message.model,
       request_id: message.requestId,
       end_user_id: this.thread.end_user_id,
-      usage: null,
-      stop_reason: null,
+      usage: message.imported?.usage ?? null,
+      stop_reason: message.imported?.stopReason ?? null,
       error: null,
-      created_at: now,
-      completed_at: settled ? now : null,
+      created_at: message.imported?.createdAt ?? now,
+      completed_at: settled
+        ? (message.imported?.completedAt ?? message.imported?.createdAt ?? now)
+        : null,
       tenant_id: this.thread.tenant_id,
       epoch: this.epoch,
       rev: 1,

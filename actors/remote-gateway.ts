@@ -6,7 +6,7 @@
  * the lease once it lapses.
  */
 
-import type { ThreadRecord } from "../src/domain/records.ts";
+import type { NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import type { Forwarded, OwnerAddress, OwnerClient, ThreadRef } from "../src/ports/owner-client.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import type { Message } from "../src/protocol/objects.ts";
@@ -74,6 +74,17 @@ export class RemoteGateway implements ThreadGateway {
     const result = await this.client.deleteMessage(this.owner, this.#ref, seq);
     if (!result.ok) return (await this.reroute(result.reason)).deleteMessage(seq);
     return result.value;
+  }
+
+  async importMessages(messages: NewMessage[]): Promise<number[]> {
+    const result = await this.client.importMessages(this.owner, this.#ref, messages);
+    if (!result.ok) return (await this.reroute(result.reason)).importMessages(messages);
+    return result.value;
+  }
+
+  async switchHead(seq: number): Promise<void> {
+    const result = await this.client.switchHead(this.owner, this.#ref, seq);
+    if (!result.ok) await (await this.reroute(result.reason)).switchHead(seq);
   }
 
   async stop(): Promise<void> {

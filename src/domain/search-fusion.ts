@@ -23,7 +23,7 @@ export interface FusionParams {
  * Tuned for the built-in embedder on the train half of test/support/search-eval-set.ts
  * (scripts/eval-search.ts prints the grid and the held-out figures).
  */
-export const DEFAULT_FUSION: FusionParams = { bm25Half: 2, cosineFloor: 0.5, minScore: 0.4 };
+export const DEFAULT_FUSION: FusionParams = { bm25Half: 2, cosineFloor: 0.65, minScore: 0.25 };
 
 /** The default semantic_ratio of a search (chosen with DEFAULT_FUSION). */
 export const DEFAULT_SEMANTIC_RATIO = 0.6;

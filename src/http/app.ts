@@ -8,6 +8,7 @@ import { type AnyElysia, Elysia } from "elysia";
 import { type AppError, PayloadTooLargeError } from "../protocol/errors.ts";
 import { accountRoutes } from "./accounts.ts";
 import { checkUrl, parseBody } from "./body-guard.ts";
+import { branchRoutes } from "./branches.ts";
 import { clientPageRoutes } from "./client-pages.ts";
 import { anthropicRoutes } from "./compat/anthropic/routes.ts";
 import { openaiRoutes } from "./compat/openai/routes.ts";
@@ -86,6 +87,7 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(exportRoutes(services))
     .use(endUserRoutes(services))
     .use(messageRoutes(services))
+    .use(branchRoutes(services))
     .use(toolRoutes(services))
     .use(searchRoutes(services))
     .use(accountRoutes(services, options.onKeyRevoked))

@@ -1,12 +1,12 @@
 /**
- * `/internal/threads/:id/{send,cancel,tool_result,delete_message,stop}`: commands other nodes forward to this
- * node because it owns the thread (routing; see actors/thread-router.ts). Authenticated by the
- * cluster's internal secret, not by tenant credentials: the forwarding node already checked those
- * and passes the tenant. Hidden from the OpenAPI document. 421 means "not the owner: route again".
+ * `/internal/threads/:id/{send,cancel,tool_result,delete_message,import,head,stop}`: commands
+ * other nodes forward to this node because it owns the thread (routing; see
+ * actors/thread-router.ts). Authenticated by the cluster's internal secret, not by tenant
+ * credentials: the forwarding node already checked those and passes the tenant. Hidden from the OpenAPI document. 421 means "not the owner: route again".
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import type { ThreadRecord } from "../domain/records.ts";
+import type { NewMessage, ThreadRecord } from "../domain/records.ts";
 import {
   type ForwardedSend,
   INTERNAL_SECRET_HEADER,
@@ -131,6 +131,29 @@ export function internalRoutes(services: Services) {
         run(services, params.id, body as Body, async (thread) => {
           const seq = Number((body as Body).seq);
           return { message: await (await owned(services, thread)).deleteMessage(seq) };
+        }),
+      hidden,
+    )
+    .post(
+      "/import",
+      ({ params, body }) =>
+        run(services, params.id, body as Body, async (thread) => {
+          const actor = await services.router.ownedActorForSend(thread);
+          if (!actor) throw new NotOwner();
+          const messages = (body as unknown as { messages: NewMessage[] }).messages;
+          return { seqs: await actor.importMessages(messages) };
+        }),
+      hidden,
+    )
+    .post(
+      "/head",
+      ({ params, body }) =>
+        run(services, params.id, body as Body, async (thread) => {
+          // Like a send, a switch may be what makes this node take the thread.
+          const actor = await services.router.ownedActorForSend(thread);
+          if (!actor) throw new NotOwner();
+          await actor.switchHead(Number((body as Body).seq));
+          return { ok: true };
         }),
       hidden,
     )

@@ -7,8 +7,7 @@ import { Type as t } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
-import { hideToolBlocks } from "../domain/content.ts";
-import { intField } from "../domain/cursor.ts";
+import { childrenIndex } from "../domain/branches.ts";
 import { toWireMessage } from "../domain/records.ts";
 import { parseStreamCursor } from "../domain/stream-cursor.ts";
 import { UIMessageSchema } from "../protocol/compat-wire.ts";
@@ -16,8 +15,6 @@ import { NotFoundError } from "../protocol/errors.ts";
 import { StreamEventSchema } from "../protocol/events.ts";
 import { MessageSchema } from "../protocol/objects.ts";
 import {
-  HISTORY_LIMIT_DEFAULT,
-  HISTORY_LIMIT_MAX,
   HistoryQuerySchema,
   type SendBody,
   SendBodySchema,
@@ -32,13 +29,14 @@ import {
 import { finalAssistantSeq } from "../use-cases/turn-result.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { uiHistoryResponse } from "./compat/ui/ui-history-route.ts";
-import { parseIncludeTools, parseLimit, parseOrder, parseSeq } from "./query.ts";
+import { historyPage, messageWithChildren } from "./history-page.ts";
+import { parseSeq } from "./query.ts";
 import { holdOpen } from "./request-context.ts";
 import { IDEMPOTENCY_KEY, routeDoc, STREAM_PARAMETERS } from "./route-docs.ts";
 import type { Services } from "./services.ts";
 import { followSend, type OpenFollow, streamResponse, turnStart } from "./turn-stream.ts";
 
-async function messageOrThrow(services: Services, threadId: string, seq: number) {
+export async function messageOrThrow(services: Services, threadId: string, seq: number) {
   const record = await services.history.message(threadId, seq);
   if (!record) throw new NotFoundError("message");
   return toWireMessage(record);
@@ -120,34 +118,7 @@ export function messageRoutes(services: Services) {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
         if (query.format !== undefined) return uiHistoryResponse(services, thread, query);
-        const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
-        const order = parseOrder(query.order);
-        const includeTools = parseIncludeTools(query.include);
-        const scope = {
-          kind: `messages:${order}:${includeTools ? "tools" : ""}`,
-          tenantId: auth.tenantId,
-          scope: thread.id,
-        };
-        const afterSeq = query.cursor
-          ? intField(services.cursors.decode(scope, query.cursor), "s")
-          : undefined;
-        const { records, hasMore } = await services.history.page({
-          threadId: thread.id,
-          limit,
-          order,
-          includeTools,
-          ...(afterSeq === undefined ? {} : { afterSeq }),
-        });
-        const data = records.map((r) =>
-          includeTools ? toWireMessage(r) : hideToolBlocks(toWireMessage(r)),
-        );
-        const last = records[records.length - 1];
-        return {
-          object: "list" as const,
-          data,
-          has_more: hasMore,
-          next_cursor: hasMore && last ? services.cursors.encode(scope, { s: last.seq }) : null,
-        };
+        return historyPage(services, auth.tenantId, thread, query);
       },
       {
         query: HistoryQuerySchema,
@@ -173,7 +144,9 @@ export function messageRoutes(services: Services) {
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
         const thread = await loadThread(services, auth, params.id);
-        return messageOrThrow(services, thread.id, parseSeq(params.seq));
+        const message = await messageWithChildren(services, thread.id, parseSeq(params.seq));
+        if (!message) throw new NotFoundError("message");
+        return message;
       },
       routeDoc({
         operationId: "getMessage",
@@ -188,7 +161,11 @@ export function messageRoutes(services: Services) {
       "/messages/:seq",
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
-        return services.commands.deleteMessage(auth, params.id, parseSeq(params.seq));
+        const seq = parseSeq(params.seq);
+        const erased = await services.commands.deleteMessage(auth, params.id, seq);
+        // The owner answers without the tree; `children` as every other read gives it.
+        const links = await services.history.links(erased.thread_id);
+        return { ...erased, children: childrenIndex(links).get(seq) ?? [] };
       },
       routeDoc({
         operationId: "deleteMessage",

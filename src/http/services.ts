@@ -16,6 +16,7 @@ import type { SearchIndex } from "../ports/search.ts";
 import type { TenantStore } from "../ports/tenant-store.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { ToolRegistry } from "../ports/tool-registry.ts";
+import type { BranchCommands } from "../use-cases/branch-commands.ts";
 import type { CompatTurns } from "../use-cases/compat-turns.ts";
 import type { EndUserErasure } from "../use-cases/end-user-erasure.ts";
 import type { RateLimits } from "../use-cases/rate-limits.ts";
@@ -44,6 +45,8 @@ export interface Services {
   commands: ThreadCommands;
   /** Erasure of one end user of a tenant (DELETE /v1/end_users/:id). */
   erasure: EndUserErasure;
+  /** Regenerate, branch switch, fork, import (API.md "Branches and message operations"). */
+  branches: BranchCommands;
   /** Per-identity rate limits: authentication and the WS session check every request with it. */
   limits: RateLimits;
   /** Turns of the compatibility endpoints (OpenAI, Anthropic, AI SDK): thread resolution + seam. */

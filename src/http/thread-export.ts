@@ -3,9 +3,11 @@
  * object on the first line, then every message in seq order (every branch, tool messages and
  * tool blocks included, deleted ones as they are), in the wire shape of `GET …/messages/:seq`.
  * Streamed a page at a time as the client reads (pull), so a 6,000-message thread costs one page
- * of memory, and a client that stops reading stops the reads.
+ * of messages in memory (plus the tree's links, a few numbers a message, read once for
+ * `children`), and a client that stops reading stops the reads.
  */
 import { Elysia } from "elysia";
+import { childrenIndex } from "../domain/branches.ts";
 import { toWireMessage, toWireThread } from "../domain/records.ts";
 import { authenticate, loadThread } from "./auth.ts";
 import { routeDoc } from "./route-docs.ts";
@@ -52,14 +54,15 @@ export function exportRoutes(services: Services) {
 function exportStream(services: Services, threadId: string, head: string): ReadableStream {
   const encoder = new TextEncoder();
   let afterSeq: number | undefined;
-  let started = false;
+  let children: Map<number, number[]> | null = null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (!started) {
-        started = true;
+      if (!children) {
+        children = childrenIndex(await services.history.links(threadId));
         controller.enqueue(encoder.encode(head));
         return;
       }
+      const tree = children;
       const { records, hasMore } = await services.history.page({
         threadId,
         limit: EXPORT_PAGE_MESSAGES,
@@ -67,7 +70,9 @@ function exportStream(services: Services, threadId: string, head: string): Reada
         includeTools: true,
         ...(afterSeq === undefined ? {} : { afterSeq }),
       });
-      const lines = records.map((r) => `${JSON.stringify(toWireMessage(r))}\n`).join("");
+      const lines = records
+        .map((r) => `${JSON.stringify(toWireMessage(r, tree.get(r.seq) ?? []))}\n`)
+        .join("");
       if (lines) controller.enqueue(encoder.encode(lines));
       const last = records[records.length - 1];
       if (!hasMore || !last) controller.close();

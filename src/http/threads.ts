@@ -37,6 +37,8 @@ export function threadRoutes(services: Services) {
           created_at: now,
           last_active_at: now,
           last_seq: 0,
+          head_seq: null,
+          head_as_of: 0,
         };
         await services.store.createThread(thread);
         set.status = 201;
@@ -115,22 +117,24 @@ export function threadRoutes(services: Services) {
       async ({ request, params, body }) => {
         const auth = await authenticate(services, request);
         await loadThread(services, auth, params.id);
-        const updated = await services.store.updateThreadMetadata(
-          auth.tenantId,
-          params.id,
-          body.metadata,
-        );
-        return wireThread(services, updated ?? (await loadThread(services, auth, params.id)));
+        // The switch first: a refused one (409 while a turn runs, 400) changes nothing.
+        if (body.head_seq !== undefined) {
+          await services.branches.switchHead(auth, params.id, body.head_seq);
+        }
+        if (body.metadata !== undefined) {
+          await services.store.updateThreadMetadata(auth.tenantId, params.id, body.metadata);
+        }
+        return wireThread(services, await loadThread(services, auth, params.id));
       },
       {
         body: UpdateThreadBodySchema,
         ...routeDoc({
           operationId: "updateThread",
           tag: "threads",
-          summary: "Replace a thread's metadata",
+          summary: "Replace a thread's metadata, or switch its active branch (`head_seq`)",
           access: "any_key",
           responses: { 200: ThreadSchema },
-          errors: [400, 404, 413, 422],
+          errors: [400, 404, 409, 413, 422],
         }),
       },
     )

@@ -9,6 +9,7 @@
  * longer owns the thread (shutting down, lease moved). Errors the owner raised for the command
  * (validation, busy, mismatch…) are thrown as AppError with the owner's code.
  */
+import type { NewMessage } from "../domain/records.ts";
 import type { Block } from "../protocol/blocks.ts";
 import type { Message } from "../protocol/objects.ts";
 import type { SendBody } from "../protocol/requests.ts";
@@ -71,4 +72,12 @@ export interface OwnerClient {
   deleteMessage(owner: OwnerAddress, thread: ThreadRef, seq: number): Promise<Forwarded<Message>>;
   /** Stops the thread's actor on the owner (before a delete); its lease is released. */
   stop(owner: OwnerAddress, thread: ThreadRef): Promise<Forwarded<void>>;
+  /** Appends settled historical messages on the owner; their seqs. */
+  importMessages(
+    owner: OwnerAddress,
+    thread: ThreadRef,
+    messages: NewMessage[],
+  ): Promise<Forwarded<number[]>>;
+  /** Switches the thread's active branch on the owner (its writer keeps the head). */
+  switchHead(owner: OwnerAddress, thread: ThreadRef, seq: number): Promise<Forwarded<void>>;
 }

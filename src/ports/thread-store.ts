@@ -20,9 +20,15 @@
  * - `anonymizeUsage` (erasure of an end user) clears `end_user_id` on every ledger entry of that
  *   end user of the tenant, keeping the counts: tenant totals stay the same, and no entry names
  *   the end user any more. Idempotent.
+ * - Branches: every message keeps its `parent_seq`; `messageLinks` gives every message's place in
+ *   the tree (seq order), `getMessages` the messages of given seqs (seq order, missing ones left
+ *   out). `setHead` stores a branch switch only over one with an equal or lower `asOf`, so a
+ *   late write of an older switch never undoes a newer one. Rows written before branches read
+ *   back with `parent_seq = seq - 1` (a migration, or a default on read).
  * - Callers serialize nothing: the store must be safe under concurrent calls from many processes.
  */
 
+import type { HeadSwitch, MessageLink } from "../domain/branches.ts";
 import type { MessageRecord, ThreadRecord } from "../domain/records.ts";
 import type { Metadata, Usage } from "../protocol/objects.ts";
 
@@ -95,6 +101,10 @@ export interface ThreadStore {
   upsertMessages(records: MessageRecord[]): Promise<UpsertOutcome>;
   listMessages(query: MessagePageQuery): Promise<MessageRecord[]>;
   getMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
+  getMessages(threadId: string, seqs: number[]): Promise<MessageRecord[]>;
+  messageLinks(threadId: string): Promise<MessageLink[]>;
+  /** Stores a branch switch of the thread; false when the thread is missing or has a newer one. */
+  setHead(tenantId: string, threadId: string, head: HeadSwitch): Promise<boolean>;
   /** Highest stored seq of the thread, 0 when it has none. */
   lastSeq(threadId: string): Promise<number>;
 

@@ -28,6 +28,8 @@ export const ThreadSchema = t.Object({
   created_at: t.String(),
   last_active_at: t.String(),
   last_seq: t.Integer(),
+  /** The last message of the active branch; null while the thread has no message. */
+  head_seq: t.Union([t.Integer(), t.Null()]),
 });
 export type Thread = Static<typeof ThreadSchema>;
 
@@ -69,6 +71,10 @@ export const MessageSchema = t.Object({
   object: t.Literal("message"),
   thread_id: t.String(),
   seq: t.Integer(),
+  /** The message this one follows on its branch; null for a first message. */
+  parent_seq: t.Union([t.Integer(), t.Null()]),
+  /** Seqs of the messages that follow this one on any branch (as known when it was read). */
+  children: t.Array(t.Integer()),
   role: RoleSchema,
   content: t.Array(BlockSchema),
   status: MessageStatusSchema,

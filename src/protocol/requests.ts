@@ -1,7 +1,7 @@
 /** Request bodies and query strings of API.md, as TypeBox schemas that the routes validate. */
 import { type Static, Type as t } from "@sinclair/typebox";
 import { ContentInputSchema, ToolResultContentSchema } from "./blocks.ts";
-import { EndUserIdSchema, MetadataSchema } from "./objects.ts";
+import { EndUserIdSchema, MetadataSchema, StopReasonSchema, UsageSchema } from "./objects.ts";
 
 export const HISTORY_LIMIT_MAX = 200;
 export const HISTORY_LIMIT_DEFAULT = 50;
@@ -13,9 +13,10 @@ export const CreateThreadBodySchema = t.Object(
 );
 export type CreateThreadBody = Static<typeof CreateThreadBodySchema>;
 
+/** At least one of the two; `head_seq` switches the active branch (API.md "Branches"). */
 export const UpdateThreadBodySchema = t.Object(
-  { metadata: MetadataSchema },
-  { additionalProperties: false },
+  { metadata: t.Optional(MetadataSchema), head_seq: t.Optional(t.Integer({ minimum: 1 })) },
+  { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateThreadBody = Static<typeof UpdateThreadBodySchema>;
 
@@ -71,9 +72,50 @@ export const SendBodyFields = {
   tools_mode: t.Optional(ToolsModeSchema),
   if_last_seq: t.Optional(t.Integer({ minimum: 0 })),
   on_busy: t.Optional(OnBusySchema),
+  /** The message this one follows (an edit starts a branch); left out: the thread's head. */
+  parent_seq: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
 };
 export const SendBodySchema = t.Object(SendBodyFields, { additionalProperties: false });
 export type SendBody = Static<typeof SendBodySchema>;
+
+/** A regenerate runs the send's turn again from the message's parent: no content, no parent. */
+const { content: _content, parent_seq: _parent, ...regenerateFields } = SendBodyFields;
+export const RegenerateBodySchema = t.Object(regenerateFields, { additionalProperties: false });
+export type RegenerateBody = Static<typeof RegenerateBodySchema>;
+
+/** Messages one import appends at most (more: several imports, in order). */
+export const IMPORT_MAX_MESSAGES = 1000;
+
+export const ImportedMessageSchema = t.Object(
+  {
+    role: t.Union([t.Literal("user"), t.Literal("assistant"), t.Literal("tool")]),
+    content: ContentInputSchema,
+    created_at: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
+    completed_at: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 40 }), t.Null()])),
+    model: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 200 }), t.Null()])),
+    usage: t.Optional(t.Union([UsageSchema, t.Null()])),
+    status: t.Optional(
+      t.Union([t.Literal("completed"), t.Literal("incomplete"), t.Literal("failed")]),
+    ),
+    stop_reason: t.Optional(t.Union([StopReasonSchema, t.Null()])),
+    /** Its parent in this thread; left out: the message imported before it (or the head). */
+    parent_seq: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type ImportedMessage = Static<typeof ImportedMessageSchema>;
+
+export const ImportBodySchema = t.Object(
+  { messages: t.Array(ImportedMessageSchema, { minItems: 1, maxItems: IMPORT_MAX_MESSAGES }) },
+  { additionalProperties: false },
+);
+export type ImportBody = Static<typeof ImportBodySchema>;
+
+export const ForkBodySchema = t.Object(
+  { at_seq: t.Integer({ minimum: 1 }), metadata: t.Optional(MetadataSchema) },
+  { additionalProperties: false },
+);
+export type ForkBody = Static<typeof ForkBodySchema>;
 
 export const ToolResultBodySchema = t.Object(
   {
@@ -165,6 +207,8 @@ export const HistoryQuerySchema = t.Object({
   cursor: t.Optional(t.String()),
   order: t.Optional(t.String()),
   include: t.Optional(t.String()),
+  /** `active` (default): the ancestors of the head; `all`: every message in seq order. */
+  branch: t.Optional(t.String()),
   /** `ui`: the AI SDK's `UIMessage[]` (src/http/compat/ui/ui-history.ts). */
   format: t.Optional(t.String()),
 });

@@ -22,6 +22,19 @@ export const TurnResultSchema = t.Object(
   },
 );
 
+export const RegenerateResultSchema = t.Object(
+  { assistant_message: MessageSchema },
+  {
+    title: "RegenerateResult",
+    description: "A regenerate with `stream: false`: the new answer once its turn settled.",
+  },
+);
+
+export const ImportResultSchema = t.Object(
+  { object: t.Literal("import"), thread_id: t.String(), seqs: t.Array(t.Integer()) },
+  { title: "ImportResult", description: "The seqs the imported messages got, in order." },
+);
+
 export const DeletedThreadSchema = t.Object(
   { id: t.String(), object: t.Literal("thread"), deleted: t.Literal(true) },
   { title: "DeletedThread" },

@@ -57,6 +57,8 @@ export class ChatThreads {
       created_at: now,
       last_active_at: now,
       last_seq: 0,
+      head_seq: null,
+      head_as_of: 0,
     };
     try {
       await this.deps.store.createThread(thread);

@@ -59,6 +59,8 @@ export interface SendOptions {
   history?: HistoricalMessage[];
   /** Role of the turn's own message: `tool` when it carries tool results. */
   role?: "user" | "tool";
+  /** A regenerate (use-cases/branch-commands.ts): the turn answers this message's parent again. */
+  regenerate?: SendCommand["regenerate"];
 }
 
 export interface SendOutcome {
@@ -139,9 +141,10 @@ export class ThreadCommands {
         content: normalizeContent(effective.content),
         requestId,
         // The caller's body, not the policy's rewrite: a retry is recognized by what was sent.
-        fingerprint: extendedFingerprint(sendFingerprint(body), history, role),
+        fingerprint: extendedFingerprint(sendFingerprint(body), history, role, options.regenerate),
         ...(history.length > 0 ? { history } : {}),
         ...(role === "user" ? {} : { role }),
+        ...(options.regenerate ? { regenerate: options.regenerate } : {}),
       };
       const gateway = await this.deps.router.gatewayForSend(thread);
       const ticket = await gateway.send(command);
@@ -300,10 +303,12 @@ function extendedFingerprint(
   base: string,
   history: HistoricalMessage[],
   role: "user" | "tool",
+  regenerate: SendCommand["regenerate"],
 ): string {
-  if (history.length === 0 && role === "user") return base;
+  if (history.length === 0 && role === "user" && !regenerate) return base;
+  const again = regenerate ? `\nregenerate:${regenerate.seq}` : "";
   return createHash("sha256")
-    .update(`${base}\n${role}\n${canonicalJson(history)}`)
+    .update(`${base}\n${role}\n${canonicalJson(history)}${again}`)
     .digest("base64url")
     .slice(0, 32);
 }

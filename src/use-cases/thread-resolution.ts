@@ -83,6 +83,8 @@ export class ThreadResolution {
       created_at: now,
       last_active_at: now,
       last_seq: 0,
+      head_seq: null,
+      head_as_of: 0,
     };
     await this.deps.store.createThread(thread);
     return thread;

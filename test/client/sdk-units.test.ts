@@ -17,6 +17,8 @@ function message(seq: number, text = "", status: Message["status"] = "in_progres
     object: "message",
     thread_id: T,
     seq,
+    parent_seq: null,
+    children: [],
     role: "assistant",
     content: text ? [{ type: "text", text }] : [],
     status,

@@ -6,6 +6,7 @@
 import { describe } from "bun:test";
 import type { ThreadStore } from "../../src/ports/thread-store.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
+import { branchCases } from "./thread-store-branches.cases.ts";
 import { messageCases } from "./thread-store-messages.cases.ts";
 import { threadCases } from "./thread-store-threads.cases.ts";
 import { usageCases } from "./thread-store-usage.cases.ts";
@@ -20,6 +21,7 @@ export function threadStoreContract(
     describe("threads", () => threadCases(kit));
     describe("messages", () => messageCases(kit));
     describe("usage", () => usageCases(kit));
+    describe("branches", () => branchCases(kit));
     kit.checkSkips();
   });
 }

@@ -130,6 +130,7 @@ function userRecord(threadId: string, seq: number, text: string): MessageRecord 
     thread_id: threadId,
     tenant_id: "",
     seq,
+    parent_seq: null,
     role: "user",
     content: [{ type: "text", text }],
     status: "completed",

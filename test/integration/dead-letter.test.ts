@@ -33,6 +33,7 @@ function record(threadId: string, seq: number, text: string): MessageRecord {
     thread_id: threadId,
     tenant_id: "ten",
     seq,
+    parent_seq: null,
     role: "user",
     content: [{ type: "text", text }],
     status: "completed",

@@ -178,6 +178,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   createEndUserToken: { end_user_id: "probe" },
   createTenant: { name: "probe" },
   createTenantKey: {},
+  importMessages: { messages: [{ role: "user", content: "x" }] },
+  forkThread: { at_seq: 1 },
+  regenerateMessage: {},
 };
 
 test("each operation's declared security is what the server enforces", async () => {

@@ -44,6 +44,8 @@ async function threadAt(tenant: string, key: string, lastActiveAt: number): Prom
     created_at: lastActiveAt,
     last_active_at: lastActiveAt,
     last_seq: 0,
+    head_seq: null,
+    head_as_of: 0,
   });
   const sent = await spool.json("POST", `/v1/threads/${id}/messages`, { content: "old" }, key);
   expect(sent.status).toBe(201);

@@ -37,6 +37,15 @@ beforeAll(async () => {
     });
   }
   await spool.json("DELETE", `/v1/threads/${thread}/messages/2`);
+  // A second answer to the last question: a branch the active view does not show.
+  const regenerated = await spool.json(
+    "POST",
+    `/v1/threads/${thread}/messages/${STORED + 10}/regenerate`,
+    {
+      model: "spool/echo",
+    },
+  );
+  expect(regenerated.status).toBe(200);
 });
 afterAll(() => spool.close());
 
@@ -79,7 +88,7 @@ describe("export", () => {
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
     const [head, ...messages] = await lines(response);
     const elapsedMs = performance.now() - started;
-    const total = STORED + 10;
+    const total = STORED + 11;
     expect(head).toMatchObject({ id: thread, object: "thread", last_seq: total });
     expect(messages.length).toBe(total);
     expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
@@ -92,6 +101,10 @@ describe("export", () => {
       expect(messages.some((m) => key in m)).toBe(false);
     }
     expect(messages[total - 1]).toMatchObject({ role: "assistant", status: "completed" });
+    // Every branch: both answers to the last question, each linked to it.
+    const question = STORED + 9;
+    expect(messages[question - 1]!.children).toEqual([question + 1, question + 2]);
+    expect(messages[total - 1]!.parent_seq).toBe(question);
     expect(elapsedMs).toBeLessThan(10_000);
   });
 
@@ -116,7 +129,7 @@ describe("export", () => {
         rest += chunk.value.length;
       }
       expect(rest).toBeGreaterThan(0);
-      expect(pages).toBe(Math.ceil((STORED + 10) / EXPORT_PAGE_MESSAGES));
+      expect(pages).toBe(Math.ceil((STORED + 11) / EXPORT_PAGE_MESSAGES));
     } finally {
       history.page = page;
     }

@@ -131,11 +131,11 @@ describe("hostile input gets a 4xx in the API's error shape", () => {
       "trigger",
     ],
     [
-      "regenerate (no branches yet)",
+      "regenerate of a chat with no thread",
       chatBody({ trigger: "regenerate-message", messageId: "m1" }),
       400,
       "invalid_request",
-      "trigger",
+      "id",
     ],
     [
       "an unsupported parameter",

@@ -27,6 +27,8 @@ export function threadRecord(overrides: Partial<ThreadRecord> = {}): ThreadRecor
     created_at: BASE_TIME_MS,
     last_active_at: BASE_TIME_MS,
     last_seq: 0,
+    head_seq: null,
+    head_as_of: 0,
     ...overrides,
   };
 }
@@ -43,6 +45,7 @@ export function messageRecord(
     thread_id: thread.id,
     tenant_id: thread.tenant_id,
     seq,
+    parent_seq: seq > 1 ? seq - 1 : null,
     role: "user",
     content: [{ type: "text", text: `message ${seq}` }],
     status: "completed",

@@ -20,6 +20,8 @@ const message = (over: Partial<Message> = {}): Message => ({
   object: "message",
   thread_id: "thr_1",
   seq: 2,
+  parent_seq: null,
+  children: [],
   role: "assistant",
   content: [],
   status: "in_progress",

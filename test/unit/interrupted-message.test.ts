@@ -8,7 +8,8 @@ import { messageRecord, threadRecord } from "../support/records.ts";
 const thread = threadRecord();
 const open = messageRecord(thread, 2, { role: "assistant", status: "in_progress", content: [] });
 const at = (offset: number) => ({ thread_id: thread.id, cursor: `2:${offset}` });
-const { tenant_id: _t, epoch: _e, rev: _r, last_offset: _o, ...wire } = open;
+const { tenant_id: _t, epoch: _e, rev: _r, last_offset: _o, ...stored } = open;
+const wire = { ...stored, children: [] };
 const LOG: LogEvent[] = [
   { type: "message.created", message: wire, ...at(0) },
   { type: "block.start", seq: 2, index: 0, block: { type: "text", text: "" }, ...at(1) },

@@ -51,6 +51,7 @@ describe("parseChatRequest", () => {
     expect(parsed.input).toEqual({
       kind: "user",
       messageId: "u2",
+      edits: null,
       content: [
         { type: "text", text: "look" },
         {
@@ -108,16 +109,27 @@ describe("parseChatRequest", () => {
     ]);
   });
 
+  test("regenerate and edit are read as such", () => {
+    const u = { id: "u", role: "user", parts: [{ type: "text", text: "x" }] };
+    expect(parseChatRequest(request([u], { trigger: "regenerate-message" })).input).toEqual({
+      kind: "regenerate",
+      messageId: null,
+    });
+    expect(
+      parseChatRequest(request([u], { trigger: "regenerate-message", messageId: "a1" })).input,
+    ).toEqual({ kind: "regenerate", messageId: "a1" });
+    expect(parseChatRequest(request([u], { messageId: "u" })).input).toMatchObject({
+      kind: "user",
+      edits: "u",
+    });
+  });
+
   test("refusals name what was wrong", () => {
     const u = { id: "u", role: "user", parts: [{ type: "text", text: "x" }] };
     expect(refusal(null)).toEqual({ code: "invalid_request", param: undefined });
-    expect(refusal(request([u], { trigger: "regenerate-message" }))).toEqual({
+    expect(refusal(request([u], { trigger: "regenerate-message", stream: false }))).toEqual({
       code: "invalid_request",
-      param: "trigger",
-    });
-    expect(refusal(request([u], { messageId: "u" }))).toEqual({
-      code: "invalid_request",
-      param: "messageId",
+      param: "stream",
     });
     expect(refusal(request([u], { model: undefined }))).toEqual({
       code: "validation_failed",

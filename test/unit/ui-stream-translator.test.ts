@@ -24,6 +24,8 @@ function message(seq: number, role: Message["role"], extra: Partial<Message> = {
     object: "message",
     thread_id: T,
     seq,
+    parent_seq: null,
+    children: [],
     role,
     content: [],
     status: role === "assistant" ? "in_progress" : "completed",

@@ -3,6 +3,8 @@
  * the cluster's shared internal secret. A send answers NDJSON: the ticket line as soon as the
  * owner assigned seqs, then a `settled` line when the turn settled, so one request carries both.
  */
+
+import type { NewMessage } from "../../domain/records.ts";
 import {
   type Forwarded,
   type ForwardedSend,
@@ -78,10 +80,21 @@ export class HttpOwnerClient implements OwnerClient {
     thread: ThreadRef,
     seq: number,
   ): Promise<Forwarded<Message>> {
-    const answer = await this.#answer<{ message: Message }>(owner, thread, "delete_message", {
-      seq,
-    });
-    return answer.ok ? { ok: true, value: answer.value.message } : answer;
+    const result = await this.#call(owner, thread, "delete_message", { seq });
+    return result.ok ? { ok: true, value: (result.value as { message: Message }).message } : result;
+  }
+
+  async importMessages(
+    owner: OwnerAddress,
+    thread: ThreadRef,
+    messages: NewMessage[],
+  ): Promise<Forwarded<number[]>> {
+    const result = await this.#call(owner, thread, "import", { messages });
+    return result.ok ? { ok: true, value: (result.value as { seqs: number[] }).seqs } : result;
+  }
+
+  async switchHead(owner: OwnerAddress, thread: ThreadRef, seq: number): Promise<Forwarded<void>> {
+    return this.#simple(owner, thread, "head", { seq });
   }
 
   async #simple(
@@ -90,22 +103,22 @@ export class HttpOwnerClient implements OwnerClient {
     op: string,
     body: unknown,
   ): Promise<Forwarded<void>> {
-    const answer = await this.#answer(owner, thread, op, body);
-    return answer.ok ? { ok: true, value: undefined } : answer;
+    const result = await this.#call(owner, thread, op, body);
+    return result.ok ? { ok: true, value: undefined } : result;
   }
 
-  /** One JSON line back: the op's result, or the owner's error (thrown as AppError). */
-  async #answer<T>(
+  /** One command, one JSON answer line: the owner's result, or its error thrown here. */
+  async #call(
     owner: OwnerAddress,
     thread: ThreadRef,
     op: string,
     body: unknown,
-  ): Promise<Forwarded<T>> {
+  ): Promise<Forwarded<unknown>> {
     const response = await this.#post(owner, thread, op, body);
     if (!response.ok) return response;
     const text = await response.value.text().catch(() => null);
     if (text === null) return UNREACHABLE;
-    const line = JSON.parse(text) as T & Partial<ErrorLine>;
+    const line = JSON.parse(text) as Partial<ErrorLine>;
     if (line.error) throw fromLine(line as ErrorLine);
     return { ok: true, value: line };
   }

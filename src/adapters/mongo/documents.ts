@@ -5,6 +5,7 @@
  * updates of existing documents; a string round-trips exactly and the store never queries inside.
  */
 import { MongoServerError } from "mongodb";
+import { type HeadSwitch, legacyParent, type MessageLink } from "../../domain/branches.ts";
 import type { MessageRecord, SecretKeyRecord, ThreadRecord } from "../../domain/records.ts";
 import type { MessageError, Usage } from "../../protocol/objects.ts";
 
@@ -34,6 +35,9 @@ export interface ThreadDoc {
   created_at: number;
   last_active_at: number;
   last_seq: number;
+  /** The last branch switch; absent on documents written before branches. */
+  head_seq?: number | null;
+  head_as_of?: number;
 }
 
 /** `_id` is a driver-made ObjectId; the identity is the unique (thread_id, seq). */
@@ -57,6 +61,8 @@ export interface MessageDoc {
   epoch: number;
   rev: number;
   last_offset: number;
+  /** Absent on documents written before branches: read as `seq - 1` (no migration pass). */
+  parent_seq?: number | null;
 }
 
 export interface TenantDoc {
@@ -97,6 +103,8 @@ export function threadToDoc(thread: ThreadRecord): ThreadDoc {
     created_at: thread.created_at,
     last_active_at: thread.last_active_at,
     last_seq: thread.last_seq,
+    head_seq: thread.head_seq,
+    head_as_of: thread.head_as_of,
   };
 }
 
@@ -109,6 +117,8 @@ export function threadFromDoc(doc: ThreadDoc): ThreadRecord {
     created_at: doc.created_at,
     last_active_at: doc.last_active_at,
     last_seq: doc.last_seq,
+    head_seq: doc.head_seq ?? null,
+    head_as_of: doc.head_as_of ?? 0,
   };
 }
 
@@ -132,6 +142,7 @@ export function messageToDoc(m: MessageRecord): MessageDoc {
     epoch: m.epoch,
     rev: m.rev,
     last_offset: m.last_offset,
+    parent_seq: m.parent_seq,
   };
 }
 
@@ -163,6 +174,7 @@ export function messageFromDoc(doc: MessageDoc): MessageRecord {
     epoch: doc.epoch,
     rev: doc.rev,
     last_offset: doc.last_offset,
+    parent_seq: doc.parent_seq === undefined ? legacyParent(doc.seq) : doc.parent_seq,
   };
 }
 
@@ -176,3 +188,11 @@ export function keyFromDoc(doc: SecretKeyDoc): SecretKeyRecord {
     revoked_at: doc.revoked_at,
   };
 }
+
+/** A message's place in the tree, from a projection of `seq`, `parent_seq` and `role`. */
+export function linkFromDoc(doc: Pick<MessageDoc, "seq" | "parent_seq" | "role">): MessageLink {
+  const parent = doc.parent_seq === undefined ? legacyParent(doc.seq) : doc.parent_seq;
+  return { seq: doc.seq, parent_seq: parent, role: doc.role };
+}
+
+export type { HeadSwitch };

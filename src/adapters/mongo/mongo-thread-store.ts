@@ -6,6 +6,7 @@
  * Call `ensureMongoSchema` (connect.ts) first. The client is owned by whoever connected.
  */
 import type { Collection, Db, Filter } from "mongodb";
+import type { MessageLink } from "../../domain/branches.ts";
 import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type {
   MessagePageQuery,
@@ -20,6 +21,8 @@ import type { Metadata, Usage } from "../../protocol/objects.ts";
 import { conditionalUpsert } from "./conditional-upsert.ts";
 import {
   COLLECTIONS,
+  type HeadSwitch,
+  linkFromDoc,
   type MessageDoc,
   messageFromDoc,
   type ThreadDoc,
@@ -138,6 +141,36 @@ export class MongoThreadStore implements ThreadStore {
   async getMessage(threadId: string, seq: number): Promise<MessageRecord | null> {
     const doc = await this.#messages.findOne({ thread_id: threadId, seq });
     return doc ? messageFromDoc(doc) : null;
+  }
+
+  async getMessages(threadId: string, seqs: number[]): Promise<MessageRecord[]> {
+    if (seqs.length === 0) return [];
+    const docs = await this.#messages
+      .find({ thread_id: threadId, seq: { $in: seqs } })
+      .sort({ seq: 1 })
+      .toArray();
+    return docs.map(messageFromDoc);
+  }
+
+  async messageLinks(threadId: string): Promise<MessageLink[]> {
+    const docs = await this.#messages
+      .find({ thread_id: threadId }, { projection: { _id: 0, seq: 1, parent_seq: 1, role: 1 } })
+      .sort({ seq: 1 })
+      .toArray();
+    return docs.map(linkFromDoc);
+  }
+
+  async setHead(tenantId: string, threadId: string, head: HeadSwitch): Promise<boolean> {
+    // A document from before branches has no head_as_of: it counts as 0.
+    const result = await this.#threads.updateOne(
+      {
+        _id: threadId,
+        tenant_id: tenantId,
+        $or: [{ head_as_of: { $lte: head.asOf } }, { head_as_of: { $exists: false } }],
+      },
+      { $set: { head_seq: head.seq, head_as_of: head.asOf } },
+    );
+    return result.matchedCount > 0;
   }
 
   async lastSeq(threadId: string): Promise<number> {

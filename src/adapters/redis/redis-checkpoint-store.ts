@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { MessageRecord } from "../../domain/records.ts";
+import { type MessageRecord, withParent } from "../../domain/records.ts";
 import type {
   AppendMessagesInput,
   AppendMessagesResult,
@@ -31,7 +31,10 @@ function parseSeqs(list: string): number[] {
 function parseEntry(json: string): MessageRecord[] {
   try {
     const record = JSON.parse(json) as MessageRecord;
-    return typeof record?.seq === "number" && typeof record.rev === "number" ? [record] : [];
+    // An entry written before branches carries no parent_seq: it follows the message before it.
+    return typeof record?.seq === "number" && typeof record.rev === "number"
+      ? [withParent(record)]
+      : [];
   } catch {
     // Unreadable: skipped here; it stays in Redis for an operator (docs/security.md).
     return [];

@@ -7,7 +7,11 @@ import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type { Row, SqlValue } from "./database.ts";
 
 export const THREAD_COLUMNS =
-  "id, tenant_id, end_user_id, metadata, created_at, last_active_at, last_seq";
+  "id, tenant_id, end_user_id, metadata, created_at, last_active_at, last_seq, head_seq, head_as_of";
+
+export const THREAD_PLACEHOLDERS = THREAD_COLUMNS.split(",")
+  .map(() => "?")
+  .join(", ");
 
 export function threadParams(thread: ThreadRecord): SqlValue[] {
   return [
@@ -18,6 +22,8 @@ export function threadParams(thread: ThreadRecord): SqlValue[] {
     thread.created_at,
     thread.last_active_at,
     thread.last_seq,
+    thread.head_seq,
+    thread.head_as_of,
   ];
 }
 
@@ -30,13 +36,15 @@ export function threadFromRow(row: Row): ThreadRecord {
     created_at: Number(row.created_at),
     last_active_at: Number(row.last_active_at),
     last_seq: Number(row.last_seq),
+    head_seq: row.head_seq === null || row.head_seq === undefined ? null : Number(row.head_seq),
+    head_as_of: Number(row.head_as_of ?? 0),
   };
 }
 
 /** In the order of `messageParams`. */
 export const MESSAGE_COLUMNS =
   "thread_id, seq, id, tenant_id, role, content, status, model, request_id, end_user_id, " +
-  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset";
+  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset, parent_seq";
 
 export const MESSAGE_PLACEHOLDERS = MESSAGE_COLUMNS.split(",")
   .map(() => "?")
@@ -62,6 +70,7 @@ export function messageParams(m: MessageRecord): SqlValue[] {
     m.epoch,
     m.rev,
     m.last_offset,
+    m.parent_seq,
   ];
 }
 
@@ -86,6 +95,8 @@ export function messageFromRow(row: Row): MessageRecord {
     epoch: Number(row.epoch),
     rev: Number(row.rev),
     last_offset: Number(row.last_offset),
+    parent_seq:
+      row.parent_seq === null || row.parent_seq === undefined ? null : Number(row.parent_seq),
   };
 }
 

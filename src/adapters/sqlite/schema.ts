@@ -93,8 +93,20 @@ const V3 = `
 ALTER TABLE tenants ADD COLUMN limits TEXT;
 `;
 
-/** Erased end users whose tokens are void up to `revoked_at` (a digest, never the id). */
+/**
+ * Branches (API.md "Branches and message operations"): every message names its parent; a
+ * thread stored before has one branch, so each message follows the one before it. The thread
+ * keeps its last branch switch (domain/branches.ts `headOf`); none for existing threads.
+ */
 const V4 = `
+ALTER TABLE messages ADD COLUMN parent_seq INTEGER;
+UPDATE messages SET parent_seq = CASE WHEN seq > 1 THEN seq - 1 ELSE NULL END;
+ALTER TABLE threads ADD COLUMN head_seq INTEGER;
+ALTER TABLE threads ADD COLUMN head_as_of INTEGER NOT NULL DEFAULT 0;
+`;
+
+/** Erased end users whose tokens are void up to `revoked_at` (a digest, never the id). */
+const V5 = `
 CREATE TABLE IF NOT EXISTS end_user_revocations (
   tenant_id TEXT NOT NULL,
   end_user_digest TEXT NOT NULL,
@@ -104,7 +116,7 @@ CREATE TABLE IF NOT EXISTS end_user_revocations (
 `;
 
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@
  * Call `migrateSqlite(db)` first. The handle is shared and owned by whoever opened it.
  */
 
+import type { HeadSwitch, MessageLink } from "../../domain/branches.ts";
 import type { MessageRecord, ThreadRecord } from "../../domain/records.ts";
 import type {
   MessagePageQuery,
@@ -25,6 +26,7 @@ import {
   messageFromRow,
   messageParams,
   THREAD_COLUMNS,
+  THREAD_PLACEHOLDERS,
   threadFromRow,
   threadParams,
 } from "./rows.ts";
@@ -68,7 +70,7 @@ export class SqliteThreadStore implements ThreadStore {
 
   async createThread(thread: ThreadRecord): Promise<void> {
     this.#db
-      .prepare(`INSERT INTO threads (${THREAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(`INSERT INTO threads (${THREAD_COLUMNS}) VALUES (${THREAD_PLACEHOLDERS})`)
       .run(...threadParams(thread));
   }
 
@@ -164,6 +166,39 @@ export class SqliteThreadStore implements ThreadStore {
       .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND seq = ?`)
       .get(threadId, seq);
     return row ? messageFromRow(row) : null;
+  }
+
+  async getMessages(threadId: string, seqs: number[]): Promise<MessageRecord[]> {
+    if (seqs.length === 0) return [];
+    // json_each keeps the statement static (one prepared plan whatever the number of seqs).
+    return this.#db
+      .prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? ` +
+          "AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq",
+      )
+      .all(threadId, JSON.stringify(seqs))
+      .map(messageFromRow);
+  }
+
+  async messageLinks(threadId: string): Promise<MessageLink[]> {
+    return this.#db
+      .prepare("SELECT seq, parent_seq, role FROM messages WHERE thread_id = ? ORDER BY seq")
+      .all(threadId)
+      .map((row) => ({
+        seq: Number(row.seq),
+        parent_seq: row.parent_seq === null ? null : Number(row.parent_seq),
+        role: String(row.role),
+      }));
+  }
+
+  async setHead(tenantId: string, threadId: string, head: HeadSwitch): Promise<boolean> {
+    const { changes } = this.#db
+      .prepare(
+        "UPDATE threads SET head_seq = ?, head_as_of = ? " +
+          "WHERE id = ? AND tenant_id = ? AND head_as_of <= ?",
+      )
+      .run(head.seq, head.asOf, threadId, tenantId, head.asOf);
+    return changes > 0;
   }
 
   async lastSeq(threadId: string): Promise<number> {

@@ -43,7 +43,10 @@ const ChatBodySchema = t.Object(
 );
 
 export type NewInput =
-  | { kind: "user"; messageId: string; content: Block[] }
+  /** `edits`: the id of the user message this one replaces (useChat's edit), else null. */
+  | { kind: "user"; messageId: string; content: Block[]; edits: string | null }
+  /** useChat's `regenerate()`: a new answer for the assistant message (null: the last one). */
+  | { kind: "regenerate"; messageId: string | null }
   | {
       kind: "tool_outputs";
       /** The client's id of the assistant message that holds the outputs. */
@@ -62,16 +65,14 @@ export interface ChatRequest {
 export function parseChatRequest(raw: unknown): ChatRequest {
   if (!Value.Check(ChatBodySchema, raw)) throw firstError(raw);
   const { id, messages, trigger, messageId, end_user_id, ...fields } = raw;
+  if (fields.stream === false)
+    throw new InvalidRequestError("The UI message stream always streams.", "stream");
   if (trigger === "regenerate-message") {
-    throw new InvalidRequestError(
-      "regenerate-message is not supported yet: Spool has no branches. Send a new message instead.",
-      "trigger",
-    );
+    const body = { ...fields, content: "", stream: true };
+    return { chatId: id, endUserId: end_user_id, body, input: regenerateInput(messageId ?? null) };
   }
   if (trigger !== "submit-message")
     throw new InvalidRequestError(`Unknown trigger "${trigger}".`, "trigger");
-  if (fields.stream === false)
-    throw new InvalidRequestError("The UI message stream always streams.", "stream");
   const index = messages.length - 1;
   const last = messages[index]!;
   const input = newInput(last, index, messageId ?? null);
@@ -93,13 +94,9 @@ function newInput(
 ): NewInput {
   const at = `messages.${index}`;
   if (message.role === "user") {
-    if (messageId !== null && messageId === message.id) {
-      throw new InvalidRequestError(
-        "Editing a sent message is not supported yet: Spool has no branches.",
-        "messageId",
-      );
-    }
-    return { kind: "user", messageId: message.id, content: userContent(message.parts, at) };
+    // useChat's edit re-sends the edited message under its own id.
+    const edits = messageId !== null && messageId === message.id ? messageId : null;
+    return { kind: "user", messageId: message.id, content: userContent(message.parts, at), edits };
   }
   if (message.role === "assistant") {
     return { kind: "tool_outputs", messageId: message.id, outputs: toolOutputs(message.parts, at) };
@@ -108,6 +105,10 @@ function newInput(
     "System messages are not accepted: set `system` in the body (secret keys only).",
     `${at}.role`,
   );
+}
+
+function regenerateInput(messageId: string | null): NewInput {
+  return { kind: "regenerate", messageId };
 }
 
 function userContent(parts: Record<string, unknown>[], at: string): Block[] {

@@ -24,6 +24,7 @@ import { IDEMPOTENCY_KEY, routeDoc } from "../../route-docs.ts";
 import type { Services } from "../../services.ts";
 import { turnStart } from "../../turn-stream.ts";
 import { type ChatRequest, parseChatRequest } from "./chat-request.ts";
+import { editedMessage, regenerateTarget, uiEditRequestId, uiRequestId } from "./ui-branches.ts";
 import { UiStreamSink } from "./ui-stream-sink.ts";
 import { UiStreamTranslator } from "./ui-stream-translator.ts";
 
@@ -80,7 +81,9 @@ export function uiChatRoutes(services: Services) {
           const plan =
             chat.input.kind === "user"
               ? await send(services, chats, auth, thread, chat, request)
-              : await continueWithOutputs(services, chats, auth, thread, chat);
+              : chat.input.kind === "regenerate"
+                ? await regenerate(services, auth, thread, chat, request)
+                : await continueWithOutputs(services, chats, auth, thread, chat);
           return stream(services, auth, plan);
         });
       },
@@ -165,10 +168,16 @@ async function send(
   chat: ChatRequest,
   request: Request,
 ): Promise<StreamPlan> {
+  if (chat.input.kind !== "user") throw new Error("unreachable");
   const header = request.headers.get("idempotency-key");
   const body = { ...chat.body };
+  const edits = chat.input.edits;
+  if (edits !== null) body.parent_seq = (await editedMessage(services, thread, edits)).parent_seq;
   // useChat gives every message a fresh id: re-posting the same message is a retry, not a turn.
-  const derived = `ui_${chat.input.messageId}`;
+  const derived =
+    edits === null
+      ? uiRequestId(chat.input.messageId)
+      : uiEditRequestId(chat.input.messageId, chat.input.content);
   if (!header && !body.request_id && chat.input.messageId && derived.length <= REQUEST_ID_MAX_CHARS)
     body.request_id = derived;
   const { ticket } = await services.commands.send(auth, thread.id, body, {
@@ -187,6 +196,32 @@ async function send(
     messageId: null,
     knownSeq: null,
     answeredBelow,
+  };
+}
+
+/** useChat's `regenerate()`: a new answer after the same question, streamed like a send. */
+async function regenerate(
+  services: Services,
+  auth: AuthContext,
+  thread: ThreadRecord,
+  chat: ChatRequest,
+  request: Request,
+): Promise<StreamPlan> {
+  if (chat.input.kind !== "regenerate") throw new Error("unreachable");
+  const target = await regenerateTarget(services, thread, chat.input.messageId);
+  const { content: _content, parent_seq: _parent, ...body } = chat.body;
+  const { ticket } = await services.branches.regenerate(auth, thread.id, target.seq, body, {
+    transport: "ui",
+    idempotencyKey: request.headers.get("idempotency-key"),
+  });
+  const seq = ticket.assistantSeq ?? target.seq;
+  return {
+    thread,
+    after: turnStart(seq),
+    firstAssistantSeq: seq,
+    messageId: null,
+    knownSeq: null,
+    answeredBelow: seq,
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * `GET /v1/threads/:id/messages?format=ui`: the history route's AI SDK view (ui-history.ts maps
- * it). The whole thread as one `UIMessage[]` (what `useChat({messages})` takes), so the paging
+ * it). The active branch as one `UIMessage[]` (what `useChat({messages})` takes), so the paging
  * parameters of the Spool view are refused with it rather than ignored.
  */
-import type { ThreadRecord } from "../../../domain/records.ts";
+import { branchOf, headOf, storedSwitch } from "../../../domain/branches.ts";
+import { type ThreadRecord, toWireMessage } from "../../../domain/records.ts";
 import { InvalidRequestError } from "../../../protocol/errors.ts";
 import type { Services } from "../../services.ts";
 import { SEQ_HEADER, THREAD_HEADER } from "./ui-chat-routes.ts";
@@ -21,7 +22,11 @@ export async function uiHistoryResponse(
   const paging = PAGING.find((name) => query[name] !== undefined);
   if (paging) throw new InvalidRequestError(`${paging} cannot be combined with format=ui.`, paging);
   const records = await services.history.all(thread.id);
-  return new Response(JSON.stringify(toUiMessages(thread.id, records)), {
+  // The chat view is the active branch, as useChat shows one conversation.
+  const lastSeq = Math.max(records.at(-1)?.seq ?? 0, thread.last_seq);
+  const branch = branchOf(records, headOf(lastSeq, storedSwitch(thread)));
+  const messages = branch.map((r) => toWireMessage(r));
+  return new Response(JSON.stringify(toUiMessages(thread.id, messages)), {
     headers: {
       "content-type": "application/json",
       [THREAD_HEADER]: thread.id,

@@ -1,0 +1,92 @@
+/**
+ * Branches of a thread (API.md "Branches and message operations"). Every message names the
+ * message it follows (`parent_seq`); `seq` stays the gapless append order of the whole thread.
+ * The thread's head is the last message of its active branch. It is not stored on every append:
+ * an append always lands on the branch it extends and becomes the head (appends of one thread are
+ * serialized by its actor, a turn's tool loop included), so the head is the newest message unless
+ * a switch (`PATCH head_seq`) came after it. A switch is stored with the last seq it saw
+ * (`as_of`); any later append overrides it.
+ */
+
+/** What branch logic needs of a message: its place in the tree. */
+export interface MessageLink {
+  seq: number;
+  parent_seq: number | null;
+  role: string;
+}
+
+/** A stored branch switch: `seq` made the head while the thread's last seq was `asOf`. */
+export interface HeadSwitch {
+  seq: number;
+  asOf: number;
+}
+
+/** Summaries are kept beside the conversation (they cover it), never on its chain. */
+export function isOnChain(link: MessageLink): boolean {
+  return link.role !== "summary";
+}
+
+/**
+ * The parent a message had before branches existed: the one before it. Used for records written
+ * by an older Spool (store rows, Redis tail entries) that carry no `parent_seq`.
+ */
+export function legacyParent(seq: number): number | null {
+  return seq > 1 ? seq - 1 : null;
+}
+
+/**
+ * The head: the stored switch if nothing was appended after it, else the newest message. (An
+ * append that is not on the chain, a summary, stores a switch to the head it leaves in place.)
+ */
+export function headOf(lastSeq: number, stored: HeadSwitch | null): number | null {
+  if (stored && stored.asOf >= lastSeq) return stored.seq;
+  return lastSeq > 0 ? lastSeq : null;
+}
+
+/** The stored switch of a thread record, null when it has none. */
+export function storedSwitch(thread: {
+  head_seq: number | null;
+  head_as_of: number;
+}): HeadSwitch | null {
+  return thread.head_seq === null ? null : { seq: thread.head_seq, asOf: thread.head_as_of };
+}
+
+/** The seqs from the root to `seq` (inclusive) in order; [] for null. Cycles cannot form (a
+ * parent is always older), but a missing link ends the walk rather than looping. */
+export function ancestry(links: ReadonlyMap<number, number | null>, seq: number | null): number[] {
+  const out: number[] = [];
+  let at = seq;
+  while (at !== null && links.has(at) && out.length <= links.size) {
+    out.push(at);
+    const parent = links.get(at) ?? null;
+    if (parent !== null && parent >= at) break;
+    at = parent;
+  }
+  return out.reverse();
+}
+
+/** `seq → parent_seq` of every link. */
+export function parentIndex(links: Iterable<MessageLink>): Map<number, number | null> {
+  const index = new Map<number, number | null>();
+  for (const link of links) index.set(link.seq, link.parent_seq);
+  return index;
+}
+
+/** `seq → children seqs` (ascending) of every link that has a parent. */
+export function childrenIndex(links: Iterable<MessageLink>): Map<number, number[]> {
+  const index = new Map<number, number[]>();
+  const sorted = [...links].sort((a, b) => a.seq - b.seq);
+  for (const link of sorted) {
+    if (link.parent_seq === null) continue;
+    const children = index.get(link.parent_seq) ?? [];
+    children.push(link.seq);
+    index.set(link.parent_seq, children);
+  }
+  return index;
+}
+
+/** The messages of `records` on the branch that ends at `seq` (inclusive), in branch order. */
+export function branchOf<T extends MessageLink>(records: readonly T[], seq: number | null): T[] {
+  const bySeq = new Map(records.map((r) => [r.seq, r]));
+  return ancestry(parentIndex(records), seq).map((s) => bySeq.get(s)!);
+}
