@@ -157,3 +157,48 @@ describe("export", () => {
     );
   });
 });
+
+describe("export then import", () => {
+  test("round-trips a thread with its branches exactly (import: secret key, 1,000 a call)", async () => {
+    const created = await spool.json("POST", "/v1/threads", { end_user_id: "u1" });
+    const source = created.body.id as string;
+    for (const text of ["first question", "second question"]) {
+      await spool.json("POST", `/v1/threads/${source}/messages`, {
+        content: text,
+        model: "spool/echo",
+      });
+    }
+    await spool.json("POST", `/v1/threads/${source}/messages/4/regenerate`, {
+      model: "spool/echo",
+    });
+    await spool.json("POST", `/v1/threads/${source}/messages`, { content: "on the new branch" });
+    // The token backfill settles first, so neither export races it (usage is part of "exactly").
+    const deadline = Date.now() + 10_000;
+    let original: Record<string, unknown>[] = [];
+    for (;;) {
+      [, ...original] = await lines(await spool.call("GET", `/v1/threads/${source}/export`));
+      if (original.every((m) => m.usage !== null) || Date.now() > deadline) break;
+      await Bun.sleep(50);
+    }
+    expect(original.length).toBe(6);
+    expect(original.every((m) => m.usage !== null)).toBe(true);
+
+    const target = (await spool.json("POST", "/v1/threads", { end_user_id: "u1" })).body
+      .id as string;
+    const fields = ["role", "content", "created_at", "completed_at", "model", "usage", "status"];
+    const imported = await spool.json("POST", `/v1/threads/${target}/messages/import`, {
+      messages: original.map((m) => ({
+        ...Object.fromEntries(fields.map((f) => [f, m[f]])),
+        stop_reason: m.stop_reason,
+        parent_seq: m.parent_seq,
+      })),
+    });
+    expect(imported.status).toBe(201);
+    const [, ...copy] = await lines(await spool.call("GET", `/v1/threads/${target}/export`));
+    const comparable = (m: Record<string, unknown>) => {
+      const { id: _i, thread_id: _t, request_id: _r, ...rest } = m;
+      return rest;
+    };
+    expect(copy.map(comparable)).toEqual(original.map(comparable));
+  });
+});
