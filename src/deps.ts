@@ -30,7 +30,7 @@ import { randomToken } from "./domain/ids.ts";
 import { firstTenant } from "./first-tenant.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
-import { ConnectionRegistry } from "./http/connection-registry.ts";
+import { ConnectionRegistry, END_USER_REVOCATION_PREFIX } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
 import { modelCatalog } from "./model-catalog.ts";
@@ -109,7 +109,7 @@ export async function createRuntime(
   const workers =
     config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
   const connections = new ConnectionRegistry();
-  await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
+  await hot.revocations.subscribe((id) => connections.revoke(id));
   const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling, metrics };
   metrics.observe({ actors: () => actors.host.size, queues: () => hot.jobs.depths() });
   const services = assembleServices(config, logger, built);
@@ -299,7 +299,14 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     store,
     index: hot.conversations,
     clock: systemClock,
-    revokeTokens: (tenantId, endUserId, at) => built.tokens.revokeEndUser(tenantId, endUserId, at),
+    // Stored first (every node refuses their tokens from now on), then their open sockets and
+    // streams are closed here and, through the revocation channel, on every other node.
+    revokeTokens: async (tenantId, endUserId, at) => {
+      await built.tokens.revokeEndUser(tenantId, endUserId, at);
+      const tag = built.tokens.tagOf(tenantId, endUserId);
+      connections.revokeEndUser(tag);
+      hot.revocations.publish(`${END_USER_REVOCATION_PREFIX}${tag}`);
+    },
     removeThread: (thread) => commands.removeThread(thread),
     forgetKeys: async (tenantId, endUserId) => {
       await limits.forgetEndUser(tenantId, endUserId);

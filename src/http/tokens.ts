@@ -140,6 +140,16 @@ export class TokenService {
     };
   }
 
+  /** A connection's end-user tag (null: a secret key), for closing it when the end user is erased. */
+  endUserTag(auth: AuthContext): string | null {
+    return auth.endUserId === null ? null : `${auth.tenantId}:${this.#endUser(auth.endUserId)}`;
+  }
+
+  /** The tag of an end user of a tenant, as `endUserTag` gives it for their connections. */
+  tagOf(tenantId: string, endUserId: string): string {
+    return `${tenantId}:${this.#endUser(endUserId)}`;
+  }
+
   /** Voids every token of the end user issued until `at` (erasure). */
   revokeEndUser(tenantId: string, endUserId: string, at: number): Promise<void> {
     return this.tenants.revokeEndUserTokens(tenantId, this.#endUser(endUserId), at);

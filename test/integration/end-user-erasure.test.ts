@@ -141,6 +141,15 @@ describe("erasure of an end user", () => {
     expect(keysBefore.some((k) => k.includes(alice[0]!))).toBe(true); // the check can see them
     expect(keysBefore.some((k) => k.includes(":u:alice"))).toBe(true); // their rate buckets
 
+    // Their open streams, on both nodes (one local to the thread's owner, one following from afar).
+    const streams = await Promise.all(
+      [0, 1].map((i) =>
+        fetch(`${cluster.nodes[i]!.url}/v1/threads/${alice[1]}/stream?token=${aliceToken}`),
+      ),
+    );
+    for (const s of streams) expect(s.status).toBe(200);
+    const ended = streams.map((s) => s.text().then(() => true));
+
     const answer = await call(1, "DELETE", "/v1/end_users/alice");
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
@@ -151,6 +160,8 @@ describe("erasure of an end user", () => {
     });
     expect(answer.body.usage_entries_anonymized).toBeGreaterThanOrEqual(THREADS + 1);
 
+    const timeout = Bun.sleep(5000).then(() => false);
+    for (const end of ended) expect(await Promise.race([end, timeout])).toBe(true);
     await expectNothingOf(erased);
     // Late jobs of their last messages must not bring anything back.
     await Bun.sleep(1500);
