@@ -159,7 +159,7 @@ describe("export", () => {
 });
 
 describe("export then import", () => {
-  test("round-trips a thread with its branches exactly (import: secret key, 1,000 a call)", async () => {
+  test("round-trips a thread with its branches and a deleted message exactly", async () => {
     const created = await spool.json("POST", "/v1/threads", { end_user_id: "u1" });
     const source = created.body.id as string;
     for (const text of ["first question", "second question"]) {
@@ -172,16 +172,19 @@ describe("export then import", () => {
       model: "spool/echo",
     });
     await spool.json("POST", `/v1/threads/${source}/messages`, { content: "on the new branch" });
-    // The token backfill settles first, so neither export races it (usage is part of "exactly").
+    await spool.json("DELETE", `/v1/threads/${source}/messages/1`); // a deleted one round-trips too
+    // The token backfill settles first, so neither export races it (usage is part of "exactly");
+    // a deleted message is never counted once deleted.
+    const counted = (m: Record<string, unknown>) => m.usage !== null || m.status === "deleted";
     const deadline = Date.now() + 10_000;
     let original: Record<string, unknown>[] = [];
     for (;;) {
       [, ...original] = await lines(await spool.call("GET", `/v1/threads/${source}/export`));
-      if (original.every((m) => m.usage !== null) || Date.now() > deadline) break;
+      if (original.every(counted) || Date.now() > deadline) break;
       await Bun.sleep(50);
     }
     expect(original.length).toBe(6);
-    expect(original.every((m) => m.usage !== null)).toBe(true);
+    expect(original.every(counted)).toBe(true);
 
     const target = (await spool.json("POST", "/v1/threads", { end_user_id: "u1" })).body
       .id as string;
@@ -200,5 +203,29 @@ describe("export then import", () => {
       return rest;
     };
     expect(copy.map(comparable)).toEqual(original.map(comparable));
+    expect(copy[0]).toMatchObject({ status: "deleted", content: [] });
+  });
+});
+
+describe("import of deleted messages", () => {
+  test("empty content only with status deleted, 422 otherwise", async () => {
+    const target = (await spool.json("POST", "/v1/threads", { end_user_id: "u1" })).body
+      .id as string;
+    const path = `/v1/threads/${target}/messages/import`;
+    const bad = [
+      { role: "user", content: [] },
+      { role: "user", content: [], status: "completed" },
+      { role: "user", content: "text", status: "deleted" },
+    ];
+    for (const message of bad) {
+      const { status, body } = await spool.json<{ error: { code: string } }>("POST", path, {
+        messages: [message],
+      });
+      expect([message, status, body.error.code]).toEqual([message, 422, "validation_failed"]);
+    }
+    const ok = await spool.json("POST", path, {
+      messages: [{ role: "user", content: [], status: "deleted" }],
+    });
+    expect(ok.status).toBe(201);
   });
 });
