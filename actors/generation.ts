@@ -69,7 +69,10 @@ export interface GenerationInput {
 class PartMapper {
   emitted = 0;
   readonly open = new Set<number>();
-  usage: { input: number | null; output: number | null } = { input: null, output: null };
+  usage: { input: number | null; output: number | null; read?: number; write?: number } = {
+    input: null,
+    output: null,
+  };
   stop: StopReason | null = null;
 
   constructor(private readonly input: GenerationInput) {}
@@ -95,6 +98,8 @@ class PartMapper {
       case "usage":
         if (part.input_tokens !== undefined) this.usage.input = part.input_tokens;
         if (part.output_tokens !== undefined) this.usage.output = part.output_tokens;
+        if (part.cache_read_tokens !== undefined) this.usage.read = part.cache_read_tokens;
+        if (part.cache_write_tokens !== undefined) this.usage.write = part.cache_write_tokens;
         return;
       case "stop":
         this.stop = part.reason;
@@ -117,6 +122,8 @@ class PartMapper {
       input_tokens: this.usage.input ?? 0,
       output_tokens: this.usage.output ?? 0,
       estimated: false,
+      ...(this.usage.read === undefined ? {} : { cache_read_tokens: this.usage.read }),
+      ...(this.usage.write === undefined ? {} : { cache_write_tokens: this.usage.write }),
     };
   }
 }

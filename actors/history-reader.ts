@@ -5,7 +5,8 @@
  * a message that moves from tail to store between the two reads is then seen at least once.
  */
 
-import type { MessageLink } from "../src/domain/branches.ts";
+import { ancestry, isOnChain, type MessageLink, parentIndex } from "../src/domain/branches.ts";
+import { recordBytes, retentionStart } from "../src/domain/context-retention.ts";
 import { assembleMessage } from "../src/domain/message-assembly.ts";
 import type { MessageRecord } from "../src/domain/records.ts";
 import { isNewer } from "../src/domain/records.ts";
@@ -32,6 +33,7 @@ export class HistoryReader {
     const stored = await this.store.listMessages({ ...query, limit: query.limit + 1 });
     const inRange = (r: MessageRecord) =>
       (query.includeTools || r.role !== "tool") &&
+      (query.includeSummaries === true || r.role !== "summary") &&
       (query.afterSeq === undefined ||
         (query.order === "asc" ? r.seq > query.afterSeq : r.seq < query.afterSeq));
     const merged = mergeNewest(stored, tail.filter(inRange));
@@ -73,6 +75,21 @@ export class HistoryReader {
     return { records: await this.#fillInProgress(records), hasMore: window.length > query.limit };
   }
 
+  /** The messages of the branch that ends at `seq` and their summaries (a context the actor no
+   * longer holds: a switch to an old branch of a long thread). Seq order. */
+  async branchRecords(threadId: string, seq: number | null): Promise<MessageRecord[]> {
+    const links = await this.links(threadId);
+    const chain = new Set(ancestry(parentIndex(links), seq));
+    const seqs = links
+      .filter((l) => chain.has(l.seq) || (!isOnChain(l) && chain.has(l.parent_seq ?? -1)))
+      .map((l) => l.seq);
+    const { records } = await this.pageOf(
+      { threadId, limit: seqs.length, order: "asc", includeTools: true, includeSummaries: true },
+      seqs,
+    );
+    return records;
+  }
+
   async message(threadId: string, seq: number): Promise<MessageRecord | null> {
     const hot = await this.checkpoint.readTailMessage(threadId, seq);
     const stored = await this.store.getMessage(threadId, seq);
@@ -82,8 +99,11 @@ export class HistoryReader {
     return filled ?? null;
   }
 
-  /** Every message of the thread in seq order (for model context). */
-  async all(threadId: string): Promise<MessageRecord[]> {
+  /** Every message of the thread in seq order; summaries only when asked (model context). */
+  async all(
+    threadId: string,
+    options: { includeSummaries?: boolean } = {},
+  ): Promise<MessageRecord[]> {
     const out: MessageRecord[] = [];
     let afterSeq: number | undefined;
     for (;;) {
@@ -92,10 +112,36 @@ export class HistoryReader {
         limit: FULL_READ_PAGE,
         order: "asc",
         includeTools: true,
+        includeSummaries: options.includeSummaries === true,
         ...(afterSeq === undefined ? {} : { afterSeq }),
       });
       out.push(...records);
       if (!hasMore || records.length === 0) return out;
+      afterSeq = records[records.length - 1]!.seq;
+    }
+  }
+
+  /**
+   * The newest messages (summaries included) in seq order, read newest page first and only as
+   * far back as an actor keeps (domain/context-retention.ts): a 6,000-message thread with a
+   * summary loads the summary and what follows it, not its whole history.
+   */
+  async recent(threadId: string, maxBytes: number): Promise<MessageRecord[]> {
+    const newestFirst: MessageRecord[] = [];
+    let afterSeq: number | undefined;
+    for (;;) {
+      const { records, hasMore } = await this.page({
+        threadId,
+        limit: FULL_READ_PAGE,
+        order: "desc",
+        includeTools: true,
+        includeSummaries: true,
+        ...(afterSeq === undefined ? {} : { afterSeq }),
+      });
+      newestFirst.push(...records);
+      const ordered = [...newestFirst].reverse();
+      const start = retentionStart(ordered, maxBytes, recordBytes);
+      if (start > 0 || !hasMore || records.length === 0) return ordered.slice(start);
       afterSeq = records[records.length - 1]!.seq;
     }
   }

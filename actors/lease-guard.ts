@@ -31,5 +31,9 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     trackInProgress: (t, at) => inner.trackInProgress(t, at),
     listInProgress: (before, limit) => inner.listInProgress(before, limit),
     untrackInProgress: (t, since) => inner.untrackInProgress(t, since),
+    // Drafts are proposals (workers write them); the summary's append is the fenced write.
+    putSummaryDraft: (t, draft, ttl) => inner.putSummaryDraft(t, draft, ttl),
+    readSummaryDraft: (t) => inner.readSummaryDraft(t),
+    deleteSummaryDraft: (t, covers) => inner.deleteSummaryDraft(t, covers),
   };
 }

@@ -5,6 +5,7 @@
  */
 
 import { headOf, isOnChain, storedSwitch } from "../src/domain/branches.ts";
+import { MAX_CONTEXT_BYTES_PER_ACTOR } from "../src/domain/context-retention.ts";
 import { newId } from "../src/domain/ids.ts";
 import type { MessageRecord, NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
@@ -54,7 +55,8 @@ export class MessageWriter {
   ) {
     this.lastSeq = lastSeq;
     this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
-    this.context = new ThreadContext(() => deps.history.all(thread.id));
+    const maxBytes = deps.limits.maxContextBytes ?? MAX_CONTEXT_BYTES_PER_ACTOR;
+    this.context = new ThreadContext(() => deps.history.recent(thread.id, maxBytes), maxBytes);
   }
 
   /** Resolves when every job of this writer was handed to the queue. */
@@ -84,6 +86,8 @@ export class MessageWriter {
       if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
         throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
       }
+      // A summary sits beside the conversation, after the message it covers through.
+      if (m.coversThroughSeq !== undefined) return this.#record(m, seq, now, m.coversThroughSeq);
       const record = this.#record(m, seq, now, own === undefined ? parent : own);
       parent = record.seq;
       return record;
@@ -113,7 +117,7 @@ export class MessageWriter {
         return result;
     }
     this.lastSeq += records.length;
-    this.#head = records.at(-1)?.seq ?? this.#head;
+    await this.#moveHead(records);
     for (const record of records) {
       this.context.put(record);
       this.#announce(record);
@@ -133,6 +137,23 @@ export class MessageWriter {
     // An append may have set it meanwhile; that one is newer.
     if (this.#head === undefined) this.#head = head;
     return this.#head;
+  }
+
+  /**
+   * The head after an append: its last message on the chain. An append that ends off the chain (a
+   * summary) leaves the head where it was, and says so in the store, since without a switch the
+   * head is the newest message.
+   */
+  async #moveHead(records: MessageRecord[]): Promise<void> {
+    const chain = records.filter(isOnChain);
+    if (chain.length > 0) this.#head = chain.at(-1)!.seq;
+    if (chain.length === records.length) return;
+    const head = await this.head();
+    if (head === null) return;
+    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
+      seq: head,
+      asOf: this.lastSeq,
+    });
   }
 
   /** Makes `seq` the head (a branch switch), stored with the last seq it saw. */
@@ -283,7 +304,7 @@ export class MessageWriter {
       model: message.model,
       request_id: message.requestId,
       end_user_id: this.thread.end_user_id,
-      usage: message.imported?.usage ?? null,
+      usage: message.usage ?? message.imported?.usage ?? null,
       stop_reason: message.imported?.stopReason ?? null,
       error: null,
       created_at: message.imported?.createdAt ?? now,
@@ -294,6 +315,9 @@ export class MessageWriter {
       epoch: this.epoch,
       rev: 1,
       last_offset: 0,
+      ...(message.coversThroughSeq === undefined
+        ? {}
+        : { covers_through_seq: message.coversThroughSeq }),
     };
   }
 

@@ -16,6 +16,7 @@ import {
 } from "../src/protocol/errors.ts";
 import type { Message } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { ThreadCompaction } from "./compaction.ts";
 import { type EventEntry, endOf, type Position } from "./event-entry.ts";
 import { Follower } from "./follower.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -35,6 +36,7 @@ export class ThreadActor {
   readonly #log: ThreadLog;
   readonly #writer: MessageWriter;
   readonly #runner: TurnRunner;
+  readonly #compaction: ThreadCompaction;
   readonly #follower: Follower;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
@@ -58,7 +60,8 @@ export class ThreadActor {
     this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
       this.#fail("fenced"),
     );
-    this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log);
+    this.#compaction = new ThreadCompaction(deps, thread, this.#writer);
+    this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log, this.#compaction);
     this.#follower = new Follower({
       threadId: thread.id,
       replay: { checkpoint: deps.checkpoint, message: (t, s) => deps.history.message(t, s) },
@@ -173,10 +176,11 @@ export class ThreadActor {
           requestId: command.requestId,
         });
       }
+      const ifLastSeq = await this.#commitSummary(command.body.if_last_seq ?? null);
       const result = await this.#writer.append(messages, {
         requestId: command.requestId,
         fingerprint: command.fingerprint,
-        ifLastSeq: command.body.if_last_seq ?? null,
+        ifLastSeq,
         ...parentOption(command),
       });
       const { userSeq, assistantSeq } = ticketSeqs(command, result.seqs);
@@ -277,6 +281,20 @@ export class ThreadActor {
     if (recorded.fingerprint !== command.fingerprint) throw new IdempotencyMismatchError();
     const { userSeq, assistantSeq } = ticketSeqs(command, recorded.seqs);
     return { userSeq, assistantSeq, duplicate: true, settled: Promise.resolve() };
+  }
+
+  /**
+   * Appends a summary a worker made since the last turn (compaction.ts). The summary is Spool's
+   * own: a client whose `if_last_seq` was the thread's end just before it is still up to date.
+   */
+  async #commitSummary(ifLastSeq: number | null): Promise<number | null> {
+    const seq = await this.#compaction.commitReady().catch((error) => {
+      // A summary is an optimization: the turn goes on without it (fitted by dropping).
+      if ((error as { code?: string }).code === "unavailable") throw error;
+      this.#deps.logger.warn("summary append failed", { thread: this.thread.id, error });
+      return null;
+    });
+    return seq !== null && ifLastSeq === seq - 1 ? seq : ifLastSeq;
   }
 
   #trackPending(command: SendCommand, ticket: Promise<TurnTicket>, turn: Promise<void>): void {

@@ -5,20 +5,19 @@
  * Each assistant message is settled from its own log. At the bound the last message is completed
  * with stop_reason `tool_use` and its calls stay unanswered.
  */
-import { branchOf } from "../src/domain/branches.ts";
-import { fitToBudget } from "../src/domain/context-fit.ts";
-import { type ModelMessage, toModelMessages } from "../src/domain/model-context.ts";
+import { branchContext } from "../src/domain/branches.ts";
 import type { MessageRecord, ThreadRecord } from "../src/domain/records.ts";
-import { estimateTokens } from "../src/domain/tokens.ts";
 import type { ModelProvider } from "../src/ports/llm.ts";
 import type { Block, ToolResultBlock, ToolUseBlock } from "../src/protocol/blocks.ts";
 import { NotFoundError } from "../src/protocol/errors.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import type { ThreadCompaction } from "./compaction.ts";
 import { runGeneration } from "./generation.ts";
 import type { MessageWriter } from "./message-writer.ts";
 import { executeTenantTools, type TurnTools } from "./tenant-tools.ts";
 import type { ThreadLog } from "./thread-log.ts";
 import { deferred, type PendingToolCall, type SendCommand } from "./turn.ts";
+import { TurnContextBuilder } from "./turn-context.ts";
 
 /** 8 model calls per turn: enough for real agent loops, a bound on a model that never stops. */
 export const MAX_TOOL_STEPS = 8;
@@ -38,21 +37,22 @@ interface ToolStop {
   usage: Usage;
 }
 
-/** What a provider's chat format adds per message around its content (OpenAI documents ~4). */
-const MESSAGE_OVERHEAD_TOKENS = 4;
-
 export class TurnRunner {
   /** The model call (or tenant tool calls) in flight; only this class changes it. */
   #running: RunningGeneration | null = null;
   /** The client tool calls the turn waits for. */
   #waiting: PendingToolCall | null = null;
+  readonly #context: TurnContextBuilder;
 
   constructor(
     private readonly deps: ActorDeps,
     private readonly thread: ThreadRecord,
     private readonly writer: MessageWriter,
     private readonly log: ThreadLog,
-  ) {}
+    compaction: ThreadCompaction | null = null,
+  ) {
+    this.#context = new TurnContextBuilder(deps.catalog, compaction, deps.tokenizer ?? null);
+  }
 
   /** Runs the turn from its first assistant message; `onSettled` fires when the caller may answer. */
   async run(
@@ -117,41 +117,17 @@ export class TurnRunner {
   }
 
   /**
-   * The thread's messages before `seq` that fit the model's window less the answer's budget, the
-   * system prompt and the tool definitions (the oldest exchanges are left out; a summary that
-   * covers them is the long-threads work still to come). Tokens are estimated, on the safe side.
+   * The context's records: the branch message `seq` answers, with its summaries, from what the
+   * actor holds, or from the store when that branch reaches back past it.
    */
-  #fitted(
-    command: SendCommand,
-    tools: TurnTools,
-    provider: ModelProvider,
-    model: string,
-    maxTokens: number,
-    context: MessageRecord[],
-    seq: number,
-  ): ModelMessage[] {
-    const window = this.deps.catalog.contextWindow({ provider, model });
-    const fixed =
-      estimateTokens([{ type: "text", text: command.body.system ?? "" }]) +
-      estimateTokens([{ type: "text", text: JSON.stringify(tools.definitions) }]);
-    // The branch the message `seq` answers: its ancestors, not every earlier seq.
-    const parent = context.find((r) => r.seq === seq)?.parent_seq ?? null;
-    const messages = toModelMessages(branchOf(context, parent)).map((m, i) => ({
-      ...m,
-      seq: i,
-    }));
-    const fit = fitToBudget(
-      messages,
-      window - maxTokens - fixed,
-      (m) => estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS,
-    );
-    if (fit.droppedThroughSeq !== null)
-      this.deps.logger.debug("context cut to the model window", {
-        thread: this.thread.id,
-        kept: fit.messages.length,
-        of: messages.length,
-      });
-    return fit.messages.map(({ role, content }) => ({ role, content }));
+  async #branchRecords(seq: number): Promise<MessageRecord[]> {
+    const held = await this.writer.context.records();
+    const fromMemory = branchContext(held, seq);
+    if (fromMemory.complete) return fromMemory.records;
+    const parent = held.find((r) => r.seq === seq)?.parent_seq ?? null;
+    const stored = await this.deps.history.branchRecords(this.thread.id, parent);
+    const own = held.filter((r) => r.seq === seq);
+    return branchContext([...stored, ...own], seq).records;
   }
 
   /** Generates one assistant message. Returns its tool calls when it stopped to call tools. */
@@ -165,8 +141,26 @@ export class TurnRunner {
   ): Promise<ToolStop | null> {
     const controller = new AbortController();
     this.#running = { seq, controller };
-    const context = await this.writer.context.records();
     const maxTokens = command.body.max_tokens ?? DEFAULT_MAX_TOKENS;
+    const contextInput = {
+      provider,
+      model,
+      canonicalModel: command.body.model ?? null,
+      system: command.body.system ?? null,
+      tools: tools.definitions,
+      maxTokens,
+      records: await this.#branchRecords(seq),
+      seq,
+    };
+    await this.#context.prime(contextInput);
+    const context = this.#context.build(contextInput);
+    if (context.droppedThroughSeq !== null)
+      this.deps.logger.debug("context cut to the model window", {
+        thread: this.thread.id,
+        through_seq: context.droppedThroughSeq,
+        summary_seq: context.summarySeq,
+        exact: context.exactMessages,
+      });
     const result = await runGeneration({
       provider,
       seq,
@@ -175,8 +169,8 @@ export class TurnRunner {
       sleep: (ms) => new Promise<void>((r) => this.deps.clock.setTimeout(r, ms)),
       request: {
         model,
-        system: command.body.system ?? null,
-        messages: this.#fitted(command, tools, provider, model, maxTokens, context, seq),
+        system: context.system,
+        messages: context.messages,
         tools: tools.definitions,
         maxTokens,
         temperature: command.body.temperature ?? null,

@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type AllowEntry, parseAllowList } from "./domain/destination-policy.ts";
+import { type ModelLimitOverrides, parseModelLimits } from "./domain/model-limit-overrides.ts";
 
 export type EmbedderKind = "builtin" | "openai" | "mistral";
 
@@ -67,6 +68,16 @@ export interface Config {
   toolUrlAllow: AllowEntry[];
   /** Per-identity limits across all nodes (API.md "The edge"); tenants may override them. */
   rateLimits: RateLimitDefaults;
+  /**
+   * MODEL_LIMITS: per-model `context_window` / `max_output_tokens` (by `provider/name`), set or
+   * overriding the built-in table (src/adapters/llm/model-limits.ts), compatible providers too.
+   */
+  modelLimits: ModelLimitOverrides;
+  /**
+   * Compaction (API.md "Long threads"): SUMMARY_MODEL names the summarizer (`provider/name`);
+   * unset, the thread's own model summarizes; `off`, nobody does (the oldest messages are left out).
+   */
+  compaction: { enabled: boolean; summaryModel: string | null };
   /** `ECHO_MODEL=off` removes the built-in `spool/echo` demo model from the catalog. */
   echoModel: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -247,6 +258,8 @@ export function loadConfig(env: Env = process.env): Config {
       streamsPerTenant: r.int("RATE_LIMIT_STREAMS_PER_TENANT", 10_000, 0, 1e9),
       dailyTokensPerEndUser: r.int("RATE_LIMIT_DAILY_TOKENS_PER_END_USER", 0, 0, 1e12),
     },
+    modelLimits: modelLimits(r),
+    compaction: compaction(r),
     echoModel: r.oneOf("ECHO_MODEL", ["on", "off"] as const, "on") === "on",
     logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
   };
@@ -258,6 +271,21 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function compaction(r: Reader): Config["compaction"] {
+  const raw = r.str("SUMMARY_MODEL");
+  if (raw === null) return { enabled: true, summaryModel: null };
+  if (raw === "off") return { enabled: false, summaryModel: null };
+  if (!/^[^/\s]+\/\S+$/.test(raw))
+    r.problems.push(`SUMMARY_MODEL=${raw}: expected provider/name or off`);
+  return { enabled: true, summaryModel: raw };
+}
+
+function modelLimits(r: Reader): ModelLimitOverrides {
+  const { limits, problems } = parseModelLimits(r.str("MODEL_LIMITS"));
+  r.problems.push(...problems);
+  return limits;
 }
 
 function toolUrlAllow(r: Reader): AllowEntry[] {

@@ -23,6 +23,7 @@ import {
 } from "./adapters/metrics/instrumented.ts";
 import { PromMetrics } from "./adapters/metrics/prom-metrics.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
+import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { CursorCodec } from "./domain/cursor.ts";
@@ -84,6 +85,8 @@ interface Actors {
   /** History as clients read it: in-progress messages filled from local actors first. */
   history: HistoryReader;
   catalog: ModelCatalog;
+  /** Counts context tokens for the actors (OpenAI models exactly), in its own thread. */
+  tokenizer: ThreadedTokenizer;
 }
 
 const SECRET_BYTES = 48;
@@ -169,9 +172,11 @@ function actorDeps(
   stores: Stores,
   catalog: ModelCatalog,
   tooling: ToolWiring,
+  tokenizer: ThreadedTokenizer,
 ): ActorDeps {
   const { store, tools } = stores;
   return {
+    tokenizer,
     nodeId: config.nodeId,
     checkpoint: hot.checkpoint,
     store,
@@ -188,6 +193,7 @@ function actorDeps(
       maxSubscriberBufferBytes: config.limits.maxSubscriberBufferBytes,
       toolWaitTimeoutMs: config.limits.toolWaitTimeoutMs,
     },
+    compaction: config.compaction,
     live: hot.live,
   };
 }
@@ -201,6 +207,7 @@ function startActors(
   tooling: ToolWiring,
   metrics: PromMetrics,
 ): Actors {
+  const tokenizer = new ThreadedTokenizer();
   const deps = actorDeps(
     config,
     logger,
@@ -208,6 +215,7 @@ function startActors(
     stores,
     instrumentCatalog(modelCatalog(config), metrics),
     tooling,
+    tokenizer,
   );
   const host = new ActorHost(deps, hot.leases, config.lease);
   host.startSweeping();
@@ -231,7 +239,7 @@ function startActors(
     client: new HttpOwnerClient(secrets.internal),
     feeds,
   });
-  return { host, router, feeds, history, catalog: deps.catalog };
+  return { host, router, feeds, history, catalog: deps.catalog, tokenizer };
 }
 
 interface Built {
@@ -410,6 +418,7 @@ async function shutDown(running: Running): Promise<void> {
   await running.presence.leave();
   await running.actors.host.stopAll();
   running.actors.feeds.closeAll("reconnect");
+  running.actors.tokenizer.close();
   await running.workers?.close();
   await running.hot.close();
   await running.stores.close();

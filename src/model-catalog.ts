@@ -11,7 +11,10 @@ import { ScriptedProvider } from "./adapters/llm/scripted/scripted-provider.ts";
 import type { Config } from "./config.ts";
 
 export function modelCatalog(config: Config): ProviderRegistry {
-  const registry = new ProviderRegistry(config.echoModel ? [new ScriptedProvider()] : []);
+  const registry = new ProviderRegistry(
+    config.echoModel ? [new ScriptedProvider()] : [],
+    config.modelLimits,
+  );
   const { anthropic, openai, mistral, compatible } = config.providers;
   if (anthropic) registry.register(new AnthropicProvider(anthropic));
   if (openai) registry.register(new OpenAIProvider(openai));

@@ -16,6 +16,7 @@ import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
 import { randomToken } from "./domain/ids.ts";
 import { systemClock } from "./ports/clock.ts";
+import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
 
 /** The queues whose jobs follow every finished message (BullmqJobQueue's finished queues). */
@@ -44,7 +45,13 @@ export async function startJobWorkers(
     store: stores.store,
     search: stores.search,
   };
+  let catalog: Promise<ModelCatalog> | null = null;
   const handlers = jobHandlers({
+    // Compaction calls a model: the provider SDKs load on the first summary, not at start.
+    catalog: () => {
+      catalog ??= import("./model-catalog.ts").then((m) => m.modelCatalog(config));
+      return catalog;
+    },
     store: stores.store,
     checkpoint: hot.checkpoint,
     leases: hot.leases,

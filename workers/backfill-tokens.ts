@@ -57,9 +57,11 @@ export async function backfillTokens(
     if (!filled)
       usage = (await deps.store.getMessage(message.thread_id, message.seq))?.usage ?? usage;
   }
-  // The ledger is what providers bill: one entry per model call (assistant message), whose input
-  // already holds the user and tool messages it read. Their own counts stay on the messages.
-  if (message.role !== "assistant") return { kind: "done", usage, filled };
+  // The ledger is what providers bill: one entry per model call (an assistant message, or a
+  // compaction summary), whose input already holds the user and tool messages it read. Their own
+  // counts stay on the messages.
+  if (message.role !== "assistant" && message.role !== "summary")
+    return { kind: "done", usage, filled };
   await deps.store.recordUsage([
     {
       tenant_id: message.tenant_id,

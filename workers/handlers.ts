@@ -14,6 +14,7 @@ import {
   type QueueName,
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
+import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessage } from "./embed-message.ts";
 import { enforceRetention, type RetentionDeps } from "./enforce-retention.ts";
 import {
@@ -26,6 +27,7 @@ import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps {
   retention: RetentionDeps;
+  catalog: CompactDeps["catalog"];
   search: SearchIndex;
   embedder: Embedder;
   tokenizer: Tokenizer;
@@ -51,6 +53,7 @@ export function jobHandlers(
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.retention]: () => enforceRetention(deps.retention),
+    [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",
   };
 }

@@ -39,9 +39,12 @@ export class ThreadState {
     return this.#position;
   }
 
-  /** Messages in seq order. */
+  /** Messages in seq order; compaction summaries are left out, as history leaves them out. */
   messages(): Message[] {
-    return [...this.#messages.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+    return [...this.#messages.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, m]) => m)
+      .filter((m) => m.role !== "summary");
   }
 
   message(seq: number): Message | undefined {

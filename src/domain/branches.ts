@@ -90,3 +90,37 @@ export function branchOf<T extends MessageLink>(records: readonly T[], seq: numb
   const bySeq = new Map(records.map((r) => [r.seq, r]));
   return ancestry(parentIndex(records), seq).map((s) => bySeq.get(s)!);
 }
+
+/** The records a turn's context is built from: its branch, with the summaries of that branch. */
+export interface BranchContext<T> {
+  /** The branch ending at the parent of the message being generated, then its summaries; seq order. */
+  records: T[];
+  /** False when the branch reaches back past what `records` held (and no summary covers that). */
+  complete: boolean;
+}
+
+/**
+ * The branch that message `seq` answers (the ancestors of its parent) among `records` (which may
+ * be only the newest part of a thread), and the summaries that cover messages of it.
+ */
+export function branchContext<T extends MessageLink & { covers_through_seq?: number }>(
+  records: readonly T[],
+  seq: number,
+): BranchContext<T> {
+  const own = records.find((r) => r.seq === seq);
+  const parent = own ? own.parent_seq : null;
+  const chain = branchOf(
+    records.filter((r) => isOnChain(r) && r.seq < seq),
+    parent,
+  );
+  const onBranch = new Set(chain.map((r) => r.seq));
+  const summaries = records.filter(
+    (r) =>
+      !isOnChain(r) && r.covers_through_seq !== undefined && onBranch.has(r.covers_through_seq),
+  );
+  const reachesRoot = chain.length === 0 ? parent === null : chain[0]!.parent_seq === null;
+  return {
+    records: [...chain, ...summaries].sort((a, b) => a.seq - b.seq),
+    complete: reachesRoot || summaries.length > 0,
+  };
+}

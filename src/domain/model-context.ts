@@ -13,9 +13,17 @@ export interface ModelMessage {
   content: Block[];
 }
 
+/** Summaries are left out here: the context builder (domain/context-build.ts) places them. */
 export function toModelMessages(records: MessageRecord[]): ModelMessage[] {
-  return records
-    .filter((r) => r.status !== "in_progress" && !(r.status === "failed" && r.content.length === 0))
-    .filter((r) => r.content.length > 0)
-    .map((r) => ({ role: r.role, content: r.content }));
+  const out: ModelMessage[] = [];
+  for (const r of records) {
+    if (r.role === "summary" || !isModelVisible(r)) continue;
+    out.push({ role: r.role, content: r.content });
+  }
+  return out;
+}
+
+/** Settled, with something in it (a failed message with no content is left out). */
+export function isModelVisible(r: MessageRecord): boolean {
+  return r.status !== "in_progress" && r.content.length > 0;
 }

@@ -49,6 +49,10 @@ export interface NewMessage {
   status: MessageStatus;
   model: string | null;
   requestId: string | null;
+  /** `summary` messages: the branch message they cover through. */
+  coversThroughSeq?: number;
+  /** Known at creation (a summary's model call); else null until settled or backfilled. */
+  usage?: Usage;
   /** An imported message keeps what it had (API.md "Import"); a new one gets now / none. */
   imported?: ImportedFields;
 }

@@ -7,7 +7,7 @@
  */
 import type { Block } from "../protocol/blocks.ts";
 
-export type SearchRole = "user" | "assistant" | "tool";
+export type SearchRole = "user" | "assistant" | "tool" | "summary";
 export type SearchableBlockType = "text" | "tool_use" | "tool_result";
 
 /** What of a message record search needs (a `MessageRecord` fits). */

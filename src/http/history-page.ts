@@ -8,6 +8,7 @@ import {
   ancestry,
   childrenIndex,
   headOf,
+  isOnChain,
   type MessageLink,
   parentIndex,
   storedSwitch,
@@ -23,7 +24,7 @@ import {
   HISTORY_LIMIT_MAX,
   type HistoryQuerySchema,
 } from "../protocol/requests.ts";
-import { parseIncludeTools, parseLimit, parseOrder } from "./query.ts";
+import { parseInclude, parseLimit, parseOrder } from "./query.ts";
 import type { Services } from "./services.ts";
 
 type HistoryQuery = Static<typeof HistoryQuerySchema>;
@@ -42,10 +43,12 @@ export async function historyPage(
 ): Promise<List<Message>> {
   const limit = parseLimit(query.limit, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX);
   const order = parseOrder(query.order);
-  const includeTools = parseIncludeTools(query.include);
+  const include = parseInclude(query.include, ["tools", "summaries"] as const);
+  const includeTools = include.has("tools");
+  const includeSummaries = include.has("summaries");
   const branch = parseBranch(query.branch);
   const scope = {
-    kind: `messages:${order}:${includeTools ? "tools" : ""}:${branch}`,
+    kind: `messages:${order}:${includeTools ? "tools" : ""}${includeSummaries ? ":summaries" : ""}:${branch}`,
     tenantId,
     scope: thread.id,
   };
@@ -57,10 +60,12 @@ export async function historyPage(
     limit,
     order,
     includeTools,
+    includeSummaries,
     ...(afterSeq === undefined ? {} : { afterSeq }),
   };
   const links = await services.history.links(thread.id);
-  const visible = (l: MessageLink) => includeTools || l.role !== "tool";
+  const visible = (l: MessageLink) =>
+    (includeTools || l.role !== "tool") && (includeSummaries || l.role !== "summary");
   const { records, hasMore } =
     branch === "all"
       ? await services.history.page(pageQuery)
@@ -79,10 +84,18 @@ export async function historyPage(
   };
 }
 
-/** The seqs of the active branch, root first. */
+/** The seqs of the active branch, root first, with the summaries of its messages. */
 function activeSeqs(thread: ThreadRecord, links: MessageLink[]): number[] {
   const lastSeq = Math.max(links.at(-1)?.seq ?? 0, thread.last_seq);
-  return ancestry(parentIndex(links), headOf(lastSeq, storedSwitch(thread)));
+  const chain = ancestry(parentIndex(links), headOf(lastSeq, storedSwitch(thread)));
+  const onBranch = new Set(chain);
+  return links
+    .filter(
+      (l) =>
+        onBranch.has(l.seq) ||
+        (!isOnChain(l) && l.parent_seq !== null && onBranch.has(l.parent_seq)),
+    )
+    .map((l) => l.seq);
 }
 
 function linkAt(links: MessageLink[], seq: number): MessageLink {

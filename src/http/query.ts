@@ -16,12 +16,22 @@ export function parseOrder(raw: string | undefined): "asc" | "desc" {
 }
 
 export function parseIncludeTools(raw: string | undefined): boolean {
-  if (raw === undefined || raw === "") return false;
-  const parts = raw.split(",").map((s) => s.trim());
-  for (const part of parts) {
-    if (part !== "tools") throw new InvalidRequestError(`Unknown include "${part}".`, "include");
+  return parseInclude(raw, ["tools"]).has("tools");
+}
+
+/** `include=a,b` → the named parts; a name outside `allowed` is a 400 naming it. */
+export function parseInclude<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+): Set<T> {
+  const out = new Set<T>();
+  if (raw === undefined || raw === "") return out;
+  for (const part of raw.split(",").map((s) => s.trim())) {
+    if (!(allowed as readonly string[]).includes(part))
+      throw new InvalidRequestError(`Unknown include "${part}".`, "include");
+    out.add(part as T);
   }
-  return true;
+  return out;
 }
 
 export function parseSeq(raw: string): number {

@@ -1,7 +1,8 @@
 /**
  * `GET /v1/threads/:id/export`: the whole thread as NDJSON (`application/x-ndjson`), the thread
  * object on the first line, then every message in seq order (every branch, tool messages and
- * tool blocks included, deleted ones as they are), in the wire shape of `GET …/messages/:seq`.
+ * tool blocks included, compaction summaries and deleted ones as they are), in the wire shape of
+ * `GET …/messages/:seq`.
  * Streamed a page at a time as the client reads (pull), so a 6,000-message thread costs one page
  * of messages in memory (plus the tree's links, a few numbers a message, read once for
  * `children`), and a client that stops reading stops the reads.
@@ -68,6 +69,8 @@ function exportStream(services: Services, threadId: string, head: string): Reada
         limit: EXPORT_PAGE_MESSAGES,
         order: "asc",
         includeTools: true,
+        // Every seq, compaction summaries too: an export has no gap in the thread's order.
+        includeSummaries: true,
         ...(afterSeq === undefined ? {} : { afterSeq }),
       });
       const lines = records

@@ -49,6 +49,17 @@ export interface EventBatch {
   expireAfterMs?: number;
 }
 
+/** A compaction summary a worker made, waiting for the thread's owner to append it. */
+export interface SummaryDraft {
+  /** The branch message the summary covers through. */
+  covers_through_seq: number;
+  text: string;
+  /** `provider/name` of the model that wrote it. */
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+}
+
 export interface CheckpointStore {
   /** Current last seq, or null when the hot tier has none (new thread, or lost). */
   lastSeq(threadId: string): Promise<number | null>;
@@ -85,6 +96,16 @@ export interface CheckpointStore {
   deleteEvents(threadId: string, seq: number): Promise<void>;
 
   deleteThread(threadId: string): Promise<void>;
+
+  /**
+   * Summary drafts (compaction): at most one per thread, a later put replaces it; it expires
+   * after `ttlMs`. Not fenced: a draft is a proposal from a worker, and the owner's append of the
+   * `summary` message is the fenced write (it checks the draft is still newer than its summary).
+   */
+  putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void>;
+  readSummaryDraft(threadId: string): Promise<SummaryDraft | null>;
+  /** Removes the draft if it is still the one covering through `coversThroughSeq`. */
+  deleteSummaryDraft(threadId: string, coversThroughSeq: number): Promise<void>;
 
   /** Adds (or refreshes, with `at` as its time) the thread in the in-progress index. */
   trackInProgress(threadId: string, at?: number): Promise<void>;

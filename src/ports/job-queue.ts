@@ -1,3 +1,5 @@
+import type { CompactPayload } from "../protocol/jobs.ts";
+
 /**
  * Background work handed to the workers (BullMQ). Delivery is at least once; every job is
  * idempotent, and job ids are derived from what they act on so a duplicate enqueue is a no-op.
@@ -31,6 +33,11 @@ export interface JobQueue {
   deadLetter(entry: DeadLetter): Promise<void>;
   /** Messages set aside so far on this Redis (monotonic; for /metrics). */
   deadLetterCount(): Promise<number>;
+  /**
+   * Summarize a thread's older messages (compaction). Id by thread and `covers_through_seq`: a
+   * repeat for the same cut is a no-op. The worker leaves a summary draft in the checkpoint.
+   */
+  enqueueCompaction(payload: CompactPayload): Promise<void>;
 }
 
 /** Proof that workers consume: a no-op job sent through them must complete within `timeoutMs`

@@ -37,7 +37,15 @@ export type ModelStreamPart =
   | { type: "block_start"; index: number; block: Block }
   | { type: "block_delta"; index: number; delta: BlockDelta }
   | { type: "block_stop"; index: number; signature?: string }
-  | { type: "usage"; input_tokens?: number; output_tokens?: number }
+  | {
+      type: "usage";
+      /** Every input token, cached or not. */
+      input_tokens?: number;
+      output_tokens?: number;
+      /** Of the input, read from / written to the provider's prompt cache (Anthropic). */
+      cache_read_tokens?: number;
+      cache_write_tokens?: number;
+    }
   | { type: "stop"; reason: ModelStopReason };
 
 export type ModelErrorKind =

@@ -21,7 +21,7 @@ export interface SearchDocument {
   thread_id: string;
   seq: number;
   block_index: number;
-  role: "user" | "assistant" | "tool";
+  role: "user" | "assistant" | "tool" | "summary";
   block_type: SearchBlockType;
   model: string | null;
   text: string;
@@ -34,7 +34,7 @@ export interface SearchQuery {
   tenantId: string;
   endUserId?: string;
   threadId?: string;
-  role?: "user" | "assistant" | "tool";
+  role?: "user" | "assistant" | "tool" | "summary";
   /** Epoch milliseconds, inclusive. */
   from?: number;
   to?: number;
@@ -50,7 +50,7 @@ export interface SearchQuery {
 export interface SearchHit {
   thread_id: string;
   seq: number;
-  role: "user" | "assistant" | "tool";
+  role: "user" | "assistant" | "tool" | "summary";
   block_type: SearchBlockType;
   /** Text around the match with matched terms wrapped in `<mark>` … `</mark>`. */
   snippet: string;

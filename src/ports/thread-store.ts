@@ -49,6 +49,8 @@ export interface MessagePageQuery {
   afterSeq?: number;
   /** When false, `tool` messages are left out (by the store, so pages stay full). */
   includeTools: boolean;
+  /** Unless true, `summary` messages (compaction) are left out the same way. */
+  includeSummaries?: boolean;
 }
 
 export interface UpsertOutcome {

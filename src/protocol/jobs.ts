@@ -11,6 +11,7 @@ export const QUEUE_NAMES = {
   embed: "embed-message",
   reap: "reap-orphans",
   retention: "enforce-retention",
+  compact: "compact-thread",
   canary: "canary",
   /** Messages that cannot be persisted; no worker takes them, an operator does. */
   deadLetter: "dead-letter",
@@ -35,10 +36,31 @@ export const FinishedPayloadSchema = t.Object({
 });
 export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
 
+/**
+ * Compaction (API.md "Long threads"): summarize a thread's older messages. The owner builds the
+ * transcript from the branch it holds (bounded: domain/summary-prompt.ts), so the worker reads
+ * nothing and the job means the same wherever and whenever it runs; the worker writes a summary
+ * draft that the owner appends as the `summary` message.
+ */
+export const CompactPayloadSchema = t.Object({
+  tenant_id: t.String(),
+  thread_id: t.String(),
+  covers_through_seq: t.Integer({ minimum: 1 }),
+  /** `provider/name` of the summarizer (SUMMARY_MODEL, else the thread's model). */
+  model: t.String(),
+  transcript: t.String(),
+});
+export type CompactPayload = Static<typeof CompactPayloadSchema>;
+
 /** The single-message payloads a (batched) finished payload stands for. */
 export function expandFinished(payload: FinishedPayload): FinishedPayload[] {
   const { more = [], ...first } = payload;
   return [first, ...more.map((ref) => ({ ...first, seq: ref.seq, rev: ref.rev }))];
+}
+
+/** One compaction job per thread and cut. */
+export function compactionJobId(payload: { thread_id: string; covers_through_seq: number }) {
+  return `${QUEUE_NAMES.compact}-${payload.thread_id}-${payload.covers_through_seq}`;
 }
 
 /** BullMQ forbids `:` in custom ids; thread ids never contain one. */

@@ -33,7 +33,16 @@ export const ThreadSchema = t.Object({
 });
 export type Thread = Static<typeof ThreadSchema>;
 
-export const RoleSchema = t.Union([t.Literal("user"), t.Literal("assistant"), t.Literal("tool")]);
+/**
+ * `summary`: a compaction summary of the messages through `covers_through_seq` (API.md "Long
+ * threads"), written by Spool, hidden from history unless `include=summaries`.
+ */
+export const RoleSchema = t.Union([
+  t.Literal("user"),
+  t.Literal("assistant"),
+  t.Literal("tool"),
+  t.Literal("summary"),
+]);
 export type Role = Static<typeof RoleSchema>;
 
 export const MessageStatusSchema = t.Union([
@@ -57,9 +66,14 @@ export const StopReasonSchema = t.Union([
 export type StopReason = Static<typeof StopReasonSchema>;
 
 export const UsageSchema = t.Object({
+  /** Every input token of the call, cached or not. */
   input_tokens: t.Integer(),
   output_tokens: t.Integer(),
   estimated: t.Boolean(),
+  /** Of `input_tokens`, read from the provider's prompt cache (Anthropic; absent elsewhere). */
+  cache_read_tokens: t.Optional(t.Integer()),
+  /** Of `input_tokens`, written to the provider's prompt cache. */
+  cache_write_tokens: t.Optional(t.Integer()),
 });
 export type Usage = Static<typeof UsageSchema>;
 
@@ -86,6 +100,8 @@ export const MessageSchema = t.Object({
   error: t.Union([MessageErrorSchema, t.Null()]),
   created_at: t.String(),
   completed_at: t.Union([t.String(), t.Null()]),
+  /** Summary messages only: the newest message of the branch the summary stands for. */
+  covers_through_seq: t.Optional(t.Integer()),
 });
 export type Message = Static<typeof MessageSchema>;
 

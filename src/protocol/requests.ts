@@ -212,7 +212,8 @@ export const HistoryQuerySchema = t.Object({
   limit: t.Optional(t.String()),
   cursor: t.Optional(t.String()),
   order: t.Optional(t.String()),
-  include: t.Optional(t.String()),
+  /** Comma-separated: `tools` (tool messages and blocks), `summaries` (compaction summaries). */
+  include: t.Optional(t.String({ description: "`tools`, `summaries` or both, comma-separated" })),
   /** `active` (default): the ancestors of the head; `all`: every message in seq order. */
   branch: t.Optional(t.String()),
   /** `ui`: the AI SDK's `UIMessage[]` (src/http/compat/ui/ui-history.ts). */

@@ -202,7 +202,11 @@ export class CompatTurns {
     const ttl = CONVERSATION_MARK_TTL_MS;
     const waiting = answer.status === "in_progress";
     const mark = { threadId: thread.id, lastSeq: answer.seq, waiting };
-    const full = conversationFingerprint([...record.messages, answer]);
+    // The answer is the turn's assistant message (its role is never `summary`).
+    const full = conversationFingerprint([
+      ...record.messages,
+      { role: "assistant", content: answer.content },
+    ]);
     if (full) await this.deps.index.putThread(record.scope, full, mark, ttl);
     // A failed answer is retried with the same history: it continues this thread too.
     if (answer.status === "failed" && record.failedPrefix)

@@ -235,6 +235,35 @@ export function checkpointStoreContract(
       },
     );
 
+    kit.test(
+      "a summary draft: one per thread, replaced by a later put, removed only by its cut, expires",
+      async (p) => {
+        const { thread } = await owned(p);
+        const draft = (covers: number) => ({
+          covers_through_seq: covers,
+          text: `summary through ${covers}`,
+          model: "openai/gpt-5-mini",
+          input_tokens: 900,
+          output_tokens: 40,
+        });
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toBeNull();
+        await p.checkpoint.putSummaryDraft(thread.id, draft(10), TTL_MS);
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toEqual(draft(10));
+        await p.checkpoint.putSummaryDraft(thread.id, draft(20), TTL_MS);
+        // The owner appended the draft of cut 10: the newer one a worker put meanwhile stays.
+        await p.checkpoint.deleteSummaryDraft(thread.id, 10);
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toEqual(draft(20));
+        await p.checkpoint.deleteSummaryDraft(thread.id, 20);
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toBeNull();
+        await p.checkpoint.putSummaryDraft(thread.id, draft(30), 50);
+        await p.wait(120);
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toBeNull();
+        await p.checkpoint.putSummaryDraft(thread.id, draft(40), TTL_MS);
+        await p.checkpoint.deleteThread(thread.id);
+        expect(await p.checkpoint.readSummaryDraft(thread.id)).toBeNull();
+      },
+    );
+
     kit.checkSkips();
   });
 }

@@ -4,7 +4,7 @@
  * job per finished-queue and thread; an empty batch enqueues nothing.
  */
 import { describe, expect } from "bun:test";
-import { jobId, QUEUE_NAMES } from "../../src/protocol/jobs.ts";
+import { compactionJobId, jobId, QUEUE_NAMES } from "../../src/protocol/jobs.ts";
 import { freshId } from "../support/records.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -48,6 +48,27 @@ export function jobQueueContract(
         );
       },
     );
+
+    kit.test("a compaction job per thread and cut; a repeat is a no-op", async (p) => {
+      const threadId = freshId("thr");
+      const payload = {
+        tenant_id: "ten_1",
+        thread_id: threadId,
+        covers_through_seq: 40,
+        model: "openai/gpt-5-mini",
+        transcript: "[user]\nhello",
+      };
+      await p.jobs.enqueueCompaction(payload);
+      await p.jobs.enqueueCompaction({ ...payload, transcript: "[user]\nhello again" });
+      await p.jobs.enqueueCompaction({ ...payload, covers_through_seq: 80 });
+      const ids = await p.queuedJobIds(QUEUE_NAMES.compact);
+      expect(ids.sort()).toEqual(
+        [
+          compactionJobId({ thread_id: threadId, covers_through_seq: 40 }),
+          compactionJobId({ thread_id: threadId, covers_through_seq: 80 }),
+        ].sort(),
+      );
+    });
 
     kit.checkSkips();
   });

@@ -104,4 +104,33 @@ export function roundTripCases(kit: ContractKit<ThreadStore>): void {
     await store.upsertMessages([record]);
     expect(await store.getMessage(thread.id, 1)).toStrictEqual(record);
   });
+
+  kit.test(
+    "a summary message keeps covers_through_seq; pages leave summaries out unless asked",
+    async (store) => {
+      const thread = threadRecord();
+      await store.createThread(thread);
+      const user = messageRecord(thread, 1, { role: "user" });
+      const tool = messageRecord(thread, 2, { role: "tool" });
+      const summary = messageRecord(thread, 3, {
+        role: "summary",
+        content: [{ type: "text", text: "the user asked about refunds" }],
+        model: "openai/gpt-5-mini",
+        usage: { input_tokens: 900, output_tokens: 40, estimated: false },
+        covers_through_seq: 1,
+      });
+      await store.upsertMessages([user, tool, summary]);
+      expect(await store.getMessage(thread.id, 3)).toStrictEqual(summary);
+      expect((await store.getMessage(thread.id, 1))?.covers_through_seq).toBeUndefined();
+      const page = (extra: { includeTools: boolean; includeSummaries?: boolean }) =>
+        store.listMessages({ threadId: thread.id, limit: 10, order: "asc", ...extra });
+      expect((await page({ includeTools: true })).map((m) => m.seq)).toEqual([1, 2]);
+      expect(
+        (await page({ includeTools: false, includeSummaries: true })).map((m) => m.seq),
+      ).toEqual([1, 3]);
+      const all = await page({ includeTools: true, includeSummaries: true });
+      expect(all.map((m) => m.seq)).toEqual([1, 2, 3]);
+      expect(all[2]).toStrictEqual(summary);
+    },
+  );
 }

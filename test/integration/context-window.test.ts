@@ -20,7 +20,12 @@ let fake: FakeUpstream;
 let spool: TestSpool;
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  spool = await startSpool({ COMPAT_PROVIDERS: "local", LOCAL_BASE_URL: fake.urls.openai });
+  // No summarizer: this is the fallback (compaction.test.ts covers summaries).
+  spool = await startSpool({
+    COMPAT_PROVIDERS: "local",
+    LOCAL_BASE_URL: fake.urls.openai,
+    SUMMARY_MODEL: "off",
+  });
 });
 afterAll(async () => {
   await spool.close();

@@ -60,6 +60,7 @@ function recordingJobs(): JobQueue & { dead: DeadLetter[] } {
     enqueueFinished: async () => undefined,
     deadLetter: async (entry) => void dead.push(entry),
     deadLetterCount: async () => dead.length,
+    enqueueCompaction: async () => undefined,
   };
 }
 

@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(() => spool.close());
 
 type Msg = { seq: number; parent_seq: number | null; role: string; content: { text?: string }[] };
-const threadOf = (m: UIMessage | undefined) => (m?.metadata as { thread_id: string }).thread_id;
+const threadOf = (m: UIMessage | undefined) =>
+  (m?.metadata as { thread_id: string } | undefined)?.thread_id ?? "";
 const texts = (messages: Msg[]) => messages.map((m) => `${m.role}:${m.content[0]?.text ?? ""}`);
 
 async function branch(threadId: string, query = ""): Promise<Msg[]> {

@@ -119,6 +119,7 @@ describe("pipeline", () => {
       enqueueFinished: () => Promise.resolve(),
       deadLetter: () => Promise.resolve(),
       deadLetterCount: () => Promise.resolve(0),
+      enqueueCompaction: () => Promise.resolve(),
     };
     const persist = { thread_id: threadId, seq: 1, rev: 1 };
     expect(await persistMessage({ store, checkpoint, jobs }, persist)).toEqual({

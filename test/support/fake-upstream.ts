@@ -226,10 +226,48 @@ function providerToolId(provider: UpstreamProvider): string {
   return provider === "anthropic" ? `toolu_01${noise.slice(0, 22)}` : `call_${noise.slice(0, 24)}`;
 }
 
+/**
+ * Anthropic's prompt cache, simulated: each `cache_control` breakpoint caches the request's prefix
+ * through it (tools, system, messages, in that order); a later request whose prefix through one
+ * of its breakpoints was cached reads it. Sizes are the estimator's (4 characters a token).
+ */
+const anthropicCache = new Set<string>();
+const CACHE_CHARS_PER_TOKEN = 4;
+
+function anthropicCacheUsage(body: Record<string, unknown>): { read: number; write: number } {
+  const parts: unknown[] = [body.tools ?? null];
+  const breakpoints: number[] = [];
+  const add = (block: unknown) => {
+    parts.push(block);
+    if ((block as { cache_control?: unknown }).cache_control) breakpoints.push(parts.length);
+  };
+  const system = body.system;
+  if (Array.isArray(system)) for (const block of system) add(block);
+  else if (typeof system === "string") parts.push(system);
+  for (const message of (body.messages ?? []) as { role: string; content: unknown }[]) {
+    if (typeof message.content === "string") parts.push(message.content);
+    else
+      for (const block of message.content as unknown[])
+        add({ role: message.role, ...(block as object) });
+  }
+  const prefix = (n: number) => JSON.stringify(parts.slice(0, n));
+  const tokens = (n: number) => Math.ceil(prefix(n).length / CACHE_CHARS_PER_TOKEN);
+  let read = 0;
+  for (const n of breakpoints) if (anthropicCache.has(prefix(n))) read = tokens(n);
+  const last = breakpoints.at(-1);
+  const write = last !== undefined && !anthropicCache.has(prefix(last)) ? tokens(last) - read : 0;
+  for (const n of breakpoints) anthropicCache.add(prefix(n));
+  return { read, write };
+}
+
 const renderAnthropic: Renderer = (steps, body) => {
   const out: Action[] = [];
   const ev = (data: { type: string; [key: string]: unknown }) => out.push(sse(data, data.type));
   const { input, output } = usageOf(steps);
+  // Within the scripted input, so a script's usage stays the total Spool reports.
+  const cached = anthropicCacheUsage(body);
+  const read = Math.min(cached.read, input);
+  const cache = { read, write: Math.min(cached.write, input - read) };
   ev({
     type: "message_start",
     message: {
@@ -240,7 +278,13 @@ const renderAnthropic: Renderer = (steps, body) => {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: input, output_tokens: 1 },
+      // As Anthropic counts: `input_tokens` is what was neither read from nor written to the cache.
+      usage: {
+        input_tokens: input - cache.read - cache.write,
+        output_tokens: 1,
+        cache_read_input_tokens: cache.read,
+        cache_creation_input_tokens: cache.write,
+      },
     },
   });
   out.push(sse({ type: "ping" }, "ping"));

@@ -18,16 +18,61 @@ const base: Omit<ModelRequest, "signal"> = {
   temperature: 0.3,
 };
 
+/** The request without its cache breakpoints (tested on their own below). */
 function request(messages: ModelMessage[], extra: Partial<ModelRequest> = {}) {
-  return toAnthropicRequest({ ...base, ...extra, messages }, "anthropic");
+  const body = toAnthropicRequest({ ...base, ...extra, messages }, "anthropic");
+  for (const message of body.messages)
+    if (Array.isArray(message.content))
+      for (const block of message.content)
+        delete (block as { cache_control?: unknown }).cache_control;
+  return body;
 }
+
+describe("prompt-cache breakpoints", () => {
+  test("the system prompt and the ends of the last two messages are marked; thinking never is", () => {
+    const body = toAnthropicRequest(
+      {
+        ...base,
+        system: "be brief",
+        messages: [
+          { role: "user", content: [{ type: "text", text: "one" }] },
+          { role: "assistant", content: [{ type: "text", text: "two" }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "three" },
+              { type: "text", text: "four" },
+            ],
+          },
+          {
+            role: "assistant",
+            content: [
+              { type: "text", text: "five" },
+              { type: "thinking", thinking: "hm", signature: "sig", provider: "anthropic" },
+            ],
+          },
+        ],
+      },
+      "anthropic",
+    );
+    expect(body.system).toEqual([
+      { type: "text", text: "be brief", cache_control: { type: "ephemeral" } },
+    ]);
+    const marks = body.messages.map((m) =>
+      (m.content as { cache_control?: unknown }[]).map((b) => Boolean(b.cache_control)),
+    );
+    expect(marks).toEqual([[false], [false], [false, true], [true, false]]);
+  });
+});
 
 describe("toAnthropicRequest", () => {
   test("system prompt is top level; no temperature (removed in API 2026-10-21)", () => {
     const body = request([{ role: "user", content: [{ type: "text", text: "hi" }] }], {
       system: "be brief",
     });
-    expect(body.system).toBe("be brief");
+    expect(body.system).toEqual([
+      { type: "text", text: "be brief", cache_control: { type: "ephemeral" } },
+    ]);
     expect(body.stream).toBe(true);
     expect(body.max_tokens).toBe(1024);
     expect("temperature" in body).toBe(false);
@@ -169,6 +214,32 @@ const start = (input = 10): RawMessageStreamEvent =>
 const ev = (e: object) => e as RawMessageStreamEvent;
 
 describe("AnthropicStreamTranslator", () => {
+  test("cache reads and writes are reported beside the total input", () => {
+    const t = new AnthropicStreamTranslator("anthropic");
+    const parts = t.push(
+      ev({
+        type: "message_start",
+        message: {
+          usage: {
+            input_tokens: 10,
+            output_tokens: 1,
+            cache_read_input_tokens: 900,
+            cache_creation_input_tokens: 40,
+          },
+        },
+      }),
+    );
+    expect(parts).toEqual([
+      {
+        type: "usage",
+        input_tokens: 950,
+        output_tokens: 1,
+        cache_read_tokens: 900,
+        cache_write_tokens: 40,
+      },
+    ]);
+  });
+
   test("text, tool call, usage and stop", async () => {
     const out = await drain(
       from([

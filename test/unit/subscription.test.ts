@@ -72,6 +72,7 @@ describe("job batcher", () => {
           release = resolve;
         });
       },
+      enqueueCompaction: async () => undefined,
       enqueueFinished: async () => undefined,
       deadLetter: async () => undefined,
       deadLetterCount: async () => 0,

@@ -8,6 +8,8 @@ import type { Redis } from "ioredis";
 import type { DeadLetter, JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
 import {
+  type CompactPayload,
+  compactionJobId,
   jobId,
   QUEUE_NAMES,
   type QueueName,
@@ -30,6 +32,10 @@ const QUEUE_STATES: JobType[] = [
   "failed",
   "completed",
 ];
+
+/** 3 tries, 2 s apart then 4 s: a summary is worth a retry, not minutes of model calls. */
+const COMPACT_ATTEMPTS = 3;
+const COMPACT_BACKOFF_MS = 2000;
 
 export const DEFAULT_JOB_OPTIONS = {
   attempts: JOB_ATTEMPTS,
@@ -122,6 +128,14 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
       });
       await this.queue(name).addBulk(jobs);
     }
+  }
+
+  async enqueueCompaction(payload: CompactPayload): Promise<void> {
+    await this.queue(QUEUE_NAMES.compact).add(QUEUE_NAMES.compact, payload, {
+      jobId: compactionJobId(payload),
+      attempts: COMPACT_ATTEMPTS,
+      backoff: { type: "exponential", delay: COMPACT_BACKOFF_MS },
+    });
   }
 
   async deadLetter(entry: DeadLetter): Promise<void> {

@@ -4,6 +4,7 @@
  * only the port (no SDK). `provider/name` splits at the first `/` (model names may contain more
  * slashes); a bare name resolves only when it is a well-known family of a registered provider.
  */
+import type { ModelLimitOverrides } from "../../domain/model-limit-overrides.ts";
 import type { ModelProvider } from "../../ports/llm.ts";
 import { contextWindowOf, maxOutputTokensOf } from "./model-limits.ts";
 
@@ -31,7 +32,11 @@ const WELL_KNOWN: ReadonlyArray<{ pattern: RegExp; provider: string }> = [
 export class ProviderRegistry {
   readonly #providers = new Map<string, ModelProvider>();
 
-  constructor(providers: Iterable<ModelProvider> = []) {
+  /** `overrides`: MODEL_LIMITS, by `provider/name`, over the built-in limits. */
+  constructor(
+    providers: Iterable<ModelProvider> = [],
+    private readonly overrides: ModelLimitOverrides = {},
+  ) {
     for (const p of providers) this.register(p);
   }
 
@@ -65,23 +70,40 @@ export class ProviderRegistry {
 
   /** The most output tokens one call of this model may ask for (model-limits.ts). */
   maxOutputTokens(resolved: ResolvedModel): number {
-    return maxOutputTokensOf(resolved.provider.name, resolved.model);
+    return this.#maxOutputTokens(resolved.provider.name, resolved.model);
   }
 
   /** Tokens one request of this model may hold, input and output (model-limits.ts). */
   contextWindow(resolved: ResolvedModel): number {
-    return contextWindowOf(resolved.provider.name, resolved.model);
+    return this.#contextWindow(resolved.provider.name, resolved.model);
   }
 
+  /** The providers' advertised models, plus the models MODEL_LIMITS names for a registered one. */
   list(): ModelListEntry[] {
-    return [...this.#providers.values()].flatMap((p) =>
-      p.models().map((m) => ({
+    return [...this.#providers.values()].flatMap((p) => {
+      const configured = Object.keys(this.overrides)
+        .filter((id) => id.startsWith(`${p.name}/`))
+        .map((id) => id.slice(p.name.length + 1));
+      const names = [...new Set([...p.models(), ...configured])];
+      return names.map((m) => ({
         id: `${p.name}/${m}`,
         provider: p.name,
         object: "model" as const,
-        max_output_tokens: maxOutputTokensOf(p.name, m),
-        context_window: contextWindowOf(p.name, m),
-      })),
+        max_output_tokens: this.#maxOutputTokens(p.name, m),
+        context_window: this.#contextWindow(p.name, m),
+      }));
+    });
+  }
+
+  #maxOutputTokens(provider: string, model: string): number {
+    return (
+      this.overrides[`${provider}/${model}`]?.maxOutputTokens ?? maxOutputTokensOf(provider, model)
+    );
+  }
+
+  #contextWindow(provider: string, model: string): number {
+    return (
+      this.overrides[`${provider}/${model}`]?.contextWindow ?? contextWindowOf(provider, model)
     );
   }
 }

@@ -13,6 +13,7 @@ import type {
   CheckpointStore,
   EventBatch,
   Fenced,
+  SummaryDraft,
 } from "../../ports/checkpoint.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { MemoryLeaseStore } from "./memory-lease-store.ts";
@@ -43,6 +44,7 @@ export class MemoryEventLogConflictError extends Error {
 export class MemoryCheckpointStore implements CheckpointStore {
   readonly #threads = new Map<string, ThreadState>();
   readonly #inProgress = new Map<string, number>();
+  readonly #drafts = new Map<string, { json: string; expiresAt: number }>();
 
   constructor(
     private readonly leases: MemoryLeaseStore,
@@ -190,8 +192,27 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.#threads.get(threadId)?.logs.delete(seq);
   }
 
+  async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {
+    this.#drafts.set(threadId, {
+      json: JSON.stringify(draft),
+      expiresAt: this.clock.now() + ttlMs,
+    });
+  }
+
+  async readSummaryDraft(threadId: string): Promise<SummaryDraft | null> {
+    const entry = this.#drafts.get(threadId);
+    if (!entry || entry.expiresAt <= this.clock.now()) return null;
+    return JSON.parse(entry.json) as SummaryDraft;
+  }
+
+  async deleteSummaryDraft(threadId: string, coversThroughSeq: number): Promise<void> {
+    const draft = await this.readSummaryDraft(threadId);
+    if (draft?.covers_through_seq === coversThroughSeq) this.#drafts.delete(threadId);
+  }
+
   async deleteThread(threadId: string): Promise<void> {
     this.#threads.delete(threadId);
+    this.#drafts.delete(threadId);
     this.leases.drop(threadId);
   }
 

@@ -4,7 +4,13 @@
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
 import type { DeadLetter, JobQueue, MessageRef } from "../../ports/job-queue.ts";
-import { jobId, QUEUE_NAMES, type QueueName } from "../../protocol/jobs.ts";
+import {
+  type CompactPayload,
+  compactionJobId,
+  jobId,
+  QUEUE_NAMES,
+  type QueueName,
+} from "../../protocol/jobs.ts";
 
 export interface QueuedJob {
   queue: QueueName;
@@ -45,6 +51,17 @@ export class MemoryJobQueue implements JobQueue {
         this.#add({ queue, id, tenantId, refs: batch });
       }
     }
+  }
+
+  /** Compaction jobs waiting, by id (a repeat for the same cut keeps one). */
+  readonly compactions = new Map<string, CompactPayload>();
+
+  async enqueueCompaction(payload: CompactPayload): Promise<void> {
+    this.#call();
+    const id = compactionJobId(payload);
+    if (!this.compactions.has(id)) this.compactions.set(id, payload);
+    const ref = { threadId: payload.thread_id, seq: payload.covers_through_seq, rev: 0 };
+    this.#add({ queue: QUEUE_NAMES.compact, id, tenantId: payload.tenant_id, refs: [ref] });
   }
 
   /** Messages set aside, by version id (a repeat keeps one, as on BullMQ). */

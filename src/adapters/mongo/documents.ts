@@ -63,6 +63,8 @@ export interface MessageDoc {
   last_offset: number;
   /** Absent on documents written before branches: read as `seq - 1` (no migration pass). */
   parent_seq?: number | null;
+  /** Summary messages only (absent otherwise). */
+  covers_through_seq?: number;
 }
 
 export interface TenantDoc {
@@ -143,6 +145,7 @@ export function messageToDoc(m: MessageRecord): MessageDoc {
     rev: m.rev,
     last_offset: m.last_offset,
     parent_seq: m.parent_seq,
+    ...(m.covers_through_seq === undefined ? {} : { covers_through_seq: m.covers_through_seq }),
   };
 }
 
@@ -165,6 +168,12 @@ export function messageFromDoc(doc: MessageDoc): MessageRecord {
           input_tokens: doc.usage.input_tokens,
           output_tokens: doc.usage.output_tokens,
           estimated: doc.usage.estimated,
+          ...(typeof doc.usage.cache_read_tokens === "number"
+            ? { cache_read_tokens: doc.usage.cache_read_tokens }
+            : {}),
+          ...(typeof doc.usage.cache_write_tokens === "number"
+            ? { cache_write_tokens: doc.usage.cache_write_tokens }
+            : {}),
         }
       : null,
     stop_reason: doc.stop_reason,
@@ -175,6 +184,9 @@ export function messageFromDoc(doc: MessageDoc): MessageRecord {
     rev: doc.rev,
     last_offset: doc.last_offset,
     parent_seq: doc.parent_seq === undefined ? legacyParent(doc.seq) : doc.parent_seq,
+    ...(typeof doc.covers_through_seq === "number"
+      ? { covers_through_seq: doc.covers_through_seq }
+      : {}),
   };
 }
 

@@ -129,7 +129,11 @@ export class MongoThreadStore implements ThreadStore {
     }
     // Filtered by the server, so a page holds `limit` visible messages whenever there are that
     // many; the (thread_id, seq) index still drives the scan.
-    if (!query.includeTools) filter.role = { $ne: "tool" };
+    const hidden = [
+      ...(query.includeTools ? [] : ["tool" as const]),
+      ...(query.includeSummaries ? [] : ["summary" as const]),
+    ];
+    if (hidden.length > 0) filter.role = { $nin: hidden };
     const docs = await this.#messages
       .find(filter)
       .sort({ seq: query.order === "asc" ? 1 : -1 })

@@ -58,6 +58,10 @@ export class RedisKeys {
   live(threadId: string): string {
     return `${this.#thread(threadId)}:live`;
   }
+
+  summaryDraft(threadId: string): string {
+    return `${this.#thread(threadId)}:summary-draft`;
+  }
   inProgress(): string {
     return `${this.prefix}:in-progress`;
   }

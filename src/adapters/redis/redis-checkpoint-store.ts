@@ -11,6 +11,7 @@ import type {
   CheckpointStore,
   EventBatch,
   Fenced,
+  SummaryDraft,
 } from "../../ports/checkpoint.ts";
 import type { RedisKeys } from "./keys.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
@@ -206,6 +207,35 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.redis.unlink(this.keys.events(threadId, seq));
   }
 
+  async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {
+    const key = this.keys.summaryDraft(threadId);
+    await this.redis
+      .multi()
+      .hset(key, "covers", String(draft.covers_through_seq), "json", JSON.stringify(draft))
+      .pexpire(key, ttlMs)
+      .exec();
+  }
+
+  async readSummaryDraft(threadId: string): Promise<SummaryDraft | null> {
+    const json = await this.redis.hget(this.keys.summaryDraft(threadId), "json");
+    if (json === null) return null;
+    try {
+      return JSON.parse(json) as SummaryDraft;
+    } catch {
+      // Written only by Spool; an unreadable draft is as good as none (the next one replaces it).
+      return null;
+    }
+  }
+
+  async deleteSummaryDraft(threadId: string, coversThroughSeq: number): Promise<void> {
+    await runScript(
+      this.redis,
+      "delete-draft-1",
+      [this.keys.summaryDraft(threadId)],
+      [coversThroughSeq],
+    );
+  }
+
   async deleteThread(threadId: string): Promise<void> {
     const lastSeq = (await this.lastSeq(threadId)) ?? 0;
     // The epoch counter goes too (no key may name a deleted thread: erasure). Safe: a deleted
@@ -217,6 +247,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       this.keys.tail(threadId),
       this.keys.lease(threadId),
       this.keys.epoch(threadId),
+      this.keys.summaryDraft(threadId),
     ];
     await this.redis.unlink(...fixed);
     for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {

@@ -22,6 +22,7 @@ export const SCRIPT_NAMES = [
   "take-tokens-2",
   "open-stream-2",
   "renew-streams-2",
+  "delete-draft-1",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

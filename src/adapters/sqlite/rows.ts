@@ -44,7 +44,8 @@ export function threadFromRow(row: Row): ThreadRecord {
 /** In the order of `messageParams`. */
 export const MESSAGE_COLUMNS =
   "thread_id, seq, id, tenant_id, role, content, status, model, request_id, end_user_id, " +
-  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset, parent_seq";
+  "usage, stop_reason, error, created_at, completed_at, epoch, rev, last_offset, parent_seq, " +
+  "covers_through_seq";
 
 export const MESSAGE_PLACEHOLDERS = MESSAGE_COLUMNS.split(",")
   .map(() => "?")
@@ -71,6 +72,7 @@ export function messageParams(m: MessageRecord): SqlValue[] {
     m.rev,
     m.last_offset,
     m.parent_seq,
+    m.covers_through_seq ?? null,
   ];
 }
 
@@ -97,6 +99,9 @@ export function messageFromRow(row: Row): MessageRecord {
     last_offset: Number(row.last_offset),
     parent_seq:
       row.parent_seq === null || row.parent_seq === undefined ? null : Number(row.parent_seq),
+    ...(row.covers_through_seq === null || row.covers_through_seq === undefined
+      ? {}
+      : { covers_through_seq: Number(row.covers_through_seq) }),
   };
 }
 

@@ -105,8 +105,13 @@ ALTER TABLE threads ADD COLUMN head_seq INTEGER;
 ALTER TABLE threads ADD COLUMN head_as_of INTEGER NOT NULL DEFAULT 0;
 `;
 
-/** Erased end users whose tokens are void up to `revoked_at` (a digest, never the id). */
+/** Compaction summaries (role `summary`): the newest message of the branch a summary covers. */
 const V5 = `
+ALTER TABLE messages ADD COLUMN covers_through_seq INTEGER;
+`;
+
+/** Erased end users whose tokens are void up to `revoked_at` (a digest, never the id). */
+const V6 = `
 CREATE TABLE IF NOT EXISTS end_user_revocations (
   tenant_id TEXT NOT NULL,
   end_user_digest TEXT NOT NULL,
@@ -116,7 +121,7 @@ CREATE TABLE IF NOT EXISTS end_user_revocations (
 `;
 
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;

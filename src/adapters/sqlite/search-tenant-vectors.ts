@@ -32,7 +32,7 @@ export interface ScoredKey {
 
 /** Compact once a quarter of the rows are dead (and at least this many): amortized O(1). */
 const MIN_DEAD_ROWS_TO_COMPACT = 1024;
-const ROLES = ["user", "assistant", "tool"];
+const ROLES = ["user", "assistant", "tool", "summary"];
 const BLOCK_TYPES = ["text", "tool_use", "tool_result"];
 const NO_ID = -1;
 

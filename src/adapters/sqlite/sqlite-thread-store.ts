@@ -47,10 +47,16 @@ const RECORD_USAGE_SQL =
   "DO UPDATE SET input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, " +
   "estimated = excluded.estimated, end_user_id = excluded.end_user_id, at = excluded.at";
 
-/** Four static queries (order × tool filter) so each is prepared once and plans on the key. */
-function messagePageSql(order: "asc" | "desc", includeTools: boolean): string {
+/** Eight static queries (order × tool × summary filter): each prepared once, planned on the key. */
+function messagePageSql(
+  order: "asc" | "desc",
+  includeTools: boolean,
+  includeSummaries: boolean,
+): string {
   const comparison = order === "asc" ? ">" : "<";
-  const toolFilter = includeTools ? "" : " AND role <> 'tool'";
+  const toolFilter =
+    (includeTools ? "" : " AND role <> 'tool'") +
+    (includeSummaries ? "" : " AND role <> 'summary'");
   return (
     `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND seq ${comparison} ?` +
     `${toolFilter} ORDER BY seq ${order.toUpperCase()} LIMIT ?`
@@ -156,7 +162,7 @@ export class SqliteThreadStore implements ThreadStore {
     if (query.limit < 1) return [];
     const start = query.afterSeq ?? (query.order === "asc" ? SEQ_FLOOR : SEQ_CEILING);
     return this.#db
-      .prepare(messagePageSql(query.order, query.includeTools))
+      .prepare(messagePageSql(query.order, query.includeTools, query.includeSummaries === true))
       .all(query.threadId, start, query.limit)
       .map(messageFromRow);
   }

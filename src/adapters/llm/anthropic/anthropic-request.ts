@@ -4,7 +4,9 @@
  * of one role are merged because the API wants user/assistant alternation. Thinking blocks are
  * sent back only when this provider made them and they carry their signature (the API refuses a
  * thinking block without one). No `temperature`: SDK 1.x targets API version 2026-10-21, which
- * removed the sampling parameters (even `temperature: 1` is a 400).
+ * removed the sampling parameters (even `temperature: 1` is a 400). Prompt caching: the stable
+ * prefix is marked with `cache_control` breakpoints (`markCachePrefix`), so the next turn of the
+ * thread reads it from the cache (docs/long-threads.md).
  */
 import type {
   ContentBlockParam,
@@ -47,7 +49,9 @@ export function toAnthropicRequest(
     messages: toAnthropicMessages(thread, ids),
     stream: true,
   };
-  if (request.system) body.system = request.system;
+  if (request.system)
+    body.system = [{ type: "text", text: request.system, cache_control: EPHEMERAL }];
+  markCachePrefix(body.messages as WireMessage[]);
   if (request.tools.length > 0) body.tools = request.tools.map(toAnthropicTool);
   else if (hasToolBlocks(thread)) {
     // "Requests which include tool_use or tool_result blocks must define tools": declare the
@@ -59,6 +63,30 @@ export function toAnthropicRequest(
     body.tool_choice = { type: "none" };
   }
   return body;
+}
+
+const EPHEMERAL = { type: "ephemeral" } as const;
+/** Message breakpoints: the API allows 4 in all; the system prompt takes one. */
+const MESSAGE_BREAKPOINTS = 2;
+
+/**
+ * Marks the end of the last two messages: the newest one, so the next turn (which repeats this
+ * request's messages and adds its own) reads all of it from the cache, and the one before it,
+ * so a retried or regenerated turn still hits. The system prompt (with the thread's summary in it)
+ * is the first breakpoint. A thinking block cannot carry `cache_control`: the last other block of
+ * the message does.
+ */
+export function markCachePrefix(messages: WireMessage[]): void {
+  let marked = 0;
+  for (let i = messages.length - 1; i >= 0 && marked < MESSAGE_BREAKPOINTS; i--) {
+    const content = messages[i]!.content;
+    const block = content.findLast(
+      (b) => b.type !== "thinking" && b.type !== "redacted_thinking",
+    ) as { cache_control?: typeof EPHEMERAL } | undefined;
+    if (!block) continue;
+    block.cache_control = EPHEMERAL;
+    marked++;
+  }
 }
 
 function hasToolBlocks(thread: readonly ThreadMessage[]): boolean {

@@ -37,7 +37,15 @@ export class AnthropicStreamTranslator {
         const u = event.message.usage;
         const input =
           u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
-        return [{ type: "usage", input_tokens: input, output_tokens: u.output_tokens }];
+        return [
+          {
+            type: "usage",
+            input_tokens: input,
+            output_tokens: u.output_tokens,
+            cache_read_tokens: u.cache_read_input_tokens ?? 0,
+            cache_write_tokens: u.cache_creation_input_tokens ?? 0,
+          },
+        ];
       }
       case "content_block_start":
         return this.#start(event.index, event.content_block);
@@ -49,10 +57,11 @@ export class AnthropicStreamTranslator {
         if (event.delta.stop_reason) this.#stopReason = mapStopReason(event.delta.stop_reason);
         const part: ModelStreamPart = { type: "usage", output_tokens: event.usage.output_tokens };
         if (typeof event.usage.input_tokens === "number") {
-          part.input_tokens =
-            event.usage.input_tokens +
-            (event.usage.cache_creation_input_tokens ?? 0) +
-            (event.usage.cache_read_input_tokens ?? 0);
+          const read = event.usage.cache_read_input_tokens ?? 0;
+          const write = event.usage.cache_creation_input_tokens ?? 0;
+          part.input_tokens = event.usage.input_tokens + write + read;
+          part.cache_read_tokens = read;
+          part.cache_write_tokens = write;
         }
         return [part];
       }

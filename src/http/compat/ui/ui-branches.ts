@@ -41,7 +41,7 @@ export async function editedMessage(
   uiId: string,
 ): Promise<MessageRecord> {
   const record = await messageOfUiId(services, thread.id, uiId);
-  if (!record || record.role !== "user")
+  if (record?.role !== "user")
     throw new InvalidRequestError("messageId names no user message of this chat.", "messageId");
   return record;
 }
@@ -54,7 +54,7 @@ export async function regenerateTarget(
 ): Promise<MessageRecord> {
   if (uiId !== null) {
     const record = await messageOfUiId(services, thread.id, uiId);
-    if (!record || record.role !== "assistant")
+    if (record?.role !== "assistant")
       throw new InvalidRequestError(
         "messageId names no assistant message of this chat.",
         "messageId",
