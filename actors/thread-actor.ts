@@ -121,7 +121,27 @@ export class ThreadActor {
         : null;
     if (!current) throw new NotFoundError("message");
     if (current.status === "in_progress") throw new ThreadBusyError(seq);
-    return toWireMessage(await this.#writer.erase(current));
+    const erased = await this.#writer.erase(current);
+    await this.#eraseSummariesOf(seq);
+    return toWireMessage(erased);
+  }
+
+  /**
+   * A compaction summary that covers an erased message may retell it: every one covering `seq`
+   * (written after it, covering through it or later) is erased too, and a pending draft is
+   * dropped, so the next turns read the full branch until a new summary is made without it.
+   */
+  async #eraseSummariesOf(seq: number): Promise<void> {
+    const links = await this.#deps.history.links(this.thread.id);
+    for (const link of links) {
+      if (link.role !== "summary" || link.seq <= seq) continue;
+      const summary = await this.#deps.history.message(this.thread.id, link.seq);
+      if (summary && summary.status !== "deleted" && (summary.covers_through_seq ?? 0) >= seq)
+        await this.#writer.erase(summary);
+    }
+    const draft = await this.#deps.checkpoint.readSummaryDraft(this.thread.id);
+    if (draft && draft.covers_through_seq >= seq)
+      await this.#deps.checkpoint.deleteSummaryDraft(this.thread.id, draft.covers_through_seq);
   }
 
   async send(command: SendCommand): Promise<TurnTicket> {

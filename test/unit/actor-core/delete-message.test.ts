@@ -14,6 +14,7 @@ import {
   tailMessage,
   until,
 } from "../../support/actor-harness.ts";
+import { messageRecord } from "../../support/records.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -72,5 +73,32 @@ describe("delete one message", () => {
     expect(other.ok).toBe(true);
     await expect(actor.deleteMessage(1)).rejects.toMatchObject({ code: "unavailable" });
     expect((await tailMessage(h, thread.id, 1)).status).toBe("completed");
+  });
+
+  test("a compaction summary covering the erased message is erased too; earlier ones stay", async () => {
+    const thread = await h.newThread();
+    const actor = await h.actor(thread);
+    for (const content of ["one", "two", "secret three", "four"]) await send(actor, { content });
+    const summary = (seq: number, covers: number) =>
+      messageRecord(thread, seq, {
+        role: "summary",
+        content: [{ type: "text", text: `summary through ${covers}` }],
+        covers_through_seq: covers,
+        parent_seq: covers,
+      });
+    // Written as compaction would have: seqs after the messages they cover.
+    await actor.stop();
+    await h.store.upsertMessages([
+      messageRecord(thread, 5, { content: [{ type: "text", text: "five" }] }),
+      summary(6, 2),
+      summary(7, 5),
+    ]);
+    const owner = await h.actor(thread);
+    await owner.deleteMessage(3);
+    expect(await h.store.getMessage(thread.id, 6)).toMatchObject({ status: "completed" });
+    expect(await h.store.getMessage(thread.id, 7)).toMatchObject({
+      status: "deleted",
+      content: [],
+    });
   });
 });
