@@ -14,6 +14,7 @@ import { MongoThreadStore } from "./adapters/mongo/mongo-thread-store.ts";
 import { MongoToolRegistry } from "./adapters/mongo/mongo-tool-registry.ts";
 import { openSqlite, type SqliteDb } from "./adapters/sqlite/database.ts";
 import { migrateSqlite } from "./adapters/sqlite/schema.ts";
+import { SqliteVectorBackfill } from "./adapters/sqlite/search-vector-backfill.ts";
 import { SqliteSearchIndex } from "./adapters/sqlite/sqlite-search-index.ts";
 import { SqliteTenantStore } from "./adapters/sqlite/sqlite-tenant-store.ts";
 import { SqliteThreadStore } from "./adapters/sqlite/sqlite-thread-store.ts";
@@ -24,6 +25,7 @@ import type { SearchIndex } from "./ports/search.ts";
 import type { TenantStore } from "./ports/tenant-store.ts";
 import type { ThreadStore } from "./ports/thread-store.ts";
 import type { ToolRegistry } from "./ports/tool-registry.ts";
+import type { VectorBackfill } from "./ports/vector-backfill.ts";
 import { ensurePrivateDir } from "./private-files.ts";
 
 export interface Stores {
@@ -31,6 +33,8 @@ export interface Stores {
   tenants: TenantStore;
   tools: ToolRegistry;
   search: SearchIndex;
+  /** The SQLite index's re-embedding walk; null on Meilisearch (re-indexed by the operator). */
+  vectorBackfill: VectorBackfill | null;
   embedder: Embedder;
   close(): Promise<void>;
 }
@@ -52,17 +56,20 @@ async function searchIndex(
   config: Config,
   embedder: Embedder,
   sqlite: SqliteDb | null,
-): Promise<SearchIndex> {
+): Promise<{ search: SearchIndex; vectorBackfill: VectorBackfill | null }> {
   if (config.meili) {
-    return MeiliSearchIndex.open({
+    const search = await MeiliSearchIndex.open({
       host: config.meili.url,
       apiKey: config.meili.apiKey,
       indexName: config.meili.index,
       embedder,
     });
+    return { search, vectorBackfill: null };
   }
   const db = sqlite ?? (await openSqlite(join(config.dataDir, "search.db")));
-  return new SqliteSearchIndex(db, { embedder });
+  // The index first: opening it adopts the embedder's vector space (and resets the walk).
+  const search = new SqliteSearchIndex(db, { embedder });
+  return { search, vectorBackfill: new SqliteVectorBackfill(db, embedder) };
 }
 
 export async function openStores(config: Config): Promise<Stores> {
@@ -70,12 +77,13 @@ export async function openStores(config: Config): Promise<Stores> {
   const embedder = await makeEmbedder(config);
   if (config.mongo) {
     const mongo = await connectMongo(config.mongo.url, config.mongo.database);
-    const search = await searchIndex(config, embedder, null);
+    const { search, vectorBackfill } = await searchIndex(config, embedder, null);
     return {
       store: new MongoThreadStore(mongo.db),
       tenants: new MongoTenantStore(mongo.db),
       tools: new MongoToolRegistry(mongo.db),
       search,
+      vectorBackfill,
       embedder,
       close: async () => {
         await search.close();
@@ -85,12 +93,13 @@ export async function openStores(config: Config): Promise<Stores> {
   }
   const db = await openSqlite(join(config.dataDir, "spool.db"));
   migrateSqlite(db);
-  const search = await searchIndex(config, embedder, db);
+  const { search, vectorBackfill } = await searchIndex(config, embedder, db);
   return {
     store: new SqliteThreadStore(db),
     tenants: new SqliteTenantStore(db),
     tools: new SqliteToolRegistry(db),
     search,
+    vectorBackfill,
     embedder,
     close: async () => {
       await search.close();

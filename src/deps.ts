@@ -110,7 +110,9 @@ export async function createRuntime(
   const tooling = toolWiring(config);
   const actors = startActors(config, logger, hot, stores, secrets, tooling, metrics);
   const workers =
-    config.workers === "embedded" ? await startJobWorkers(config, logger, stores, hot) : null;
+    config.workers === "embedded"
+      ? await startJobWorkers(config, logger, stores, hot, metrics)
+      : null;
   const connections = new ConnectionRegistry();
   await hot.revocations.subscribe((id) => connections.revoke(id));
   const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling, metrics };

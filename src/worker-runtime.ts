@@ -10,6 +10,7 @@ import { removeThread } from "../actors/thread-removal.ts";
 import { jobHandlers } from "../workers/handlers.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
 import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
+import { instrumentBackfill } from "./adapters/metrics/instrumented.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
@@ -18,6 +19,7 @@ import { randomToken } from "./domain/ids.ts";
 import { systemClock } from "./ports/clock.ts";
 import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
+import type { Metrics } from "./ports/metrics.ts";
 
 /** The queues whose jobs follow every finished message (BullmqJobQueue's finished queues). */
 export const FINISHED_QUEUES = ["backfill-tokens", "embed-message"] as const;
@@ -27,6 +29,8 @@ export async function startJobWorkers(
   logger: Logger,
   stores: Stores,
   hot: RedisHotTier,
+  /** Where /metrics is served (the embedded workers); a worker process has none. */
+  metrics?: Metrics,
 ): Promise<WorkerSet> {
   const tokenizer = new ThreadedTokenizer();
   // The cluster's internal secret, as deps.ts loads it (one first-writer-wins setting, 48 bytes):
@@ -57,6 +61,11 @@ export async function startJobWorkers(
     leases: hot.leases,
     jobs: hot.jobs,
     search: stores.search,
+    backfill:
+      stores.vectorBackfill && metrics
+        ? instrumentBackfill(stores.vectorBackfill, metrics)
+        : stores.vectorBackfill,
+    reembedJobs: hot.jobs,
     embedder: stores.embedder,
     tokenizer,
     logger,
@@ -74,6 +83,8 @@ export async function startJobWorkers(
   const workers = hot.startWorkers(handlers, { lockMs: config.jobLockMs });
   await hot.jobs.scheduleReaper(config.reaper.everyMs);
   await hot.jobs.scheduleRetention(config.retention.everyMs);
+  // Every start: a run that finds nothing to re-embed ends at once; one that died goes on.
+  if (stores.vectorBackfill) await hot.jobs.enqueueReembed(await stores.vectorBackfill.cursor());
   return {
     async close() {
       await workers.close();

@@ -24,8 +24,9 @@ import {
   persistMessage,
 } from "./persist-message.ts";
 import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
+import { parseReembedPayload, type ReembedDeps, reembedIndex } from "./reembed-index.ts";
 
-export interface WorkerDeps extends PersistDeps, ReapDeps {
+export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
   retention: RetentionDeps;
   catalog: CompactDeps["catalog"];
   search: SearchIndex;
@@ -53,6 +54,7 @@ export function jobHandlers(
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.retention]: () => enforceRetention(deps.retention),
+    [QUEUE_NAMES.reembed]: (payload) => reembedIndex(deps, parseReembedPayload(payload)),
     [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",
   };

@@ -51,16 +51,22 @@ export function storedSwitch(thread: {
   return thread.head_seq === null ? null : { seq: thread.head_seq, asOf: thread.head_as_of };
 }
 
-/** The seqs from the root to `seq` (inclusive) in order; [] for null. Cycles cannot form (a
- * parent is always older), but a missing link ends the walk rather than looping. */
+/**
+ * The seqs from the root to `seq` (inclusive) in order; [] for null. A parent is always older, so
+ * the walk ends. A seq missing from `links` (a message the store refused and set aside) is passed
+ * over as a linear thread would: its place goes to the message before it.
+ */
 export function ancestry(links: ReadonlyMap<number, number | null>, seq: number | null): number[] {
   const out: number[] = [];
   let at = seq;
-  while (at !== null && links.has(at) && out.length <= links.size) {
+  while (at !== null && at >= 1) {
+    if (!links.has(at)) {
+      at -= 1;
+      continue;
+    }
     out.push(at);
     const parent = links.get(at) ?? null;
-    if (parent !== null && parent >= at) break;
-    at = parent;
+    at = parent !== null && parent < at ? parent : null;
   }
   return out.reverse();
 }

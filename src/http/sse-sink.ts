@@ -22,6 +22,35 @@ export function formatSse(entry: EventEntry): string {
   return `event: ${entry.meta.type}\nid: ${entry.seq}:${entry.offset}\ndata: ${entry.json}\n\n`;
 }
 
+/**
+ * Each entry's frame, encoded once and shared by every SSE subscriber it reaches (the actor and
+ * the live feed hand the same entry objects to all their subscriptions); weak, so a frame goes
+ * with its entry. Streams never modify an enqueued chunk, so sharing the bytes is safe.
+ */
+const frames = new WeakMap<EventEntry, Uint8Array>();
+
+function frameOf(entry: EventEntry): Uint8Array {
+  let frame = frames.get(entry);
+  if (!frame) {
+    frame = encoder.encode(formatSse(entry));
+    frames.set(entry, frame);
+  }
+  return frame;
+}
+
+/** One chunk for a delivered batch: the shared frame itself when the batch is one event. */
+function framesOf(entries: EventEntry[]): Uint8Array {
+  if (entries.length === 1) return frameOf(entries[0]!);
+  const parts = entries.map(frameOf);
+  const chunk = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    chunk.set(part, at);
+    at += part.length;
+  }
+  return chunk;
+}
+
 export class SseSink implements StreamSink {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -62,9 +91,7 @@ export class SseSink implements StreamSink {
   }
 
   send(entries: EventEntry[]): void {
-    let text = "";
-    for (const entry of entries) text += formatSse(entry);
-    this.#write(text);
+    this.#enqueue(framesOf(entries));
     if (this.#metrics) countDelivered(this.#metrics, "sse", entries);
   }
 
@@ -88,9 +115,13 @@ export class SseSink implements StreamSink {
   }
 
   #write(text: string): void {
+    this.#enqueue(encoder.encode(text));
+  }
+
+  #enqueue(chunk: Uint8Array): void {
     if (this.#closed) return;
     try {
-      this.#controller.enqueue(encoder.encode(text));
+      this.#controller.enqueue(chunk);
       this.#lastSentAt = Date.now();
     } catch {
       this.#end();

@@ -40,6 +40,15 @@ export interface JobQueue {
   enqueueCompaction(payload: CompactPayload): Promise<void>;
 }
 
+/**
+ * The re-embedding walk's queue (workers/reembed-index.ts). Job ids come from the cursor
+ * (protocol/jobs.ts `reembedJobId`): every process enqueues one at start, and while one waits at
+ * a position, a repeat is a no-op.
+ */
+export interface ReembedQueue {
+  enqueueReembed(cursor: number): Promise<void>;
+}
+
 /** Proof that workers consume: a no-op job sent through them must complete within `timeoutMs`
  * (a worker can silently stop consuming after a Redis restart). Throws when it does not. */
 export interface WorkerCanary {

@@ -33,6 +33,8 @@ export interface Metrics {
   jobFailed(queue: string): void;
   /** A job was set aside for good (dead letter). */
   deadLettered(queue: string): void;
+  /** Search documents given a vector of the current space by the re-embedding job. */
+  vectorsReembedded(count: number): void;
   /** A request or frame was refused by a limit; `kind` names the limit (send, request, stream, quota…). */
   rateLimited(kind: string): void;
   leaseTaken(): void;

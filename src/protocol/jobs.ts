@@ -11,6 +11,8 @@ export const QUEUE_NAMES = {
   embed: "embed-message",
   reap: "reap-orphans",
   retention: "enforce-retention",
+  /** Re-embeds the search index after its vector space changed (workers/reembed-index.ts). */
+  reembed: "reembed-index",
   compact: "compact-thread",
   canary: "canary",
   /** Messages that cannot be persisted; no worker takes them, an operator does. */
@@ -56,6 +58,18 @@ export type CompactPayload = Static<typeof CompactPayloadSchema>;
 export function expandFinished(payload: FinishedPayload): FinishedPayload[] {
   const { more = [], ...first } = payload;
   return [first, ...more.map((ref) => ({ ...first, seq: ref.seq, rev: ref.rev }))];
+}
+
+export const ReembedPayloadSchema = t.Object({
+  /** The walk's cursor when the job was enqueued: names the job, so one waits per position. The
+   * job itself reads the cursor the index stored, which is never behind this one. */
+  cursor: t.Integer({ minimum: 0 }),
+});
+export type ReembedPayload = Static<typeof ReembedPayloadSchema>;
+
+/** One re-embedding job per cursor position: a repeat enqueue at the same position is a no-op. */
+export function reembedJobId(cursor: number): string {
+  return `${QUEUE_NAMES.reembed}-${cursor}`;
 }
 
 /** One compaction job per thread and cut. */

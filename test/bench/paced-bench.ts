@@ -5,17 +5,37 @@
  * workers, as `npm start` runs) on a Redis in its own process; then the same fan-out from a bare
  * Bun SSE server with no durability (support/raw-sse-server.ts). Prints chunks delivered, the
  * run's wall time against the pacing floor (chunks × gap), and server CPU per delivered chunk
- * (utime + stime from /proc, Redis apart), with Spool/raw ratios. Defaults: 1,000 × 100 at 10 ms.
+ * (utime + stime from /proc, Redis apart), with Spool/raw ratios. Defaults: 1,000 × 100 at 10 ms,
+ * three runs (`--runs=N`); `--profile=<dir>` writes the node's CPU profile (`bun --cpu-prof-md`).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { spawn } from "bun";
+import { Redis } from "ioredis";
 import { startNode } from "../support/node-launcher.ts";
 import { freshPrefix, startRedis } from "../support/redis.ts";
 
-const ANSWERS = Number(process.argv[2] ?? 1000);
-const CHUNKS = Number(process.argv[3] ?? 100);
-const GAP_MS = Number(process.argv[4] ?? 10);
+const FLAGS = process.argv.slice(2).filter((a) => a.startsWith("--"));
+const POSITIONAL = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const ANSWERS = Number(POSITIONAL[0] ?? 1000);
+const CHUNKS = Number(POSITIONAL[1] ?? 100);
+const GAP_MS = Number(POSITIONAL[2] ?? 10);
+/**
+ * Bun's fetch opens at most 256 connections at once by default; 1,000 answers need 2,000 (origin +
+ * follower), and the followers alone would hold every slot while the sends wait. Re-run this
+ * script with the limit raised when the caller did not raise it.
+ */
+const MAX_HTTP_REQUESTS = String(Math.max(256, ANSWERS * 2 + 64));
+if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
+  const child = spawn([process.execPath, ...process.argv.slice(1)], {
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  process.exit(await child.exited);
+}
+/** `--profile=<dir>`: the Spool node writes a markdown CPU profile there (`bun --cpu-prof-md`). */
+const PROFILE_DIR = FLAGS.find((f) => f.startsWith("--profile="))?.slice("--profile=".length);
 /** Linux reports process times in clock ticks; 100 per second on every kernel we run on. */
 const CLOCK_TICKS_PER_S = 100;
 const SETUP_CONCURRENCY = 50;
@@ -80,6 +100,27 @@ interface RunResult {
   wallMs: number;
   serverCpuS: number;
   redisCpuS: number;
+  /** Redis commands run during the measured part, by name (scripts count as evalsha). */
+  redisCalls: Map<string, number>;
+}
+
+/** Calls per command from `INFO commandstats` (the bench's own Redis: nothing else uses it). */
+async function commandStats(url: string): Promise<Map<string, number>> {
+  const redis = new Redis(url);
+  try {
+    const info = await redis.info("commandstats");
+    const calls = new Map<string, number>();
+    for (const match of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+      calls.set(match[1]!, Number(match[2]));
+    }
+    return calls;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function callsSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)]));
 }
 
 async function runSpool(): Promise<RunResult> {
@@ -87,6 +128,9 @@ async function runSpool(): Promise<RunResult> {
   const node = await startNode({
     redisUrl: redis.url,
     prefix: freshPrefix("paced"),
+    runtimeArgs: PROFILE_DIR
+      ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${PROFILE_DIR}`]
+      : [],
     // The bench is one tenant's backend (secret key): only the tenant bucket applies; raise it
     // and the stream cap so the limiter is not what is measured here (limiter-bench.ts does that).
     env: {
@@ -116,6 +160,7 @@ async function runSpool(): Promise<RunResult> {
     });
     await sleep(WARMUP_SETTLE_MS);
     const [cpu0, redis0] = [cpuSeconds(node.pid), cpuSeconds(redis.process.pid)];
+    const calls0 = await commandStats(redis.url);
     const started = performance.now();
     const counts = await Promise.all(
       threads.map(async (id) => {
@@ -131,6 +176,7 @@ async function runSpool(): Promise<RunResult> {
       wallMs,
       serverCpuS: cpuSeconds(node.pid) - cpu0,
       redisCpuS: cpuSeconds(redis.process.pid) - redis0,
+      redisCalls: callsSince(calls0, await commandStats(redis.url)),
     };
   } finally {
     await node.stop();
@@ -166,6 +212,7 @@ async function runRaw(): Promise<RunResult> {
       wallMs,
       serverCpuS: cpuSeconds(child.pid) - cpu0,
       redisCpuS: 0,
+      redisCalls: new Map(),
     };
   } finally {
     child.kill();
@@ -178,21 +225,36 @@ function line(label: string, r: RunResult): string {
   const redisUs = (r.redisCpuS * 1e6) / Math.max(1, r.delivered);
   const floorMs = CHUNKS * GAP_MS;
   return (
-    `${label.padEnd(22)} delivered ${String(r.delivered).padStart(7)} / ${ANSWERS * CHUNKS * 2}  ` +
+    `${label.padEnd(25)} delivered ${String(r.delivered).padStart(7)} / ${ANSWERS * CHUNKS * 2}  ` +
     `wall ${r.wallMs.toFixed(0).padStart(6)} ms (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` +
     `server CPU ${perChunkUs.toFixed(1).padStart(5)} µs/chunk` +
-    (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "")
+    (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "") +
+    (r.redisCalls.size > 0 ? `\n${" ".repeat(26)}Redis calls per chunk: ${callsLine(r)}` : "")
   );
 }
 
+/** The busiest commands, per delivered chunk: the round trips the relay pays. */
+function callsLine(r: RunResult): string {
+  const total = [...r.redisCalls.values()].reduce((a, b) => a + b, 0);
+  const top = [...r.redisCalls].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const per = (n: number) => (n / Math.max(1, r.delivered)).toFixed(3);
+  return `${per(total)} (${top.map(([name, n]) => `${name} ${per(n)}`).join(", ")})`;
+}
+
+/** `--runs=N` (default 3): each run measures the raw baseline and then Spool, side by side. */
+const RUNS = Number(FLAGS.find((f) => f.startsWith("--runs="))?.slice("--runs=".length) ?? 3);
+
 console.log(
-  `paced bench: ${ANSWERS} answers × ${CHUNKS} chunks, ${GAP_MS} ms apart, origin + 1 follower`,
+  `paced bench: ${ANSWERS} answers × ${CHUNKS} chunks, ${GAP_MS} ms apart, origin + 1 follower, ${RUNS} runs`,
 );
-const raw = await runRaw();
-console.log(line("raw Bun SSE (no dur.)", raw));
-const spool = await runSpool();
-console.log(line("Spool", spool));
-const cpuRatio = spool.serverCpuS / spool.delivered / (raw.serverCpuS / Math.max(1, raw.delivered));
-console.log(
-  `Spool / raw: server CPU per chunk ${cpuRatio.toFixed(2)}x, wall ${(spool.wallMs / raw.wallMs).toFixed(2)}x`,
-);
+for (let run = 1; run <= RUNS; run++) {
+  const raw = await runRaw();
+  console.log(line(`#${run} raw Bun SSE (no dur.)`, raw));
+  const spool = await runSpool();
+  console.log(line(`#${run} Spool`, spool));
+  const cpuRatio =
+    spool.serverCpuS / Math.max(1, spool.delivered) / (raw.serverCpuS / Math.max(1, raw.delivered));
+  console.log(
+    `#${run} Spool / raw: server CPU per chunk ${cpuRatio.toFixed(2)}x, wall ${(spool.wallMs / raw.wallMs).toFixed(2)}x`,
+  );
+}

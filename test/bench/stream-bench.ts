@@ -4,7 +4,8 @@
  * it, so figures include client cost on both sides; each Spool figure is printed next to its
  * same-run baseline. (a) deliveries/s at 1,000 concurrent streams, (b) added chunk latency at 100
  * streams (a bench-only provider stamps each delta with performance.now()), (c) replay of 10,000
- * buffered events to a reconnecting client. `--short` runs a tenth of (a) and (b).
+ * buffered events to a reconnecting client. `--short` runs a tenth of (a) and (b); `--only=c`
+ * runs only the parts named.
  */
 import type { Server } from "bun";
 import type { ProviderRegistry } from "../../src/adapters/llm/provider-registry.ts";
@@ -13,6 +14,8 @@ import { startSpool } from "../support/spool.ts";
 
 /** `--short`: a tenth of the load, for a shared or loaded machine (figures are then indicative). */
 const SHORT = process.argv.includes("--short");
+/** `--only=c` (or `ab`, …): run only those parts. */
+const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "abc";
 const STREAMS_A = SHORT ? 100 : 1000;
 // 500 chunks: a typical answer; a turn's setup (append, lease, context read) is paid once per stream.
 const CHUNKS_A = SHORT ? 200 : 500;
@@ -27,6 +30,7 @@ const REPLAY_EVENTS = 10_000;
 type Frame = { type: string; cursor?: string; delta?: { text: string } };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (x: number) => `${x.toFixed(3)} ms`;
 const pct = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
 
 function delta(thread: string, i: number, text: string): string {
@@ -156,112 +160,125 @@ async function main(): Promise<void> {
       ),
     );
 
-  // (a) throughput
-  const base = await run(rawUrl, STREAMS_A, (ws) => ws.send(`chunks ${CHUNKS_A}`));
-  const ids = await threads(STREAMS_A);
-  const sp = await run(wsUrl, STREAMS_A, (ws, i) =>
-    ws.send(
-      JSON.stringify({
-        type: "send",
-        thread_id: ids[i],
-        model: "spool/echo",
-        content: `[chunks=${CHUNKS_A}] [delay_ms=0]`,
-      }),
-    ),
-  );
-  const rate = (r: { events: number; seconds: number }) => Math.round(r.events / r.seconds);
-  console.log(`(a) ${STREAMS_A} streams x ${CHUNKS_A} chunks, 1 subscriber each:`);
-  console.log(
-    `    raw Bun.serve ceiling  ${rate(base).toLocaleString()} deliveries/s (${base.events} in ${base.seconds.toFixed(2)} s)`,
-  );
-  console.log(
-    `    spool (checkpoints on) ${rate(sp).toLocaleString()} deliveries/s (${sp.events} in ${sp.seconds.toFixed(2)} s) = ${(rate(sp) / rate(base)).toFixed(2)} of ceiling (goal >= 0.5)`,
-  );
-
-  // (b) latency
-  const lat = (into: number[]) => (f: Frame) =>
-    into.push(performance.now() - Number(f.delta!.text));
-  const ms = (x: number) => `${x.toFixed(3)} ms`;
-  for (const gap of GAPS_B_MS) {
-    gapMs = gap;
-    const rawLat: number[] = [];
-    await run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(rawLat));
-    const spLat: number[] = [];
-    const idsB = await threads(STREAMS_B);
-    await run(
-      wsUrl,
-      STREAMS_B,
-      (ws, i) =>
-        ws.send(
-          JSON.stringify({ type: "send", thread_id: idsB[i], model: "bench/stamp", content: "go" }),
-        ),
-      lat(spLat),
+  if (ONLY.includes("a")) {
+    // (a) throughput
+    const base = await run(rawUrl, STREAMS_A, (ws) => ws.send(`chunks ${CHUNKS_A}`));
+    const ids = await threads(STREAMS_A);
+    const sp = await run(wsUrl, STREAMS_A, (ws, i) =>
+      ws.send(
+        JSON.stringify({
+          type: "send",
+          thread_id: ids[i],
+          model: "spool/echo",
+          content: `[chunks=${CHUNKS_A}] [delay_ms=0]`,
+        }),
+      ),
+    );
+    const rate = (r: { events: number; seconds: number }) => Math.round(r.events / r.seconds);
+    console.log(`(a) ${STREAMS_A} streams x ${CHUNKS_A} chunks, 1 subscriber each:`);
+    console.log(
+      `    raw Bun.serve ceiling  ${rate(base).toLocaleString()} deliveries/s (${base.events} in ${base.seconds.toFixed(2)} s)`,
     );
     console.log(
-      `(b) chunk latency, ${STREAMS_B} streams x ${CHUNKS_B} chunks, ${gap} ms apart (model -> client):`,
+      `    spool (checkpoints on) ${rate(sp).toLocaleString()} deliveries/s (${sp.events} in ${sp.seconds.toFixed(2)} s) = ${(rate(sp) / rate(base)).toFixed(2)} of ceiling (goal >= 0.5)`,
     );
-    console.log(`    raw Bun.serve  p50 ${ms(pct(rawLat, 0.5))}  p99 ${ms(pct(rawLat, 0.99))}`);
-    console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
+  }
+  if (ONLY.includes("b")) {
+    // (b) latency
+    const lat = (into: number[]) => (f: Frame) =>
+      into.push(performance.now() - Number(f.delta!.text));
+    for (const gap of GAPS_B_MS) {
+      gapMs = gap;
+      const rawLat: number[] = [];
+      await run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(rawLat));
+      const spLat: number[] = [];
+      const idsB = await threads(STREAMS_B);
+      await run(
+        wsUrl,
+        STREAMS_B,
+        (ws, i) =>
+          ws.send(
+            JSON.stringify({
+              type: "send",
+              thread_id: idsB[i],
+              model: "bench/stamp",
+              content: "go",
+            }),
+          ),
+        lat(spLat),
+      );
+      console.log(
+        `(b) chunk latency, ${STREAMS_B} streams x ${CHUNKS_B} chunks, ${gap} ms apart (model -> client):`,
+      );
+      console.log(`    raw Bun.serve  p50 ${ms(pct(rawLat, 0.5))}  p99 ${ms(pct(rawLat, 0.99))}`);
+      console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
+      console.log(
+        `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
+      );
+    }
+  }
+  if (ONLY.includes("c")) {
+    // (c) replay of 10,000 buffered events (ring buffer) to a reconnecting client
+    const [replayThread] = await threads(1);
+    const chunks = REPLAY_EVENTS - 4;
+    await spool.json("POST", `/v1/threads/${replayThread}/messages`, {
+      content: `[chunks=${chunks}] [delay_ms=0]`,
+      model: "spool/echo",
+      // Past the default max_tokens: without it the answer ends incomplete, short of 10,000 events,
+      // and the wait below for message.completed never ends.
+      max_tokens: chunks,
+    });
+    const replayOnce = async (
+      url: string,
+      send: (ws: WebSocket) => void,
+      last: (f: Frame) => boolean,
+    ) => {
+      let t0 = 0;
+      let got = 0;
+      let resolve: (ms: number) => void = () => undefined;
+      const done = new Promise<number>((r) => {
+        resolve = r;
+      });
+      const [ws] = await connect(url, 1, (_i, f) => {
+        if (f.type === "subscribed") return;
+        got++;
+        if (last(f)) resolve(performance.now() - t0);
+      });
+      t0 = performance.now();
+      send(ws!);
+      const elapsed = await done;
+      ws!.close();
+      return { elapsed, got };
+    };
+    const rawTimes: number[] = [];
+    const spTimes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      rawTimes.push(
+        (
+          await replayOnce(
+            rawUrl,
+            (ws) => ws.send(`replay ${REPLAY_EVENTS}`),
+            (f) => f.cursor === `2:${REPLAY_EVENTS + 1}`,
+          )
+        ).elapsed,
+      );
+      const r = await replayOnce(
+        wsUrl,
+        (ws) =>
+          ws.send(JSON.stringify({ type: "subscribe", thread_id: replayThread, after: "1:0" })),
+        (f) => f.type === "message.completed",
+      );
+      if (r.got !== REPLAY_EVENTS) throw new Error(`replay delivered ${r.got} events`);
+      spTimes.push(r.elapsed);
+    }
     console.log(
-      `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
+      `(c) replay ${REPLAY_EVENTS.toLocaleString()} buffered events to a reconnecting client (median of 7, subscribe -> last event):`,
+    );
+    console.log(`    raw Bun.serve (prebuilt frames, corked) ${ms(pct(rawTimes, 0.5))}`);
+    console.log(
+      `    spool (ring buffer)                     ${ms(pct(spTimes, 0.5))} (goal < 5 ms)`,
     );
   }
-
-  // (c) replay of 10,000 buffered events (ring buffer) to a reconnecting client
-  const [replayThread] = await threads(1);
-  const chunks = REPLAY_EVENTS - 4;
-  await spool.json("POST", `/v1/threads/${replayThread}/messages`, {
-    content: `[chunks=${chunks}] [delay_ms=0]`,
-    model: "spool/echo",
-  });
-  const replayOnce = async (
-    url: string,
-    send: (ws: WebSocket) => void,
-    last: (f: Frame) => boolean,
-  ) => {
-    let t0 = 0;
-    let got = 0;
-    let resolve: (ms: number) => void = () => undefined;
-    const done = new Promise<number>((r) => {
-      resolve = r;
-    });
-    const [ws] = await connect(url, 1, (_i, f) => {
-      if (f.type === "subscribed") return;
-      got++;
-      if (last(f)) resolve(performance.now() - t0);
-    });
-    t0 = performance.now();
-    send(ws!);
-    const elapsed = await done;
-    ws!.close();
-    return { elapsed, got };
-  };
-  const rawTimes: number[] = [];
-  const spTimes: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    rawTimes.push(
-      (
-        await replayOnce(
-          rawUrl,
-          (ws) => ws.send(`replay ${REPLAY_EVENTS}`),
-          (f) => f.cursor === `2:${REPLAY_EVENTS + 1}`,
-        )
-      ).elapsed,
-    );
-    const r = await replayOnce(
-      wsUrl,
-      (ws) => ws.send(JSON.stringify({ type: "subscribe", thread_id: replayThread, after: "1:0" })),
-      (f) => f.type === "message.completed",
-    );
-    if (r.got !== REPLAY_EVENTS) throw new Error(`replay delivered ${r.got} events`);
-    spTimes.push(r.elapsed);
-  }
-  console.log(
-    `(c) replay ${REPLAY_EVENTS.toLocaleString()} buffered events to a reconnecting client (median of 7, subscribe -> last event):`,
-  );
-  console.log(`    raw Bun.serve (prebuilt frames, corked) ${ms(pct(rawTimes, 0.5))}`);
-  console.log(`    spool (ring buffer)                     ${ms(pct(spTimes, 0.5))} (goal < 5 ms)`);
-
   await spool.close();
   raw.stop(true);
   process.exit(0);

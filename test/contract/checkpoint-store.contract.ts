@@ -162,6 +162,39 @@ export function checkpointStoreContract(
       expect(await p.checkpoint.eventCount(thread.id, 1)).toBe(4);
     });
 
+    kit.test("appends of many threads at once are independent of each other", async (p) => {
+      // The Redis adapter joins appends made in one loop turn into one script call: a refused
+      // request there (fenced, or a retried offset) must not take the others down with it.
+      const [a, b, c] = [await owned(p), await owned(p), await owned(p)];
+      await p.checkpoint.appendEvents(b.thread.id, b.epoch, [
+        { seq: 1, firstOffset: 0, events: ["b0"] },
+      ]);
+      const results = await Promise.allSettled([
+        p.checkpoint.appendEvents(a.thread.id, a.epoch + 1, [
+          { seq: 1, firstOffset: 0, events: ["stale"] },
+        ]),
+        p.checkpoint.appendEvents(b.thread.id, b.epoch, [
+          { seq: 1, firstOffset: 0, events: ["retried"] },
+        ]),
+        p.checkpoint.appendEvents(c.thread.id, c.epoch, [
+          // A long message is split into several batches of one log, each after the last.
+          { seq: 1, firstOffset: 0, events: ["c0", "c1"] },
+          { seq: 1, firstOffset: 2, events: ["c2"] },
+          { seq: 2, firstOffset: 0, events: ["d0"], expireAfterMs: 60_000 },
+        ]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(results[0]).toEqual({
+        status: "fulfilled",
+        value: { ok: false, reason: "stale_epoch" },
+      });
+      expect(results[2]).toEqual({ status: "fulfilled", value: { ok: true } });
+      expect(await p.checkpoint.readEvents(a.thread.id, 1, 0)).toBeNull();
+      expect(await p.checkpoint.readEvents(b.thread.id, 1, 0)).toEqual(["b0"]);
+      expect(await p.checkpoint.readEvents(c.thread.id, 1, 0)).toEqual(["c0", "c1", "c2"]);
+      expect(await p.checkpoint.readEvents(c.thread.id, 2, 0)).toEqual(["d0"]);
+    });
+
     kit.test("a closed log expires after its ttl; an open one stays", async (p) => {
       const { thread, epoch } = await owned(p);
       await p.checkpoint.appendEvents(thread.id, epoch, [

@@ -4,7 +4,7 @@
  * Redis, the fake clock on memory), so expiry is tested the same way on both.
  */
 import type { CheckpointStore } from "../../src/ports/checkpoint.ts";
-import type { JobQueue } from "../../src/ports/job-queue.ts";
+import type { JobQueue, ReembedQueue } from "../../src/ports/job-queue.ts";
 import type { LeaseStore } from "../../src/ports/lease.ts";
 import type { LiveBus } from "../../src/ports/live-bus.ts";
 
@@ -12,7 +12,7 @@ export interface HotTierPorts {
   checkpoint: CheckpointStore;
   leases: LeaseStore;
   live: LiveBus;
-  jobs: JobQueue;
+  jobs: JobQueue & ReembedQueue;
   /** Job ids waiting in `queue` (read through the backend, not through the port). */
   queuedJobIds(queue: string): Promise<string[]>;
   wait(ms: number): Promise<void>;

@@ -4,7 +4,7 @@
  * job per finished-queue and thread; an empty batch enqueues nothing.
  */
 import { describe, expect } from "bun:test";
-import { compactionJobId, jobId, QUEUE_NAMES } from "../../src/protocol/jobs.ts";
+import { compactionJobId, jobId, QUEUE_NAMES, reembedJobId } from "../../src/protocol/jobs.ts";
 import { freshId } from "../support/records.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -48,6 +48,14 @@ export function jobQueueContract(
         );
       },
     );
+
+    kit.test("one re-embedding job waits per cursor position; a repeat is a no-op", async (p) => {
+      await p.jobs.enqueueReembed(0);
+      await p.jobs.enqueueReembed(0);
+      await p.jobs.enqueueReembed(128);
+      const ids = await p.queuedJobIds(QUEUE_NAMES.reembed);
+      expect(ids.sort()).toEqual([reembedJobId(0), reembedJobId(128)].sort());
+    });
 
     kit.test("a compaction job per thread and cut; a repeat is a no-op", async (p) => {
       const threadId = freshId("thr");

@@ -166,7 +166,10 @@ function blocksOf(m: WireMessage): Array<Record<string, unknown>> {
 
 function validateAnthropic(body: Wire): void {
   const messages = body.messages as WireMessage[];
-  expect(body.system).toBe(SYSTEM);
+  // The system prompt is one text block marked for prompt caching (the stable prefix).
+  expect(body.system).toEqual([
+    { type: "text", text: SYSTEM, cache_control: { type: "ephemeral" } },
+  ]);
   expect("temperature" in body).toBe(false);
   expect(messages[0]?.role).toBe("user");
   messages.forEach((m, i) => {

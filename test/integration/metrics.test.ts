@@ -32,6 +32,7 @@ const FAMILIES = {
   spool_queue_jobs: "gauge",
   spool_jobs_failed_total: "counter",
   spool_jobs_dead_lettered_total: "counter",
+  spool_search_vectors_reembedded_total: "counter",
   spool_rate_limited_total: "counter",
   spool_leases_taken_total: "counter",
   spool_leases_lost_total: "counter",

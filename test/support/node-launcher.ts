@@ -42,6 +42,8 @@ export interface NodeOptions {
   inheritStderr?: boolean;
   /** Default true: fail unless the node prints a secret key (false: joining a shared store). */
   requireKey?: boolean;
+  /** Extra runtime flags before the entry point (benches: `--cpu-prof-md`, `--cpu-prof-dir=…`). */
+  runtimeArgs?: string[];
   /** Called with each stderr line (JSON logs) when given; takes precedence over inheritStderr. */
   onLog?: (line: string) => void;
   /** A second node on a shared data dir prints no key: pass the first node's here. */
@@ -71,8 +73,8 @@ export interface SpoolNode {
   exited(): Promise<number | null>;
 }
 
-function command(runtime: "bun" | "deno"): string[] {
-  if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), "src/main.ts"];
+function command(runtime: "bun" | "deno", extra: string[] = []): string[] {
+  if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), ...extra, "src/main.ts"];
   // The binary itself, not the npm bin shim (a node script): signals must reach Deno, and a
   // killed shim would leave Deno running.
   return [join(ROOT, "node_modules/deno/deno"), "run", "-A", "src/main.deno.ts"];
@@ -169,7 +171,7 @@ export async function startNode(options: NodeOptions): Promise<SpoolNode> {
   let keySeen: (() => void) | null = null;
 
   const launch = async () => {
-    const proc = spawn(command(options.runtime ?? "bun"), {
+    const proc = spawn(command(options.runtime ?? "bun", options.runtimeArgs), {
       cwd: ROOT,
       env,
       stdout: "pipe",

@@ -34,13 +34,22 @@ describe("branches", () => {
     expect(headOf(6, { seq: 2, asOf: 5 })).toBe(6);
   });
 
-  test("ancestry walks parents to the root; a missing or forward link ends it", () => {
+  test("ancestry walks parents to the root; a forward link ends it; a hole is passed over", () => {
     const parents = parentIndex(tree);
     expect(ancestry(parents, 5)).toEqual([1, 4, 5]);
     expect(ancestry(parents, 3)).toEqual([1, 2, 3]);
     expect(ancestry(parents, null)).toEqual([]);
-    expect(ancestry(new Map([[3, 2]]), 3)).toEqual([3]);
     expect(ancestry(new Map([[2, 5]]), 2)).toEqual([2]);
+    // Message 2 was never stored: 3 follows it, and the walk goes on at 1.
+    expect(
+      ancestry(
+        new Map([
+          [1, null],
+          [3, 2],
+        ]),
+        3,
+      ),
+    ).toEqual([1, 3]);
   });
 
   test("children list every follower in seq order", () => {

@@ -173,6 +173,30 @@ describe("OpenAIStreamTranslator", () => {
     expect(out.stop).toBe("tool_use");
   });
 
+  test("cached prompt tokens (prompt_tokens_details.cached_tokens) are reported as cache reads", async () => {
+    const out = await drain(
+      from([
+        delta({ content: "a" }),
+        delta({}, "stop"),
+        {
+          choices: [],
+          usage: {
+            prompt_tokens: 2048,
+            completion_tokens: 3,
+            total_tokens: 2051,
+            prompt_tokens_details: { cached_tokens: 1920 },
+          },
+        },
+      ]),
+    );
+    expect(out.parts.find((p) => p.type === "usage")).toEqual({
+      type: "usage",
+      input_tokens: 2048,
+      output_tokens: 3,
+      cache_read_tokens: 1920,
+    });
+  });
+
   test("finish reasons; `stop` with tool calls still means tool_use", async () => {
     const lengthOut = await drain(from([delta({ content: "a" }), delta({}, "length")]));
     expect(lengthOut.stop).toBe("max_tokens");

@@ -5,7 +5,13 @@
  */
 import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { DeadLetter, JobQueue, MessageRef, WorkerCanary } from "../../ports/job-queue.ts";
+import type {
+  DeadLetter,
+  JobQueue,
+  MessageRef,
+  ReembedQueue,
+  WorkerCanary,
+} from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
 import {
   type CompactPayload,
@@ -15,6 +21,7 @@ import {
   type QueueName,
   REAPER_SCHEDULER_ID,
   RETENTION_SCHEDULER_ID,
+  reembedJobId,
 } from "../../protocol/jobs.ts";
 
 /** Transient failures (store down) retry with backoff: 10 tries over ~5 minutes. */
@@ -47,7 +54,7 @@ export const DEFAULT_JOB_OPTIONS = {
 /** How often the canary's state is polled: workers take a job at once, so this is the latency. */
 const CANARY_POLL_MS = 20;
 
-export class BullmqJobQueue implements JobQueue, WorkerCanary {
+export class BullmqJobQueue implements JobQueue, ReembedQueue, WorkerCanary {
   readonly #queues = new Map<QueueName, Queue>();
   /** For the dead-letter ids (BullMQ keeps its connections to itself). */
   #counter: Redis | null = null;
@@ -128,6 +135,15 @@ export class BullmqJobQueue implements JobQueue, WorkerCanary {
       });
       await this.queue(name).addBulk(jobs);
     }
+  }
+
+  /** A failed run is removed, not kept: the next start enqueues the same position again. */
+  async enqueueReembed(cursor: number): Promise<void> {
+    await this.queue(QUEUE_NAMES.reembed).add(
+      QUEUE_NAMES.reembed,
+      { cursor },
+      { jobId: reembedJobId(cursor), removeOnFail: true },
+    );
   }
 
   async enqueueCompaction(payload: CompactPayload): Promise<void> {

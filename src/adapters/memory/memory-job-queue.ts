@@ -3,13 +3,14 @@
  * so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
-import type { DeadLetter, JobQueue, MessageRef } from "../../ports/job-queue.ts";
+import type { DeadLetter, JobQueue, MessageRef, ReembedQueue } from "../../ports/job-queue.ts";
 import {
   type CompactPayload,
   compactionJobId,
   jobId,
   QUEUE_NAMES,
   type QueueName,
+  reembedJobId,
 } from "../../protocol/jobs.ts";
 
 export interface QueuedJob {
@@ -17,9 +18,11 @@ export interface QueuedJob {
   id: string;
   tenantId: string | null;
   refs: MessageRef[];
+  /** The walk's position, for a reembed-index job. */
+  cursor?: number;
 }
 
-export class MemoryJobQueue implements JobQueue {
+export class MemoryJobQueue implements JobQueue, ReembedQueue {
   readonly #jobs = new Map<string, QueuedJob>();
   /** Enqueue calls made (duplicates included), for tests of batching. */
   calls = 0;
@@ -51,6 +54,12 @@ export class MemoryJobQueue implements JobQueue {
         this.#add({ queue, id, tenantId, refs: batch });
       }
     }
+  }
+
+  async enqueueReembed(cursor: number): Promise<void> {
+    this.#call();
+    const id = reembedJobId(cursor);
+    this.#add({ queue: QUEUE_NAMES.reembed, id, tenantId: null, refs: [], cursor });
   }
 
   /** Compaction jobs waiting, by id (a repeat for the same cut keeps one). */

@@ -3,7 +3,7 @@
  * its event writes and counts each settled assistant message (turns per model and status, tokens
  * per provider and direction: every settlement, by an actor or the reaper, goes through
  * `putMessage`); the lease store counts grants and losses; the model catalog times the first
- * token of each provider call.
+ * token of each provider call; the vector backfill counts the vectors the re-embedding job wrote.
  */
 
 import type { MessageRecord } from "../../domain/records.ts";
@@ -11,6 +11,7 @@ import type { CheckpointStore } from "../../ports/checkpoint.ts";
 import type { LeaseStore } from "../../ports/lease.ts";
 import type { ModelCatalog, ModelProvider, ModelStreamPart } from "../../ports/llm.ts";
 import type { Metrics } from "../../ports/metrics.ts";
+import type { VectorBackfill } from "../../ports/vector-backfill.ts";
 
 /** A view of `target` whose listed methods are replaced; every other member is the target's own. */
 function override<T extends object>(target: T, methods: Partial<T>): T {
@@ -65,6 +66,16 @@ export function instrumentLeases(leases: LeaseStore, metrics: Metrics): LeaseSto
       const renewed = await leases.renew(threadId, nodeId, epoch, ttlMs);
       if (!renewed) metrics.leaseLost();
       return renewed;
+    },
+  });
+}
+
+export function instrumentBackfill(backfill: VectorBackfill, metrics: Metrics): VectorBackfill {
+  return override(backfill, {
+    async store(holder, vectors, through, leaseTtlMs, now) {
+      const result = await backfill.store(holder, vectors, through, leaseTtlMs, now);
+      if (result.ok && result.written > 0) metrics.vectorsReembedded(result.written);
+      return result;
     },
   });
 }

@@ -58,6 +58,9 @@ export class MemoryMetrics implements Metrics {
   jobFailed(queue: string): void {
     this.#add("jobs_failed", { queue });
   }
+  vectorsReembedded(count: number): void {
+    this.#add("vectors_reembedded", {}, count);
+  }
   deadLettered(queue: string): void {
     this.#add("dead_lettered", { queue });
   }

@@ -26,6 +26,7 @@ export class PromMetrics implements Metrics {
   readonly #checkpoint: Histogram;
   readonly #jobsFailed: Counter<"queue">;
   readonly #deadLetters: Counter<"queue">;
+  readonly #reembedded: Counter;
   readonly #limited: Counter<"kind">;
   readonly #leasesTaken: Counter;
   readonly #leasesLost: Counter;
@@ -102,6 +103,11 @@ export class PromMetrics implements Metrics {
       name: "spool_jobs_dead_lettered_total",
       help: "Jobs set aside for good (dead letters), by queue.",
       labelNames: ["queue"],
+      registers,
+    });
+    this.#reembedded = new Counter({
+      name: "spool_search_vectors_reembedded_total",
+      help: "Search documents re-embedded after a change of vector space (reembed-index job).",
       registers,
     });
     this.#limited = new Counter({
@@ -188,6 +194,10 @@ export class PromMetrics implements Metrics {
 
   deadLettered(queue: string): void {
     this.#deadLetters.inc({ queue });
+  }
+
+  vectorsReembedded(count: number): void {
+    this.#reembedded.inc(count);
   }
 
   rateLimited(kind: string): void {

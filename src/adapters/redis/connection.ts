@@ -4,6 +4,7 @@
  * `503 unavailable` instead of a request hanging forever.
  */
 import { Redis } from "ioredis";
+import { quietIdleTracing } from "./quiet-tracing.ts";
 import { registerScripts } from "./scripts.ts";
 
 /** 3 tries: rides out a failover blip, fails a request within seconds when Redis is gone. */
@@ -13,6 +14,7 @@ export function connectRedis(
   url: string,
   options: { forBullmq?: boolean; name?: string } = {},
 ): Redis {
+  quietIdleTracing();
   const redis = new Redis(url, {
     maxRetriesPerRequest: options.forBullmq ? null : COMMAND_RETRIES,
     enableReadyCheck: true,

@@ -9,6 +9,8 @@
  *   <p>:{t:<id>}:req:<rid>    string "<fingerprint>|<seq>,<seq>", PX = dedup TTL
  *   <p>:{t:<id>}:ev:<seq>     list of event JSON, index = offset; PX after the message ends
  *   <p>:{t:<id>}:live         pub/sub channel of a thread's durable events (other nodes)
+ *   <p>:{t:<id>}:watchers     "1", PX: some node follows the thread on :live (else the owner
+ *                             skips the PUBLISH; live-followers.ts)
  *   <p>:nodes                 hash node_id -> JSON {url, heartbeat_at}     (node registry)
  *   <p>:revoked-keys          pub/sub channel of revoked secret key ids (every node listens)
  *   <p>:in-progress           zset thread_id -> ms tracked; threads that may hold an in-progress
@@ -54,6 +56,9 @@ export class RedisKeys {
   }
   events(threadId: string, seq: number): string {
     return `${this.#thread(threadId)}:ev:${seq}`;
+  }
+  watchers(threadId: string): string {
+    return `${this.#thread(threadId)}:watchers`;
   }
   live(threadId: string): string {
     return `${this.#thread(threadId)}:live`;

@@ -13,7 +13,9 @@ import type {
   Fenced,
   SummaryDraft,
 } from "../../ports/checkpoint.ts";
+import { AppendCombiner } from "./append-combiner.ts";
 import type { RedisKeys } from "./keys.ts";
+import { LiveFollowers } from "./live-followers.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
 
 const FENCED: Fenced = { ok: false, reason: "stale_epoch" };
@@ -50,10 +52,16 @@ export class EventLogConflictError extends Error {
 }
 
 export class RedisCheckpointStore implements CheckpointStore {
+  readonly #combiner: AppendCombiner;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+    /** Who follows which thread live, learnt from each append (shared with the live bus). */
+    readonly followers = new LiveFollowers(),
+  ) {
+    this.#combiner = new AppendCombiner(redis, keys);
+  }
 
   async lastSeq(threadId: string): Promise<number | null> {
     const value = await this.redis.get(this.keys.seq(threadId));
@@ -156,27 +164,16 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async appendEvents(threadId: string, epoch: number, batches: EventBatch[]): Promise<Fenced> {
-    // Issued without a pipeline of its own: the connection auto-pipelines, so the batches of every
-    // actor written in the same tick leave in one write (node-level group commit).
-    const lease = this.keys.lease(threadId);
-    const replies = await Promise.all(
-      batches.map((batch) =>
-        runScript(
-          this.redis,
-          "append-events-2",
-          [lease, this.keys.events(threadId, batch.seq)],
-          [epoch, batch.firstOffset, batch.expireAfterMs ?? 0, ...batch.events],
-        ),
-      ),
-    );
-    for (const [i, reply] of replies.entries()) {
-      const refusal = scriptRefusal(reply);
-      if (refusal === "stale_epoch") return FENCED;
-      const batch = batches[i];
-      if (refusal === "offset_conflict" && batch)
-        throw new EventLogConflictError(threadId, batch.seq, batch.firstOffset);
+    if (batches.length === 0) return OK;
+    // Joins the node's write combiner: every thread's batches of this loop turn in one call.
+    const outcome = await this.#combiner.append({ threadId, epoch, batches });
+    if (outcome.ok) {
+      // Noted before this returns: the owner's publish of these batches reads it (live-followers.ts).
+      this.followers.note(threadId, outcome.followed);
+      return OK;
     }
-    return OK;
+    if (outcome.reason === "stale_epoch") return FENCED;
+    throw new EventLogConflictError(threadId, outcome.batch.seq, outcome.batch.firstOffset);
   }
 
   async readEvents(
@@ -248,6 +245,8 @@ export class RedisCheckpointStore implements CheckpointStore {
       this.keys.lease(threadId),
       this.keys.epoch(threadId),
       this.keys.summaryDraft(threadId),
+      // The live bus's follower flag: a follower still there sets it again (it lapses by itself).
+      this.keys.watchers(threadId),
     ];
     await this.redis.unlink(...fixed);
     for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {

@@ -87,6 +87,7 @@ export class RedisHotTier {
       this.#connect("live"),
       this.keys,
       this.options.logger,
+      this.checkpoint.followers,
     );
     return this.#live;
   }

@@ -4,7 +4,8 @@
  * EVALSHA and falls back to EVAL after a Redis restart flushed the script cache. Shared Lua
  * (the fencing check) lives in ./scripts/includes and is pasted in at load time where a script
  * says `--- @include "includes/<name>"` (BullMQ's convention). The scripts' one return-code
- * convention (a negative integer is a refusal) is mapped in `scriptRefusal`.
+ * convention (a negative integer is a refusal) is mapped in `scriptRefusal`. A name ending in `-n`
+ * takes a variable number of keys (Redis' numkeys goes first; `runScript` passes it).
  */
 import { readFileSync } from "node:fs";
 import type { ChainableCommander, Redis } from "ioredis";
@@ -15,7 +16,7 @@ export const SCRIPT_NAMES = [
   "release-lease-1",
   "append-messages-4",
   "put-message-2",
-  "append-events-2",
+  "append-events-n",
   "init-seq-2",
   "trim-tail-1",
   "untrack-thread-1",
@@ -32,8 +33,11 @@ function commandName(name: ScriptName): string {
   return `spool_${name.replaceAll("-", "_")}`;
 }
 
-function numberOfKeys(name: string): number {
-  const n = Number(name.slice(name.lastIndexOf("-") + 1));
+/** The fixed key count in a script's name; undefined for `-n` (variable: numkeys is passed). */
+function numberOfKeys(name: string): number | undefined {
+  const suffix = name.slice(name.lastIndexOf("-") + 1);
+  if (suffix === "n") return undefined;
+  const n = Number(suffix);
   if (!Number.isInteger(n)) throw new Error(`script ${name} does not end in its number of keys`);
   return n;
 }
@@ -94,5 +98,6 @@ export function runScript(
 ): Promise<unknown> {
   const fn = (target as unknown as Record<string, ScriptFn>)[commandName(name)];
   if (!fn) throw new Error(`script ${name} is not registered on this connection`);
+  if (numberOfKeys(name) === undefined) return fn.call(target, keys.length, ...keys, ...args);
   return fn.call(target, ...keys, ...args);
 }

@@ -18,7 +18,9 @@ import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from "../../
 import type { SqliteDb, SqlValue } from "./database.ts";
 import { documentScope, matchExpression, scopeToken } from "./search-fts.ts";
 import { migrateSearchSchema } from "./search-schema.ts";
+import { REEMBED_CURSOR_KEY } from "./search-vector-backfill.ts";
 import { DEFAULT_CACHE_BYTES, VectorCache, vectorToBlob } from "./search-vector-cache.ts";
+import { nextTenantVersion } from "./search-versions.ts";
 
 /**
  * 200 per ranking: ten pages of 20. Deeper, RRF adds almost nothing to a fused score, and the cost
@@ -30,8 +32,6 @@ export const SEARCH_WINDOW = 200;
  * ranks by BM25, but the word-share count stays bounded work per candidate.
  */
 const COVERAGE_TEXT_CHARS = 8_000;
-/** Deletions kept in the log per tenant (in versions); an older cache reloads from scratch. */
-const DELETION_LOG_VERSIONS = 10_000;
 
 export interface SqliteSearchIndexOptions {
   /** The embedder whose vectors this index holds (vectors of another are dropped at open). */
@@ -70,32 +70,13 @@ export class SqliteSearchIndex implements SearchIndex {
         this.#db.exec("UPDATE search_docs SET vector = NULL WHERE vector IS NOT NULL");
         // Every cache reloads: its version is below the new log floor.
         this.#db.exec("UPDATE search_tenants SET version = version + 1, log_floor = version + 1");
+        // The re-embedding walk (search-vector-backfill.ts) starts over for the new space.
+        this.#db.prepare("DELETE FROM search_meta WHERE key = ?").run(REEMBED_CURSOR_KEY);
       }
       this.#db
         .prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('vector_space', ?)")
         .run(space);
     });
-  }
-
-  /** Bumps and returns the tenant's version; prunes its deletion log now and then. */
-  #nextVersion(tenantId: string): number {
-    const row = this.#db
-      .prepare(
-        `INSERT INTO search_tenants (tenant_id, version) VALUES (?, 1)
-         ON CONFLICT (tenant_id) DO UPDATE SET version = version + 1 RETURNING version`,
-      )
-      .get(tenantId);
-    const version = Number(row?.version);
-    if (version % DELETION_LOG_VERSIONS === 0) {
-      const floor = version - DELETION_LOG_VERSIONS;
-      this.#db
-        .prepare("DELETE FROM search_deletions WHERE tenant_id = ? AND version <= ?")
-        .run(tenantId, floor);
-      this.#db
-        .prepare("UPDATE search_tenants SET log_floor = ? WHERE tenant_id = ?")
-        .run(floor, tenantId);
-    }
-    return version;
   }
 
   async index(documents: SearchDocument[]): Promise<void> {
@@ -121,7 +102,7 @@ export class SqliteSearchIndex implements SearchIndex {
       for (const doc of documents) {
         let version = versions.get(doc.tenant_id);
         if (version === undefined) {
-          version = this.#nextVersion(doc.tenant_id);
+          version = nextTenantVersion(this.#db, doc.tenant_id);
           versions.set(doc.tenant_id, version);
         }
         upsert.run(
@@ -146,7 +127,7 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async deleteThread(tenantId: string, threadId: string): Promise<void> {
     this.#db.transaction(() => {
-      const version = this.#nextVersion(tenantId);
+      const version = nextTenantVersion(this.#db, tenantId);
       this.#db
         .prepare(
           `INSERT INTO search_deletions (tenant_id, version, doc_key)
@@ -161,7 +142,7 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async deleteMessage(tenantId: string, threadId: string, seq: number): Promise<void> {
     this.#db.transaction(() => {
-      const version = this.#nextVersion(tenantId);
+      const version = nextTenantVersion(this.#db, tenantId);
       this.#db
         .prepare(
           `INSERT INTO search_deletions (tenant_id, version, doc_key)

@@ -44,7 +44,8 @@ export class OpenAIStreamTranslator {
       if (choice.finish_reason) a.finish(mapFinishReason(choice.finish_reason));
     }
     if (chunk.usage) {
-      parts.push(...a.usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens));
+      const cached = chunk.usage.prompt_tokens_details?.cached_tokens;
+      parts.push(...a.usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, cached));
     }
     return parts;
   }

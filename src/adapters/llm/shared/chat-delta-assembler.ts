@@ -94,10 +94,16 @@ export class ChatDeltaAssembler {
     this.#finish = reason;
   }
 
-  usage(input: number | null | undefined, output: number | null | undefined): ModelStreamPart[] {
+  /** `cached`: prompt tokens read from the provider's cache (OpenAI's automatic caching). */
+  usage(
+    input: number | null | undefined,
+    output: number | null | undefined,
+    cached?: number | null,
+  ): ModelStreamPart[] {
     const part: ModelStreamPart = { type: "usage" };
     if (typeof input === "number") part.input_tokens = input;
     if (typeof output === "number") part.output_tokens = output;
+    if (typeof cached === "number" && cached > 0) part.cache_read_tokens = cached;
     return part.input_tokens === undefined && part.output_tokens === undefined ? [] : [part];
   }
 
