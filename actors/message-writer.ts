@@ -24,7 +24,7 @@ import { ThreadJobs } from "./thread-jobs.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface Settlement {
-  status: Exclude<MessageStatus, "in_progress">;
+  status: Exclude<MessageStatus, "in_progress" | "deleted">;
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
@@ -218,6 +218,41 @@ export class MessageWriter {
     for (const wake of this.#settledWaiters.get(seq) ?? []) wake();
     this.#settledWaiters.delete(seq);
     // Its finished jobs (backfill, embed) are enqueued by the persist job, once it is stored.
+    this.#jobs.persist([record]);
+    return record;
+  }
+
+  /**
+   * Erases a settled message: a new version (this writer's epoch, next rev) with empty content and
+   * status `deleted`, usage and seq kept. Fenced into the tail first (the owner is the only
+   * writer), then straight into the store (conditional, so the persist job that follows is a
+   * no-op there and only trims the tail): the text must not wait for a queue to leave the store.
+   * Its event log leaves Redis and the ring, so no replay can show it. An already deleted message
+   * only has those clean-ups run again (a first erase cut short by a crash is finished).
+   */
+  async erase(current: MessageRecord): Promise<MessageRecord> {
+    const record: MessageRecord =
+      current.status === "deleted"
+        ? current
+        : {
+            ...current,
+            content: [],
+            status: "deleted",
+            error: null,
+            epoch: this.epoch,
+            rev: current.rev + 1,
+          };
+    if (record !== current) {
+      const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
+      if (!put.ok) {
+        this.onFenced();
+        throw new UnavailableError("This thread moved to another node.");
+      }
+    }
+    this.context.put(record);
+    this.log.dropReplay(record.seq);
+    await this.deps.checkpoint.deleteEvents(this.thread.id, record.seq);
+    await this.deps.store.upsertMessages([record]);
     this.#jobs.persist([record]);
     return record;
   }

@@ -2,7 +2,9 @@
  * embed-message: the searchable blocks of a finished message (text, tool_use, tool_result) →
  * embedder → search index. Idempotent: documents are upserted by `<thread>:<seq>:<block>`. It
  * indexes the newest settled version (store or tail, so it need not wait for persistence), skips
- * a thread that is gone, and removes what it wrote if the thread was deleted while it worked.
+ * a thread that is gone, and removes what it wrote if the thread was deleted while it worked. An
+ * erased message (status `deleted`) has its documents removed; a message erased while this job
+ * embedded an older version has what the job wrote removed again (the same delete-then-check).
  */
 import {
   headChars,
@@ -30,6 +32,11 @@ export async function embedMessage(
   const found = await findFinished(deps, payload);
   if (found.kind === "gone") return { skipped: "message or thread gone" };
   if (found.kind === "pending") throw new NotReadyError(found.reason);
+  const { thread_id: threadId, seq } = found.message;
+  if (found.message.status === "deleted") {
+    await deps.search.deleteMessage(payload.tenant_id, threadId, seq);
+    return { skipped: "message deleted" };
+  }
   const documents = messageToSearchDocuments(found.message);
   if (documents.length === 0) return { indexed: 0 };
   const vectors = await deps.embedder.embed(
@@ -40,6 +47,11 @@ export async function embedMessage(
   if (!(await deps.store.getThread(payload.tenant_id, payload.thread_id))) {
     await deps.search.deleteThread(payload.tenant_id, payload.thread_id);
     return { skipped: "thread deleted meanwhile" };
+  }
+  const now = await findFinished(deps, payload);
+  if (now.kind === "found" && now.message.status === "deleted") {
+    await deps.search.deleteMessage(payload.tenant_id, threadId, seq);
+    return { skipped: "message deleted meanwhile" };
   }
   return { indexed: documents.length };
 }

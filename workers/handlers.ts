@@ -16,6 +16,7 @@ import {
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessage } from "./embed-message.ts";
+import { enforceRetention, type RetentionDeps } from "./enforce-retention.ts";
 import {
   type PersistContext,
   type PersistDeps,
@@ -26,6 +27,7 @@ import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 import { parseReembedPayload, type ReembedDeps, reembedIndex } from "./reembed-index.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
+  retention: RetentionDeps;
   catalog: CompactDeps["catalog"];
   search: SearchIndex;
   embedder: Embedder;
@@ -51,6 +53,7 @@ export function jobHandlers(
     [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
     [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
+    [QUEUE_NAMES.retention]: () => enforceRetention(deps.retention),
     [QUEUE_NAMES.reembed]: (payload) => reembedIndex(deps, parseReembedPayload(payload)),
     [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",

@@ -92,6 +92,8 @@ export interface CheckpointStore {
   eventCount(threadId: string, seq: number): Promise<number>;
   /** Lets a finished message's log expire. */
   expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void>;
+  /** Removes message `seq`'s log at once (the message was erased); a missing log is a no-op. */
+  deleteEvents(threadId: string, seq: number): Promise<void>;
 
   deleteThread(threadId: string): Promise<void>;
 

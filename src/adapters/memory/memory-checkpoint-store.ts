@@ -188,6 +188,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (log) log.expiresAt = this.clock.now() + ttlMs;
   }
 
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    this.#threads.get(threadId)?.logs.delete(seq);
+  }
+
   async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {
     this.#drafts.set(threadId, {
       json: JSON.stringify(draft),

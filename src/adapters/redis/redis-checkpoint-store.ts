@@ -200,6 +200,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.redis.pexpire(this.keys.events(threadId, seq), ttlMs);
   }
 
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    await this.redis.unlink(this.keys.events(threadId, seq));
+  }
+
   async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {
     const key = this.keys.summaryDraft(threadId);
     await this.redis
@@ -231,11 +235,18 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async deleteThread(threadId: string): Promise<void> {
     const lastSeq = (await this.lastSeq(threadId)) ?? 0;
+    // The epoch counter goes too (no key may name a deleted thread: erasure). Safe: a deleted
+    // thread never gets an owner again (every route reads it from the store first, the reaper
+    // drops a thread the store lacks), and the lease goes in the same call, so a stale owner's
+    // fenced writes fail from here on.
     const fixed = [
       this.keys.seq(threadId),
       this.keys.tail(threadId),
       this.keys.lease(threadId),
+      this.keys.epoch(threadId),
       this.keys.summaryDraft(threadId),
+      // The live bus's follower flag: a follower still there sets it again (it lapses by itself).
+      this.keys.watchers(threadId),
     ];
     await this.redis.unlink(...fixed);
     for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {
