@@ -5,12 +5,15 @@
  * jobs, embedded workers) on the test Redis, next to a same-run raw baseline on the same Redis: an
  * ioredis pipeline of HSET (tail) + INCR (seq) per append, with the same number in flight and no
  * fencing, dedup or ordering. Three runs by default; compare ratios within a run (noisy machine).
+ * `--workers=external` leaves the persist/embed workers out of the process (jobs wait in BullMQ),
+ * to see the send path's own cost apart from theirs.
  */
 import { Redis } from "ioredis";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
 const FLAGS = process.argv.slice(2);
 const RUNS = Number(FLAGS.find((f) => f.startsWith("--runs="))?.slice(7) ?? 3);
+const WORKERS = FLAGS.find((f) => f.startsWith("--workers="))?.slice(10) ?? "embedded";
 const ONE_THREAD_APPENDS = 3000;
 /** 100 in flight on one thread: a busy chat room, under Bun's per-process limits. */
 const ONE_THREAD_IN_FLIGHT = 100;
@@ -94,11 +97,12 @@ async function rawRates(redis: Redis, prefix: string): Promise<{ one: number; ma
   return { one, many };
 }
 
-const spool = await startSpool();
+const spool = await startSpool({ WORKERS: WORKERS });
 const redis = new Redis(spool.runtime.config.redis.url ?? "");
 console.log(
   `appends/s: 1 thread (${ONE_THREAD_APPENDS}, ${ONE_THREAD_IN_FLIGHT} in flight), ` +
-    `${THREADS} threads (${APPENDS_PER_THREAD} each, ${IN_FLIGHT_PER_THREAD} in flight per thread)`,
+    `${THREADS} threads (${APPENDS_PER_THREAD} each, ${IN_FLIGHT_PER_THREAD} in flight per thread), ` +
+    `${WORKERS} workers`,
 );
 for (let run = 1; run <= RUNS; run++) {
   const ours = await spoolRates(spool);
