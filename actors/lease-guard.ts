@@ -14,6 +14,10 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     initLastSeq: async (t, epoch, seq) => (held() ? inner.initLastSeq(t, epoch, seq) : FENCED),
     appendMessages: async (input) =>
       held() ? inner.appendMessages(input) : { kind: "fenced" as const },
+    appendMessageGroup: async (input) =>
+      held()
+        ? inner.appendMessageGroup(input)
+        : input.requests.map(() => ({ kind: "fenced" as const })),
     findRequest: (t, r) => inner.findRequest(t, r),
     putMessage: async (t, epoch, record) => (held() ? inner.putMessage(t, epoch, record) : FENCED),
     readTail: (t) => inner.readTail(t),

@@ -6,7 +6,6 @@
 
 import { headOf, isOnChain, storedSwitch } from "../src/domain/branches.ts";
 import { MAX_CONTEXT_BYTES_PER_ACTOR } from "../src/domain/context-retention.ts";
-import { newId } from "../src/domain/ids.ts";
 import type { MessageRecord, NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
@@ -19,6 +18,14 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import {
+  type Appended,
+  type AppendOptions,
+  appendGroup,
+  type GroupedSend,
+  type GroupOutcome,
+} from "./grouped-append.ts";
+import { newRecord } from "./new-record.ts";
 import { ThreadContext } from "./thread-context.ts";
 import { ThreadJobs } from "./thread-jobs.ts";
 import type { ThreadLog } from "./thread-log.ts";
@@ -68,34 +75,11 @@ export class MessageWriter {
    * Appends messages atomically, each following the one before it; the first follows
    * `parentSeq` (undefined: the head). Returns the raw outcome for duplicates, throws API errors.
    */
-  async append(
-    messages: NewMessage[],
-    options: {
-      requestId: string | null;
-      fingerprint: string;
-      ifLastSeq: number | null;
-      parentSeq?: number | null;
-    },
-  ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
+  async append(messages: NewMessage[], options: AppendOptions): Promise<Appended> {
     const now = new Date(this.deps.clock.now()).toISOString();
-    let parent = options.parentSeq === undefined ? await this.head() : options.parentSeq;
-    if (parent !== null) this.#checkSeq(parent, "parent_seq");
-    const records = messages.map((m, i) => {
-      const seq = this.lastSeq + 1 + i;
-      const own = m.imported?.parentSeq;
-      if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
-        throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
-      }
-      // A summary sits beside the conversation, after the message it covers through.
-      if (m.coversThroughSeq !== undefined) return this.#record(m, seq, now, m.coversThroughSeq);
-      const record = this.#record(m, seq, now, own === undefined ? parent : own);
-      parent = record.seq;
-      return record;
-    });
-    // Indexed before the append, so a crash in between leaves an extra entry, never a missing one.
-    if (records.some((r) => r.status === "in_progress")) {
-      await this.deps.checkpoint.trackInProgress(this.thread.id);
-    }
+    const parent = options.parentSeq === undefined ? await this.head() : options.parentSeq;
+    const records = this.#build(messages, parent, this.lastSeq, now);
+    await this.#trackInProgress(records);
     const result = await this.deps.checkpoint.appendMessages({
       threadId: this.thread.id,
       epoch: this.epoch,
@@ -105,13 +89,74 @@ export class MessageWriter {
       messages: records,
       dedupTtlMs: this.deps.limits.dedupTtlMs,
     });
+    if (result.kind === "fenced") this.onFenced();
+    return this.#accept(result, records);
+  }
+
+  /**
+   * Appends several sends in one grouped call (issue 17), each as `append` would, in order: each
+   * follows the head and last seq as the ones before it left them. Never throws: one outcome per
+   * send. Sends after a refusal (answered `not_run`) are built again from the real state and sent
+   * in a further call (grouped-append.ts).
+   */
+  appendGroup(sends: GroupedSend[]): Promise<GroupOutcome[]> {
+    return appendGroup(sends, {
+      lastSeq: () => this.lastSeq,
+      head: () => this.head(),
+      build: (messages, parent, lastSeq, now) => this.#build(messages, parent, lastSeq, now),
+      now: () => new Date(this.deps.clock.now()).toISOString(),
+      send: async (requests) => {
+        await this.#trackInProgress(requests.flatMap((r) => r.messages));
+        return this.deps.checkpoint.appendMessageGroup({
+          threadId: this.thread.id,
+          epoch: this.epoch,
+          dedupTtlMs: this.deps.limits.dedupTtlMs,
+          requests,
+        });
+      },
+      fenced: () => this.onFenced(),
+      accept: (result, records) => this.#accept(result, records),
+    });
+  }
+
+  /** The records of one append, from `lastSeq` on; the first follows `parent`. */
+  #build(
+    messages: NewMessage[],
+    parentSeq: number | null,
+    lastSeq: number,
+    now: string,
+  ): MessageRecord[] {
+    let parent = parentSeq;
+    if (parent !== null) this.#checkSeq(parent, "parent_seq", lastSeq);
+    return messages.map((m, i) => {
+      const seq = lastSeq + 1 + i;
+      const own = m.imported?.parentSeq;
+      if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
+        throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
+      }
+      // A summary sits beside the conversation, after the message it covers through.
+      const parentOf = m.coversThroughSeq ?? (own === undefined ? parent : own);
+      const record = newRecord(this.thread, this.epoch, m, { seq, parentSeq: parentOf, now });
+      if (m.coversThroughSeq === undefined) parent = record.seq;
+      return record;
+    });
+  }
+
+  /** Indexed before the append, so a crash in between leaves an extra entry, never a missing one. */
+  async #trackInProgress(records: MessageRecord[]): Promise<void> {
+    if (records.some((r) => r.status === "in_progress")) {
+      await this.deps.checkpoint.trackInProgress(this.thread.id);
+    }
+  }
+
+  /** The store's answer to one append: refusals as API errors, an append into the writer's state. */
+  async #accept(result: AppendMessagesResult, records: MessageRecord[]): Promise<Appended> {
     switch (result.kind) {
       case "mismatch":
         throw new IdempotencyMismatchError();
       case "seq_conflict":
         throw new SeqConflictError(result.lastSeq);
       case "fenced":
-        this.onFenced();
         throw new UnavailableError("This thread moved to another node; retry the request.");
       case "duplicate":
         return result;
@@ -170,8 +215,8 @@ export class MessageWriter {
     this.#head = seq;
   }
 
-  #checkSeq(seq: number, param: string): void {
-    if (!Number.isInteger(seq) || seq < 1 || seq > this.lastSeq) {
+  #checkSeq(seq: number, param: string, lastSeq = this.lastSeq): void {
+    if (!Number.isInteger(seq) || seq < 1 || seq > lastSeq) {
       throw new ValidationError(`${param} ${seq} names no message of this thread.`, param);
     }
   }
@@ -288,37 +333,6 @@ export class MessageWriter {
   /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */
   repersist(records: MessageRecord[]): void {
     this.#jobs.persist(records);
-  }
-
-  #record(message: NewMessage, seq: number, now: string, parentSeq: number | null): MessageRecord {
-    const settled = message.status !== "in_progress";
-    return {
-      id: newId("msg"),
-      object: "message",
-      thread_id: this.thread.id,
-      seq,
-      parent_seq: parentSeq,
-      role: message.role,
-      content: message.content,
-      status: message.status,
-      model: message.model,
-      request_id: message.requestId,
-      end_user_id: this.thread.end_user_id,
-      usage: message.usage ?? message.imported?.usage ?? null,
-      stop_reason: message.imported?.stopReason ?? null,
-      error: null,
-      created_at: message.imported?.createdAt ?? now,
-      completed_at: settled
-        ? (message.imported?.completedAt ?? message.imported?.createdAt ?? now)
-        : null,
-      tenant_id: this.thread.tenant_id,
-      epoch: this.epoch,
-      rev: 1,
-      last_offset: 0,
-      ...(message.coversThroughSeq === undefined
-        ? {}
-        : { covers_through_seq: message.coversThroughSeq }),
-    };
   }
 
   #announce(record: MessageRecord): void {

@@ -6,14 +6,17 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type MessageRecord, withParent } from "../../domain/records.ts";
 import type {
+  AppendGroupInput,
   AppendMessagesInput,
   AppendMessagesResult,
   CheckpointStore,
   EventBatch,
   Fenced,
+  GroupedAppendResult,
   SummaryDraft,
 } from "../../ports/checkpoint.ts";
 import { AppendCombiner } from "./append-combiner.ts";
+import { GroupAppendCombiner, messagesResult } from "./group-append-combiner.ts";
 import type { RedisKeys } from "./keys.ts";
 import { LiveFollowers } from "./live-followers.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
@@ -53,6 +56,7 @@ export class EventLogConflictError extends Error {
 
 export class RedisCheckpointStore implements CheckpointStore {
   readonly #combiner: AppendCombiner;
+  readonly #groups: GroupAppendCombiner;
 
   constructor(
     private readonly redis: Redis,
@@ -61,6 +65,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     readonly followers = new LiveFollowers(),
   ) {
     this.#combiner = new AppendCombiner(redis, keys);
+    this.#groups = new GroupAppendCombiner(redis, keys);
   }
 
   async lastSeq(threadId: string): Promise<number | null> {
@@ -97,19 +102,12 @@ export class RedisCheckpointStore implements CheckpointStore {
     // stale_epoch, or seq_moved: the counter is not where this writer believed, so another
     // writer exists and this one is stale.
     if (scriptRefusal(raw) !== null) return { kind: "fenced" };
-    const reply = raw as [string, (string | number)?];
-    switch (reply[0]) {
-      case "appended":
-        return { kind: "appended", seqs: parseSeqs(String(reply[1])) };
-      case "duplicate":
-        return { kind: "duplicate", seqs: parseSeqs(String(reply[1])) };
-      case "mismatch":
-        return { kind: "mismatch" };
-      case "seq_conflict":
-        return { kind: "seq_conflict", lastSeq: Number(reply[1]) };
-      default:
-        throw new Error(`append-messages-4 answered ${JSON.stringify(reply)}`);
-    }
+    return messagesResult(raw as [string, (string | number)?], "append-messages-4");
+  }
+
+  appendMessageGroup(input: AppendGroupInput): Promise<GroupedAppendResult[]> {
+    // Joins the node's group combiner: every thread's groups of this loop turn in one call.
+    return this.#groups.append(input);
   }
 
   async findRequest(
