@@ -4,7 +4,6 @@
  * own event log, and hands settled versions to the persist / finished jobs.
  */
 
-import { headOf, isOnChain, storedSwitch } from "../src/domain/branches.ts";
 import { MAX_CONTEXT_BYTES_PER_ACTOR } from "../src/domain/context-retention.ts";
 import type { MessageRecord, NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
@@ -18,6 +17,7 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { BranchHead, checkSeq } from "./branch-head.ts";
 import {
   type Appended,
   type AppendOptions,
@@ -49,8 +49,8 @@ export class MessageWriter {
   /** What model calls see of the thread; kept current by this writer. */
   readonly context: ThreadContext;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
-  /** The last message of the active branch; undefined until first needed (read from the store). */
-  #head: number | null | undefined = undefined;
+  /** The thread's head: where an append without `parent_seq` goes. */
+  readonly #branch: BranchHead;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -61,6 +61,7 @@ export class MessageWriter {
     private readonly onFenced: () => void,
   ) {
     this.lastSeq = lastSeq;
+    this.#branch = new BranchHead(deps, thread);
     this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
     const maxBytes = deps.limits.maxContextBytes ?? MAX_CONTEXT_BYTES_PER_ACTOR;
     this.context = new ThreadContext(() => deps.history.recent(thread.id, maxBytes), maxBytes);
@@ -127,7 +128,7 @@ export class MessageWriter {
     now: string,
   ): MessageRecord[] {
     let parent = parentSeq;
-    if (parent !== null) this.#checkSeq(parent, "parent_seq", lastSeq);
+    if (parent !== null) checkSeq(parent, "parent_seq", lastSeq);
     return messages.map((m, i) => {
       const seq = lastSeq + 1 + i;
       const own = m.imported?.parentSeq;
@@ -162,7 +163,7 @@ export class MessageWriter {
         return result;
     }
     this.lastSeq += records.length;
-    await this.#moveHead(records);
+    await this.#branch.afterAppend(records, this.lastSeq);
     for (const record of records) {
       this.context.put(record);
       this.#announce(record);
@@ -174,51 +175,13 @@ export class MessageWriter {
   }
 
   /** The last message of the active branch (null while the thread is empty). */
-  async head(): Promise<number | null> {
-    if (this.#head !== undefined) return this.#head;
-    const thread =
-      (await this.deps.store.getThread(this.thread.tenant_id, this.thread.id)) ?? this.thread;
-    const head = headOf(this.lastSeq, storedSwitch(thread));
-    // An append may have set it meanwhile; that one is newer.
-    if (this.#head === undefined) this.#head = head;
-    return this.#head;
+  head(): Promise<number | null> {
+    return this.#branch.current(this.lastSeq);
   }
 
-  /**
-   * The head after an append: its last message on the chain. An append that ends off the chain (a
-   * summary) leaves the head where it was, and says so in the store, since without a switch the
-   * head is the newest message.
-   */
-  async #moveHead(records: MessageRecord[]): Promise<void> {
-    const chain = records.filter(isOnChain);
-    if (chain.length > 0) this.#head = chain.at(-1)!.seq;
-    if (chain.length === records.length) return;
-    const head = await this.head();
-    if (head === null) return;
-    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
-      seq: head,
-      asOf: this.lastSeq,
-    });
-  }
-
-  /** Makes `seq` the head (a branch switch), stored with the last seq it saw. */
-  async switchHead(seq: number): Promise<void> {
-    this.#checkSeq(seq, "head_seq");
-    const target = await this.deps.history.message(this.thread.id, seq);
-    if (!target || !isOnChain(target)) {
-      throw new ValidationError("head_seq must name a message of the conversation.", "head_seq");
-    }
-    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
-      seq,
-      asOf: this.lastSeq,
-    });
-    this.#head = seq;
-  }
-
-  #checkSeq(seq: number, param: string, lastSeq = this.lastSeq): void {
-    if (!Number.isInteger(seq) || seq < 1 || seq > lastSeq) {
-      throw new ValidationError(`${param} ${seq} names no message of this thread.`, param);
-    }
+  /** Makes `seq` the head (a branch switch). */
+  switchHead(seq: number): Promise<void> {
+    return this.#branch.switchTo(seq, this.lastSeq);
   }
 
   /** Settles an open message from what its event log holds, durably, then queues its jobs. */

@@ -6,11 +6,9 @@
  */
 
 import type { ThreadRecord } from "../src/domain/records.ts";
-import { toWireMessage } from "../src/domain/records.ts";
 import type { Block } from "../src/protocol/blocks.ts";
 import {
   IdempotencyMismatchError,
-  NotFoundError,
   ThreadBusyError,
   ValidationError,
 } from "../src/protocol/errors.ts";
@@ -22,6 +20,7 @@ import { Follower } from "./follower.ts";
 import type { Appended, GroupedSend, GroupOutcome } from "./grouped-append.ts";
 import { Mailbox } from "./mailbox.ts";
 import { MailboxGroups } from "./mailbox-groups.ts";
+import { eraseMessage } from "./message-erasure.ts";
 import { MessageWriter, type NewMessage } from "./message-writer.ts";
 import { recoverTail } from "./recovery.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
@@ -120,42 +119,11 @@ export class ThreadActor {
     return this.#activated;
   }
 
-  /**
-   * Erases settled message `seq` (DELETE …/messages/:seq). Not queued behind turns: it assigns no
-   * seq and touches only that message, so it runs at once, even while another turn generates. The
-   * message being generated is 409 thread_busy (cancel it first); a deleted one is returned as it
-   * is (its clean-ups run again).
-   */
+  /** Erases settled message `seq` (DELETE …/messages/:seq), at once: message-erasure.ts. */
   async deleteMessage(seq: number): Promise<Message> {
     await this.#activated; // recovery settles what a previous owner left in progress
-    if (this.#writer.open.has(seq)) throw new ThreadBusyError(seq);
-    const current =
-      seq >= 1 && seq <= this.lastSeq
-        ? await this.#deps.history.message(this.thread.id, seq)
-        : null;
-    if (!current) throw new NotFoundError("message");
-    if (current.status === "in_progress") throw new ThreadBusyError(seq);
-    const erased = await this.#writer.erase(current);
-    await this.#eraseSummariesOf(seq);
-    return toWireMessage(erased);
-  }
-
-  /**
-   * A compaction summary that covers an erased message may retell it: every one covering `seq`
-   * (written after it, covering through it or later) is erased too, and a pending draft is
-   * dropped, so the next turns read the full branch until a new summary is made without it.
-   */
-  async #eraseSummariesOf(seq: number): Promise<void> {
-    const links = await this.#deps.history.links(this.thread.id);
-    for (const link of links) {
-      if (link.role !== "summary" || link.seq <= seq) continue;
-      const summary = await this.#deps.history.message(this.thread.id, link.seq);
-      if (summary && summary.status !== "deleted" && (summary.covers_through_seq ?? 0) >= seq)
-        await this.#writer.erase(summary);
-    }
-    const draft = await this.#deps.checkpoint.readSummaryDraft(this.thread.id);
-    if (draft && draft.covers_through_seq >= seq)
-      await this.#deps.checkpoint.deleteSummaryDraft(this.thread.id, draft.covers_through_seq);
+    const context = { deps: this.#deps, thread: this.thread, writer: this.#writer };
+    return eraseMessage(context, seq, this.lastSeq);
   }
 
   async send(command: SendCommand): Promise<TurnTicket> {
