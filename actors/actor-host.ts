@@ -125,13 +125,16 @@ export class ActorHost {
 
   /**
    * Takes a followed thread over when its lease has lapsed (its owner died or left). Returns the
-   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile.
+   * lease epoch now in force, so followers can tell that another writer had the thread meanwhile,
+   * or "deleted" when the thread is gone (its followers are done).
    */
-  async watchOwner(thread: ThreadRecord): Promise<number | null> {
+  async watchOwner(thread: ThreadRecord): Promise<number | null | "deleted"> {
     const local = this.local(thread.id);
     if (local) return local.epoch;
     const owner = await this.leases.owner(thread.id);
     if (owner) return owner.epoch;
+    // No owner because the thread was deleted: nothing to take over (its keys must stay gone).
+    if (!(await this.deps.store.getThread(thread.tenant_id, thread.id))) return "deleted";
     this.deps.logger.info("taking over thread", { thread: thread.id, node: this.deps.nodeId });
     return (await this.actorFor(thread)).epoch;
   }

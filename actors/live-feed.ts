@@ -33,8 +33,11 @@ export interface LiveFeedDeps {
   maxSubscriberBufferBytes: number;
   /** How often a followed thread's owner is checked while anyone here follows it. */
   watchEveryMs: number;
-  /** Called on each watch tick: takes the thread over if its lease lapsed; the epoch in force. */
-  watchOwner(thread: ThreadRecord): Promise<number | null>;
+  /**
+   * Called on each watch tick: takes the thread over if its lease lapsed; the epoch in force, or
+   * "deleted" when the thread no longer exists.
+   */
+  watchOwner(thread: ThreadRecord): Promise<number | null | "deleted">;
 }
 
 class ThreadFeed {
@@ -160,7 +163,7 @@ export class LiveFeeds {
       if (this.#feeds.get(feed.thread.id) !== feed) return;
       this.deps
         .watchOwner(feed.thread)
-        .then((epoch) => this.#onEpoch(feed, epoch))
+        .then((epoch) => (epoch === "deleted" ? this.#onDeleted(feed) : this.#onEpoch(feed, epoch)))
         .catch((error) =>
           this.deps.logger.warn("owner watch failed", { thread: feed.thread.id, error }),
         )
@@ -182,6 +185,13 @@ export class LiveFeeds {
     for (const subscription of feed.followers) {
       if (subscription.state === "live") this.#followerOf(feed).catchUp(subscription);
     }
+  }
+
+  /** The followed thread was deleted: its followers end (`done`), the feed goes. */
+  #onDeleted(feed: ThreadFeed): void {
+    for (const subscription of feed.followers) subscription.close("done");
+    feed.followers.clear();
+    this.#dropIfUnused(feed);
   }
 
   #dropIfUnused(feed: ThreadFeed): void {
