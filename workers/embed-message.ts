@@ -3,6 +3,8 @@
  * embedder → search index. Idempotent: documents are upserted by `<thread>:<seq>:<block>`. It
  * indexes the newest settled version (store or tail, so it need not wait for persistence), skips
  * a thread that is gone, and removes what it wrote if the thread was deleted while it worked.
+ * A batched job (`embedMessages`) makes one embedder call and one index write for all its
+ * messages: the index's per-write cost (an FTS5 segment per transaction) dwarfs a document's.
  */
 import {
   headChars,
@@ -14,7 +16,7 @@ import type { Embedder } from "../src/ports/embedder.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { FinishedPayload } from "../src/protocol/jobs.ts";
-import { findFinished, NotReadyError } from "./message-source.ts";
+import { findFinished, type MessageLookup, NotReadyError } from "./message-source.ts";
 
 export interface EmbedDeps {
   store: ThreadStore;
@@ -42,4 +44,31 @@ export async function embedMessage(
     return { skipped: "thread deleted meanwhile" };
   }
   return { indexed: documents.length };
+}
+
+/** The messages of a batched job at once; a message not ready yet retries the job (idempotent). */
+export async function embedMessages(
+  deps: EmbedDeps,
+  payloads: FinishedPayload[],
+): Promise<{ indexed: number; skipped: number }> {
+  const found: MessageLookup[] = [];
+  for (const payload of payloads) found.push(await findFinished(deps, payload));
+  const pending = found.find((f) => f.kind === "pending");
+  if (pending?.kind === "pending") throw new NotReadyError(pending.reason);
+  const documents = found.flatMap((f) =>
+    f.kind === "found" ? messageToSearchDocuments(f.message) : [],
+  );
+  const skipped = found.filter((f) => f.kind === "gone").length;
+  if (documents.length === 0) return { indexed: 0, skipped };
+  const vectors = await deps.embedder.embed(
+    documents.map((d) => headChars(d.text, MAX_EMBEDDED_CHARS)),
+  );
+  await deps.search.index(documents.map((d, i) => ({ ...d, vector: vectors[i] ?? null })));
+  // As in embedMessage: a thread deleted while we worked loses what was just written.
+  const threads = new Map(documents.map((d) => [`${d.tenant_id}/${d.thread_id}`, d]));
+  for (const { tenant_id, thread_id } of threads.values()) {
+    if (!(await deps.store.getThread(tenant_id, thread_id)))
+      await deps.search.deleteThread(tenant_id, thread_id);
+  }
+  return { indexed: documents.length, skipped };
 }

@@ -15,7 +15,7 @@ import {
 } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
-import { embedMessage } from "./embed-message.ts";
+import { embedMessages } from "./embed-message.ts";
 import {
   type PersistContext,
   type PersistDeps,
@@ -49,7 +49,8 @@ export function jobHandlers(
     [QUEUE_NAMES.persist]: (payload, context) =>
       persistMessage(deps, parsePersistPayload(payload), context),
     [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
-    [QUEUE_NAMES.embed]: (payload) => eachFinished(payload, (one) => embedMessage(deps, one)),
+    [QUEUE_NAMES.embed]: (payload) =>
+      embedMessages(deps, expandFinished(parseFinishedPayload(payload))),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
     [QUEUE_NAMES.reembed]: (payload) => reembedIndex(deps, parseReembedPayload(payload)),
     [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
