@@ -33,12 +33,16 @@ export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
   logger: Logger;
 }
 
+/**
+ * The messages of a batched job side by side: each is independent and idempotent, and their
+ * small store writes then share one commit (the SQLite store joins a synchronous stretch's).
+ */
 async function eachFinished(
   payload: unknown,
   handle: (one: FinishedPayload) => Promise<unknown>,
 ): Promise<number> {
   const parts = expandFinished(parseFinishedPayload(payload));
-  for (const part of parts) await handle(part);
+  await Promise.all(parts.map(handle));
   return parts.length;
 }
 
