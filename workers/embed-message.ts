@@ -16,7 +16,7 @@ import type { Embedder } from "../src/ports/embedder.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
 import type { FinishedPayload } from "../src/protocol/jobs.ts";
-import { findFinished, type MessageLookup, NotReadyError } from "./message-source.ts";
+import { findFinished, findFinishedMany, NotReadyError } from "./message-source.ts";
 
 export interface EmbedDeps {
   store: ThreadStore;
@@ -51,8 +51,7 @@ export async function embedMessages(
   deps: EmbedDeps,
   payloads: FinishedPayload[],
 ): Promise<{ indexed: number; skipped: number }> {
-  const found: MessageLookup[] = [];
-  for (const payload of payloads) found.push(await findFinished(deps, payload));
+  const found = await findFinishedMany(deps, payloads);
   const pending = found.find((f) => f.kind === "pending");
   if (pending?.kind === "pending") throw new NotReadyError(pending.reason);
   const documents = found.flatMap((f) =>

@@ -7,15 +7,11 @@ import type { Embedder } from "../src/ports/embedder.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
-import {
-  expandFinished,
-  type FinishedPayload,
-  QUEUE_NAMES,
-  type QueueName,
-} from "../src/protocol/jobs.ts";
+import { expandFinished, QUEUE_NAMES, type QueueName } from "../src/protocol/jobs.ts";
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessages } from "./embed-message.ts";
+import { findFinishedMany } from "./message-source.ts";
 import {
   type PersistContext,
   type PersistDeps,
@@ -34,15 +30,14 @@ export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
 }
 
 /**
- * The messages of a batched job side by side: each is independent and idempotent, and their
- * small store writes then share one commit (the SQLite store joins a synchronous stretch's).
+ * The messages of a batched job side by side, looked up together (three reads per thread): each
+ * is independent and idempotent, and their small store writes then share one commit (the SQLite
+ * store joins a synchronous stretch's).
  */
-async function eachFinished(
-  payload: unknown,
-  handle: (one: FinishedPayload) => Promise<unknown>,
-): Promise<number> {
+async function backfillBatch(deps: WorkerDeps, payload: unknown): Promise<number> {
   const parts = expandFinished(parseFinishedPayload(payload));
-  await Promise.all(parts.map(handle));
+  const found = await findFinishedMany(deps, parts);
+  await Promise.all(parts.map((part, i) => backfillTokens(deps, part, found[i])));
   return parts.length;
 }
 
@@ -52,7 +47,7 @@ export function jobHandlers(
   return {
     [QUEUE_NAMES.persist]: (payload, context) =>
       persistMessage(deps, parsePersistPayload(payload), context),
-    [QUEUE_NAMES.backfill]: (payload) => eachFinished(payload, (one) => backfillTokens(deps, one)),
+    [QUEUE_NAMES.backfill]: (payload) => backfillBatch(deps, payload),
     [QUEUE_NAMES.embed]: (payload) =>
       embedMessages(deps, expandFinished(parseFinishedPayload(payload))),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
