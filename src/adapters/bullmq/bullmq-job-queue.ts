@@ -1,7 +1,8 @@
 /**
- * JobQueue on BullMQ. One Queue (and one connection) per queue name. Job ids are derived from the
- * message version, and finished jobs are removed, so re-enqueueing a version that was already
- * handled is a cheap no-op at the worker (it finds nothing newer to do).
+ * JobQueue on BullMQ. One Queue (and one connection) per queue name. A batch of refs is one job,
+ * its id derived from the versions it names (`batchJobId`), and finished jobs are removed, so
+ * re-enqueueing versions that were already handled is a cheap no-op at the worker (it finds
+ * nothing newer to do).
  */
 import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";

@@ -1,6 +1,6 @@
 /**
- * JobQueue in memory: records jobs under the ids the BullMQ adapter gives them (protocol/jobs.ts),
- * so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
+ * JobQueue in memory: records jobs (one per batch, as on BullMQ) under the ids the BullMQ adapter
+ * gives them (protocol/jobs.ts), so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
 import type { DeadLetter, JobQueue, MessageRef, ReembedQueue } from "../../ports/job-queue.ts";
