@@ -61,7 +61,7 @@ describe("job combiner", () => {
 
   test("calls made while one is in flight wait and go out together in the next", async () => {
     const q = recordingQueue();
-    const combiner = new JobCombiner(q.jobs);
+    const combiner = new JobCombiner(q.jobs, 0);
     const release = q.hold();
     const first = combiner.enqueuePersist([ref("a", 1)]);
     await Bun.sleep(5);
@@ -72,6 +72,20 @@ describe("job combiner", () => {
     release();
     await first;
     await Promise.all(later);
+    expect(q.persist).toEqual([[ref("a", 1)], [ref("b", 1), ref("c", 1)]]);
+  });
+
+  test("a flush starts no sooner than the gap after the previous one, gathering what came meanwhile", async () => {
+    const q = recordingQueue();
+    const combiner = new JobCombiner(q.jobs, 40);
+    const started = performance.now();
+    await combiner.enqueuePersist([ref("a", 1)]);
+    const second = combiner.enqueuePersist([ref("b", 1)]);
+    await Bun.sleep(10);
+    expect(q.persist.length).toBe(1);
+    const third = combiner.enqueuePersist([ref("c", 1)]);
+    await Promise.all([second, third]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
     expect(q.persist).toEqual([[ref("a", 1)], [ref("b", 1), ref("c", 1)]]);
   });
 
