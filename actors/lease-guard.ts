@@ -14,6 +14,10 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     initLastSeq: async (t, epoch, seq) => (held() ? inner.initLastSeq(t, epoch, seq) : FENCED),
     appendMessages: async (input) =>
       held() ? inner.appendMessages(input) : { kind: "fenced" as const },
+    appendMessageGroup: async (input) =>
+      held()
+        ? inner.appendMessageGroup(input)
+        : input.requests.map(() => ({ kind: "fenced" as const })),
     findRequest: (t, r) => inner.findRequest(t, r),
     putMessage: async (t, epoch, record) => (held() ? inner.putMessage(t, epoch, record) : FENCED),
     readTail: (t) => inner.readTail(t),
@@ -24,6 +28,8 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     readEvents: (t, s, from, limit) => inner.readEvents(t, s, from, limit),
     eventCount: (t, s) => inner.eventCount(t, s),
     expireEvents: (t, s, ttl) => inner.expireEvents(t, s, ttl),
+    // Not fenced: only an owner erases, after its fenced putMessage of the erased version.
+    deleteEvents: (t, s) => inner.deleteEvents(t, s),
     deleteThread: (t) => inner.deleteThread(t),
     // The in-progress index is a reaper hint, not fenced state: a stale entry only costs a check.
     trackInProgress: (t, at) => inner.trackInProgress(t, at),

@@ -4,9 +4,7 @@
  * own event log, and hands settled versions to the persist / finished jobs.
  */
 
-import { headOf, isOnChain, storedSwitch } from "../src/domain/branches.ts";
 import { MAX_CONTEXT_BYTES_PER_ACTOR } from "../src/domain/context-retention.ts";
-import { newId } from "../src/domain/ids.ts";
 import type { MessageRecord, NewMessage, ThreadRecord } from "../src/domain/records.ts";
 import { toWireMessage } from "../src/domain/records.ts";
 import { estimateTokens } from "../src/domain/tokens.ts";
@@ -19,12 +17,21 @@ import {
 } from "../src/protocol/errors.ts";
 import type { MessageStatus, StopReason, Usage } from "../src/protocol/objects.ts";
 import type { ActorDeps } from "./actor-deps.ts";
+import { BranchHead, checkSeq } from "./branch-head.ts";
+import {
+  type Appended,
+  type AppendOptions,
+  appendGroup,
+  type GroupedSend,
+  type GroupOutcome,
+} from "./grouped-append.ts";
+import { newRecord } from "./new-record.ts";
 import { ThreadContext } from "./thread-context.ts";
 import { ThreadJobs } from "./thread-jobs.ts";
 import type { ThreadLog } from "./thread-log.ts";
 
 export interface Settlement {
-  status: Exclude<MessageStatus, "in_progress">;
+  status: Exclude<MessageStatus, "in_progress" | "deleted">;
   stopReason: StopReason | null;
   usage: Usage | null;
   error: { code: string; message: string } | null;
@@ -42,8 +49,8 @@ export class MessageWriter {
   /** What model calls see of the thread; kept current by this writer. */
   readonly context: ThreadContext;
   readonly #settledWaiters = new Map<number, (() => void)[]>();
-  /** The last message of the active branch; undefined until first needed (read from the store). */
-  #head: number | null | undefined = undefined;
+  /** The thread's head: where an append without `parent_seq` goes. */
+  readonly #branch: BranchHead;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -54,6 +61,7 @@ export class MessageWriter {
     private readonly onFenced: () => void,
   ) {
     this.lastSeq = lastSeq;
+    this.#branch = new BranchHead(deps, thread);
     this.#jobs = new ThreadJobs(deps.jobs, thread.tenant_id, deps.logger, deps.clock);
     const maxBytes = deps.limits.maxContextBytes ?? MAX_CONTEXT_BYTES_PER_ACTOR;
     this.context = new ThreadContext(() => deps.history.recent(thread.id, maxBytes), maxBytes);
@@ -68,34 +76,11 @@ export class MessageWriter {
    * Appends messages atomically, each following the one before it; the first follows
    * `parentSeq` (undefined: the head). Returns the raw outcome for duplicates, throws API errors.
    */
-  async append(
-    messages: NewMessage[],
-    options: {
-      requestId: string | null;
-      fingerprint: string;
-      ifLastSeq: number | null;
-      parentSeq?: number | null;
-    },
-  ): Promise<Extract<AppendMessagesResult, { kind: "appended" | "duplicate" }>> {
+  async append(messages: NewMessage[], options: AppendOptions): Promise<Appended> {
     const now = new Date(this.deps.clock.now()).toISOString();
-    let parent = options.parentSeq === undefined ? await this.head() : options.parentSeq;
-    if (parent !== null) this.#checkSeq(parent, "parent_seq");
-    const records = messages.map((m, i) => {
-      const seq = this.lastSeq + 1 + i;
-      const own = m.imported?.parentSeq;
-      if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
-        throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
-      }
-      // A summary sits beside the conversation, after the message it covers through.
-      if (m.coversThroughSeq !== undefined) return this.#record(m, seq, now, m.coversThroughSeq);
-      const record = this.#record(m, seq, now, own === undefined ? parent : own);
-      parent = record.seq;
-      return record;
-    });
-    // Indexed before the append, so a crash in between leaves an extra entry, never a missing one.
-    if (records.some((r) => r.status === "in_progress")) {
-      await this.deps.checkpoint.trackInProgress(this.thread.id);
-    }
+    const parent = options.parentSeq === undefined ? await this.head() : options.parentSeq;
+    const records = this.#build(messages, parent, this.lastSeq, now);
+    await this.#trackInProgress(records);
     const result = await this.deps.checkpoint.appendMessages({
       threadId: this.thread.id,
       epoch: this.epoch,
@@ -105,19 +90,80 @@ export class MessageWriter {
       messages: records,
       dedupTtlMs: this.deps.limits.dedupTtlMs,
     });
+    if (result.kind === "fenced") this.onFenced();
+    return this.#accept(result, records);
+  }
+
+  /**
+   * Appends several sends in one grouped call (issue 17), each as `append` would, in order: each
+   * follows the head and last seq as the ones before it left them. Never throws: one outcome per
+   * send. Sends after a refusal (answered `not_run`) are built again from the real state and sent
+   * in a further call (grouped-append.ts).
+   */
+  appendGroup(sends: GroupedSend[]): Promise<GroupOutcome[]> {
+    return appendGroup(sends, {
+      lastSeq: () => this.lastSeq,
+      head: () => this.head(),
+      build: (messages, parent, lastSeq, now) => this.#build(messages, parent, lastSeq, now),
+      now: () => new Date(this.deps.clock.now()).toISOString(),
+      send: async (requests) => {
+        await this.#trackInProgress(requests.flatMap((r) => r.messages));
+        return this.deps.checkpoint.appendMessageGroup({
+          threadId: this.thread.id,
+          epoch: this.epoch,
+          dedupTtlMs: this.deps.limits.dedupTtlMs,
+          requests,
+        });
+      },
+      fenced: () => this.onFenced(),
+      accept: (result, records) => this.#accept(result, records),
+    });
+  }
+
+  /** The records of one append, from `lastSeq` on; the first follows `parent`. */
+  #build(
+    messages: NewMessage[],
+    parentSeq: number | null,
+    lastSeq: number,
+    now: string,
+  ): MessageRecord[] {
+    let parent = parentSeq;
+    if (parent !== null) checkSeq(parent, "parent_seq", lastSeq);
+    return messages.map((m, i) => {
+      const seq = lastSeq + 1 + i;
+      const own = m.imported?.parentSeq;
+      if (own !== undefined && own !== null && (own < 1 || own >= seq)) {
+        throw new ValidationError(`parent_seq ${own} must be an earlier message.`, "parent_seq");
+      }
+      // A summary sits beside the conversation, after the message it covers through.
+      const parentOf = m.coversThroughSeq ?? (own === undefined ? parent : own);
+      const record = newRecord(this.thread, this.epoch, m, { seq, parentSeq: parentOf, now });
+      if (m.coversThroughSeq === undefined) parent = record.seq;
+      return record;
+    });
+  }
+
+  /** Indexed before the append, so a crash in between leaves an extra entry, never a missing one. */
+  async #trackInProgress(records: MessageRecord[]): Promise<void> {
+    if (records.some((r) => r.status === "in_progress")) {
+      await this.deps.checkpoint.trackInProgress(this.thread.id);
+    }
+  }
+
+  /** The store's answer to one append: refusals as API errors, an append into the writer's state. */
+  async #accept(result: AppendMessagesResult, records: MessageRecord[]): Promise<Appended> {
     switch (result.kind) {
       case "mismatch":
         throw new IdempotencyMismatchError();
       case "seq_conflict":
         throw new SeqConflictError(result.lastSeq);
       case "fenced":
-        this.onFenced();
         throw new UnavailableError("This thread moved to another node; retry the request.");
       case "duplicate":
         return result;
     }
     this.lastSeq += records.length;
-    await this.#moveHead(records);
+    await this.#branch.afterAppend(records, this.lastSeq);
     for (const record of records) {
       this.context.put(record);
       this.#announce(record);
@@ -129,51 +175,13 @@ export class MessageWriter {
   }
 
   /** The last message of the active branch (null while the thread is empty). */
-  async head(): Promise<number | null> {
-    if (this.#head !== undefined) return this.#head;
-    const thread =
-      (await this.deps.store.getThread(this.thread.tenant_id, this.thread.id)) ?? this.thread;
-    const head = headOf(this.lastSeq, storedSwitch(thread));
-    // An append may have set it meanwhile; that one is newer.
-    if (this.#head === undefined) this.#head = head;
-    return this.#head;
+  head(): Promise<number | null> {
+    return this.#branch.current(this.lastSeq);
   }
 
-  /**
-   * The head after an append: its last message on the chain. An append that ends off the chain (a
-   * summary) leaves the head where it was, and says so in the store, since without a switch the
-   * head is the newest message.
-   */
-  async #moveHead(records: MessageRecord[]): Promise<void> {
-    const chain = records.filter(isOnChain);
-    if (chain.length > 0) this.#head = chain.at(-1)!.seq;
-    if (chain.length === records.length) return;
-    const head = await this.head();
-    if (head === null) return;
-    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
-      seq: head,
-      asOf: this.lastSeq,
-    });
-  }
-
-  /** Makes `seq` the head (a branch switch), stored with the last seq it saw. */
-  async switchHead(seq: number): Promise<void> {
-    this.#checkSeq(seq, "head_seq");
-    const target = await this.deps.history.message(this.thread.id, seq);
-    if (!target || !isOnChain(target)) {
-      throw new ValidationError("head_seq must name a message of the conversation.", "head_seq");
-    }
-    await this.deps.store.setHead(this.thread.tenant_id, this.thread.id, {
-      seq,
-      asOf: this.lastSeq,
-    });
-    this.#head = seq;
-  }
-
-  #checkSeq(seq: number, param: string): void {
-    if (!Number.isInteger(seq) || seq < 1 || seq > this.lastSeq) {
-      throw new ValidationError(`${param} ${seq} names no message of this thread.`, param);
-    }
+  /** Makes `seq` the head (a branch switch). */
+  switchHead(seq: number): Promise<void> {
+    return this.#branch.switchTo(seq, this.lastSeq);
   }
 
   /** Settles an open message from what its event log holds, durably, then queues its jobs. */
@@ -222,6 +230,41 @@ export class MessageWriter {
     return record;
   }
 
+  /**
+   * Erases a settled message: a new version (this writer's epoch, next rev) with empty content and
+   * status `deleted`, usage and seq kept. Fenced into the tail first (the owner is the only
+   * writer), then straight into the store (conditional, so the persist job that follows is a
+   * no-op there and only trims the tail): the text must not wait for a queue to leave the store.
+   * Its event log leaves Redis and the ring, so no replay can show it. An already deleted message
+   * only has those clean-ups run again (a first erase cut short by a crash is finished).
+   */
+  async erase(current: MessageRecord): Promise<MessageRecord> {
+    const record: MessageRecord =
+      current.status === "deleted"
+        ? current
+        : {
+            ...current,
+            content: [],
+            status: "deleted",
+            error: null,
+            epoch: this.epoch,
+            rev: current.rev + 1,
+          };
+    if (record !== current) {
+      const put = await this.deps.checkpoint.putMessage(this.thread.id, this.epoch, record);
+      if (!put.ok) {
+        this.onFenced();
+        throw new UnavailableError("This thread moved to another node.");
+      }
+    }
+    this.context.put(record);
+    this.log.dropReplay(record.seq);
+    await this.deps.checkpoint.deleteEvents(this.thread.id, record.seq);
+    await this.deps.store.upsertMessages([record]);
+    this.#jobs.persist([record]);
+    return record;
+  }
+
   /** Resolves once message `seq` is settled (at once when it is not open here). */
   whenSettled(seq: number): Promise<void> {
     if (!this.open.has(seq)) return Promise.resolve();
@@ -253,37 +296,6 @@ export class MessageWriter {
   /** Queues persistence of settled tail entries (a crash may have come between append and enqueue). */
   repersist(records: MessageRecord[]): void {
     this.#jobs.persist(records);
-  }
-
-  #record(message: NewMessage, seq: number, now: string, parentSeq: number | null): MessageRecord {
-    const settled = message.status !== "in_progress";
-    return {
-      id: newId("msg"),
-      object: "message",
-      thread_id: this.thread.id,
-      seq,
-      parent_seq: parentSeq,
-      role: message.role,
-      content: message.content,
-      status: message.status,
-      model: message.model,
-      request_id: message.requestId,
-      end_user_id: this.thread.end_user_id,
-      usage: message.usage ?? message.imported?.usage ?? null,
-      stop_reason: message.imported?.stopReason ?? null,
-      error: null,
-      created_at: message.imported?.createdAt ?? now,
-      completed_at: settled
-        ? (message.imported?.completedAt ?? message.imported?.createdAt ?? now)
-        : null,
-      tenant_id: this.thread.tenant_id,
-      epoch: this.epoch,
-      rev: 1,
-      last_offset: 0,
-      ...(message.coversThroughSeq === undefined
-        ? {}
-        : { covers_through_seq: message.coversThroughSeq }),
-    };
   }
 
   #announce(record: MessageRecord): void {

@@ -70,6 +70,12 @@ export class RemoteGateway implements ThreadGateway {
     return null; // the owner's assembler is on the owner; history reads come from the checkpoint
   }
 
+  async deleteMessage(seq: number): Promise<Message> {
+    const result = await this.client.deleteMessage(this.owner, this.#ref, seq);
+    if (!result.ok) return (await this.reroute(result.reason)).deleteMessage(seq);
+    return result.value;
+  }
+
   async importMessages(messages: NewMessage[]): Promise<number[]> {
     const result = await this.client.importMessages(this.owner, this.#ref, messages);
     if (!result.ok) return (await this.reroute(result.reason)).importMessages(messages);

@@ -3,7 +3,7 @@
  * position order (a thread's messages never interleave: turns are serialized). Everything after
  * `floor` is in the buffer; a read from before it is a miss and goes to the Redis checkpoint.
  */
-import { compare, END, type EventEntry, type Position } from "./event-entry.ts";
+import { compare, END, type EventEntry, endOf, type Position } from "./event-entry.ts";
 
 /** 16,384 events: a long answer (~10k chunks) replays from memory; ~2–8 MB per busy thread. */
 export const RING_MAX_EVENTS = 16_384;
@@ -65,6 +65,26 @@ export class RingBuffer {
     const events: EventEntry[] = new Array(this.#size - lo);
     for (let i = lo; i < this.#size; i++) events[i - lo] = this.#at(i)!;
     return { kind: "events", events };
+  }
+
+  /**
+   * Forgets every event of messages up to `seq` (an erased message must not replay from memory):
+   * the floor rises to the end of `seq`, so a read from before it misses and the checkpoint, which
+   * no longer has the erased log, answers with the erased state.
+   */
+  dropThrough(seq: number): void {
+    const end = endOf(seq);
+    if (compare(end, this.#floor) > 0) this.#floor = end;
+    const kept: EventEntry[] = [];
+    for (let i = 0; i < this.#size; i++) {
+      const entry = this.#at(i)!;
+      if (entry.seq > seq) kept.push(entry);
+    }
+    // Rebuilt unwrapped (rare: one erase), so `push` can grow it again from index 0.
+    this.#items.length = 0;
+    this.#items.push(...kept);
+    this.#start = 0;
+    this.#size = kept.length;
   }
 
   #at(i: number): EventEntry | undefined {

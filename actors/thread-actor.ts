@@ -17,14 +17,27 @@ import type { ActorDeps } from "./actor-deps.ts";
 import { ThreadCompaction } from "./compaction.ts";
 import { type EventEntry, endOf, type Position } from "./event-entry.ts";
 import { Follower } from "./follower.ts";
+import type { Appended, GroupedSend, GroupOutcome } from "./grouped-append.ts";
 import { Mailbox } from "./mailbox.ts";
+import { MailboxGroups } from "./mailbox-groups.ts";
+import { eraseMessage } from "./message-erasure.ts";
 import { MessageWriter, type NewMessage } from "./message-writer.ts";
 import { recoverTail } from "./recovery.ts";
 import type { StreamSink, Subscription } from "./subscription.ts";
 import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
-import { deferred, type SendCommand, type TurnTicket } from "./turn.ts";
+import {
+  deferred,
+  parentOption,
+  type SendCommand,
+  type TurnTicket,
+  ticketSeqs,
+  turnMessages,
+} from "./turn.ts";
 import { TurnRunner } from "./turn-runner.ts";
+
+/** The `settled` of an append without a model: nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
 
 export class ThreadActor {
   readonly thread: ThreadRecord;
@@ -36,8 +49,10 @@ export class ThreadActor {
   readonly #runner: TurnRunner;
   readonly #compaction: ThreadCompaction;
   readonly #follower: Follower;
+  readonly #appends: MailboxGroups<GroupedSend, Appended>;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
+  #activated: Promise<void> = Promise.resolve();
   lastUsedAt: number;
   onStopped: (() => void) | null = null;
 
@@ -57,6 +72,7 @@ export class ThreadActor {
     this.#writer = new MessageWriter(deps, thread, epoch, this.#log, lastSeq, () =>
       this.#fail("fenced"),
     );
+    this.#appends = new MailboxGroups(this.#mailbox, (sends) => this.#appendGroup(sends));
     this.#compaction = new ThreadCompaction(deps, thread, this.#writer);
     this.#runner = new TurnRunner(deps, thread, this.#writer, this.#log, this.#compaction);
     this.#follower = new Follower({
@@ -97,9 +113,17 @@ export class ThreadActor {
 
   /** Finalizes what a previous owner left in progress; runs before any command. */
   activate(): Promise<void> {
-    return this.#mailbox.run(() =>
+    this.#activated = this.#mailbox.run(() =>
       recoverTail(this.#deps, this.thread.id, this.#writer, this.#log),
     );
+    return this.#activated;
+  }
+
+  /** Erases settled message `seq` (DELETE …/messages/:seq), at once: message-erasure.ts. */
+  async deleteMessage(seq: number): Promise<Message> {
+    await this.#activated; // recovery settles what a previous owner left in progress
+    const context = { deps: this.#deps, thread: this.thread, writer: this.#writer };
+    return eraseMessage(context, seq, this.lastSeq);
   }
 
   async send(command: SendCommand): Promise<TurnTicket> {
@@ -124,36 +148,12 @@ export class ThreadActor {
       throw new ThreadBusyError(this.busySeq ?? this.lastSeq);
     if (busy && command.body.on_busy === "interrupt") this.#interrupt();
 
+    const messages = turnMessages(command, canonical);
+    if (!resolved && !command.regenerate) return this.#sendAppend(command, messages);
+
     const assigned = deferred<TurnTicket>();
     const turn = this.#mailbox.run(async () => {
       const settled = deferred<void>();
-      const history = command.history ?? [];
-      const messages: NewMessage[] = history.map((m) => ({
-        role: m.role,
-        content: m.content,
-        status: "completed",
-        model: m.model ?? null,
-        requestId: command.requestId,
-      }));
-      const regenerate = command.regenerate ?? null;
-      if (!regenerate) {
-        messages.push({
-          role: command.role ?? "user",
-          content: command.content,
-          status: "completed",
-          model: null,
-          requestId: command.requestId,
-        });
-      }
-      if (resolved) {
-        messages.push({
-          role: "assistant",
-          content: [],
-          status: "in_progress",
-          model: canonical,
-          requestId: command.requestId,
-        });
-      }
       const ifLastSeq = await this.#commitSummary(command.body.if_last_seq ?? null);
       const result = await this.#writer.append(messages, {
         requestId: command.requestId,
@@ -177,6 +177,39 @@ export class ThreadActor {
     turn.catch((error) => assigned.reject(error));
     if (command.requestId) this.#trackPending(command, assigned.promise, turn);
     return assigned.promise;
+  }
+
+  /**
+   * An append-only send (no model): it joins the append-only sends queued right before it, if
+   * their group has not started, and they go to the store in one call (mailbox-groups.ts).
+   */
+  #sendAppend(command: SendCommand, messages: NewMessage[]): Promise<TurnTicket> {
+    const appended = this.#appends.add({
+      messages,
+      options: {
+        requestId: command.requestId,
+        fingerprint: command.fingerprint,
+        ifLastSeq: command.body.if_last_seq ?? null,
+        ...parentOption(command),
+      },
+    });
+    const ticket = appended.then((result): TurnTicket => {
+      const { userSeq, assistantSeq } = ticketSeqs(command, result.seqs);
+      return { userSeq, assistantSeq, duplicate: result.kind === "duplicate", settled: DONE };
+    });
+    if (command.requestId) this.#trackPending(command, ticket, ticket);
+    return ticket;
+  }
+
+  /** A group of append-only sends: a ready summary goes first, as before any send. */
+  async #appendGroup(sends: GroupedSend[]): Promise<GroupOutcome[]> {
+    const [first, ...rest] = sends;
+    if (!first) return [];
+    const ifLastSeq = await this.#commitSummary(first.options.ifLastSeq);
+    return this.#writer.appendGroup([
+      { ...first, options: { ...first.options, ifLastSeq } },
+      ...rest,
+    ]);
   }
 
   /** Switches the active branch to end at `seq`; refused while a turn runs (it writes the head). */
@@ -275,7 +308,7 @@ export class ThreadActor {
     return seq !== null && ifLastSeq === seq - 1 ? seq : ifLastSeq;
   }
 
-  #trackPending(command: SendCommand, ticket: Promise<TurnTicket>, turn: Promise<void>): void {
+  #trackPending(command: SendCommand, ticket: Promise<TurnTicket>, turn: Promise<unknown>): void {
     const requestId = command.requestId!;
     this.#pending.set(requestId, { fingerprint: command.fingerprint, ticket });
     const forget = () => this.#pending.delete(requestId);
@@ -291,23 +324,4 @@ export class ThreadActor {
     this.#deps.logger.warn("thread actor stopping", { thread: this.thread.id, reason, error });
     void this.stop("reconnect");
   }
-}
-
-/** Where the turn's first message goes: a regenerate's parent, the send's `parent_seq`, or the head. */
-function parentOption(command: SendCommand): { parentSeq?: number | null } {
-  if (command.regenerate) return { parentSeq: command.regenerate.parentSeq };
-  if (command.body.parent_seq !== undefined) return { parentSeq: command.body.parent_seq };
-  return {};
-}
-
-/** The ticket's seqs from the appended (or recorded) seqs: history first, then the turn's own. */
-function ticketSeqs(
-  command: SendCommand,
-  seqs: number[],
-): { userSeq: number; assistantSeq: number | null } {
-  if (command.regenerate) {
-    return { userSeq: command.regenerate.parentSeq ?? 0, assistantSeq: seqs[0] ?? null };
-  }
-  const own = (command.history ?? []).length;
-  return { userSeq: seqs[own]!, assistantSeq: seqs[own + 1] ?? null };
 }

@@ -33,6 +33,8 @@ export interface ThreadGateway {
   snapshot(seq: number): Message | null;
   /** Stops the thread's actor (before a delete); its lease is released. */
   stop(): Promise<void>;
+  /** Erases settled message `seq` on the owner (ThreadActor.deleteMessage); the erased message. */
+  deleteMessage(seq: number): Promise<Message>;
   /** Makes `seq` the thread's head (`PATCH head_seq`); 409 while a turn runs. */
   switchHead(seq: number): Promise<void>;
   /** Appends settled historical messages in order; their seqs. 409 while a turn runs. */
@@ -82,6 +84,10 @@ export class LocalGateway implements ThreadGateway {
 
   stop(): Promise<void> {
     return this.actor.stop("done");
+  }
+
+  deleteMessage(seq: number): Promise<Message> {
+    return this.actor.deleteMessage(seq);
   }
 
   switchHead(seq: number): Promise<void> {

@@ -143,6 +143,11 @@ export class ThreadLog {
     this.#onDurable(entries);
   }
 
+  /** Message `seq` was erased: nothing of it (or before it) is replayed from memory any more. */
+  dropReplay(seq: number): void {
+    this.#ring.dropThrough(seq);
+  }
+
   forget(seq: number): void {
     this.#nextOffset.delete(seq);
     this.#assemblers.delete(seq);

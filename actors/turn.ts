@@ -1,6 +1,6 @@
 /** A send as the actor runs it, and what the caller gets back. */
 
-import type { MessageRecord } from "../src/domain/records.ts";
+import type { MessageRecord, NewMessage } from "../src/domain/records.ts";
 import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { SendBody } from "../src/protocol/requests.ts";
 
@@ -67,3 +67,55 @@ export function deferred<T>(): {
 }
 
 export type { MessageRecord };
+
+/**
+ * The messages a send appends, in order: its history, its own message (none for a regenerate),
+ * and, when it runs a model (`model`: canonical `provider/name`), the in-progress answer.
+ */
+export function turnMessages(command: SendCommand, model: string | null): NewMessage[] {
+  const messages: NewMessage[] = (command.history ?? []).map((m) => ({
+    role: m.role,
+    content: m.content,
+    status: "completed",
+    model: m.model ?? null,
+    requestId: command.requestId,
+  }));
+  if (!command.regenerate) {
+    messages.push({
+      role: command.role ?? "user",
+      content: command.content,
+      status: "completed",
+      model: null,
+      requestId: command.requestId,
+    });
+  }
+  if (model) {
+    messages.push({
+      role: "assistant",
+      content: [],
+      status: "in_progress",
+      model,
+      requestId: command.requestId,
+    });
+  }
+  return messages;
+}
+
+/** Where the turn's first message goes: a regenerate's parent, the send's `parent_seq`, or the head. */
+export function parentOption(command: SendCommand): { parentSeq?: number | null } {
+  if (command.regenerate) return { parentSeq: command.regenerate.parentSeq };
+  if (command.body.parent_seq !== undefined) return { parentSeq: command.body.parent_seq };
+  return {};
+}
+
+/** The ticket's seqs from the appended (or recorded) seqs: history first, then the turn's own. */
+export function ticketSeqs(
+  command: SendCommand,
+  seqs: number[],
+): { userSeq: number; assistantSeq: number | null } {
+  if (command.regenerate) {
+    return { userSeq: command.regenerate.parentSeq ?? 0, assistantSeq: seqs[0] ?? null };
+  }
+  const own = (command.history ?? []).length;
+  return { userSeq: seqs[own]!, assistantSeq: seqs[own + 1] ?? null };
+}

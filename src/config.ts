@@ -49,6 +49,8 @@ export interface Config {
   workers: "embedded" | "external";
   /** How often the orphan reaper runs (a BullMQ job scheduler shared by all worker processes). */
   reaper: { everyMs: number };
+  /** How often the retention worker runs (tenants' `retention_days`; one shared scheduler). */
+  retention: { everyMs: number };
   /** A job whose worker stops renewing its lock for this long is run again (crashed worker). */
   jobLockMs: number;
   lease: { ttlMs: number; renewEveryMs: number };
@@ -226,6 +228,8 @@ export function loadConfig(env: Env = process.env): Config {
     workers: r.oneOf("WORKERS", ["embedded", "external"] as const, "embedded"),
     // 5 s: an orphaned stream is finalized within lease TTL + ~5 s; a run costs a few reads.
     reaper: { everyMs: r.int("REAP_INTERVAL_MS", 5000, 100, 3_600_000) },
+    // 10 min: retention counts in days, so a thread outlives its limit by minutes at most.
+    retention: { everyMs: r.int("RETENTION_INTERVAL_MS", 600_000, 1000, 86_400_000) },
     // 30 s (BullMQ's default): a GC pause or a slow store call never looks like a crash.
     jobLockMs: r.int("JOB_LOCK_MS", 30_000, 1000, 600_000),
     // Renew at a third of the TTL: two renewals can fail before the lease is lost.

@@ -32,7 +32,7 @@ import { randomToken } from "./domain/ids.ts";
 import { firstTenant } from "./first-tenant.ts";
 import { type AppOptions, buildApp, type SpoolApp } from "./http/app.ts";
 import { isAdminKey } from "./http/auth.ts";
-import { ConnectionRegistry } from "./http/connection-registry.ts";
+import { ConnectionRegistry, END_USER_REVOCATION_PREFIX } from "./http/connection-registry.ts";
 import type { Services } from "./http/services.ts";
 import { TokenService } from "./http/tokens.ts";
 import { modelCatalog } from "./model-catalog.ts";
@@ -45,6 +45,7 @@ import { Readiness } from "./readiness.ts";
 import { type ToolWiring, toolWiring } from "./tool-wiring.ts";
 import { BranchCommands } from "./use-cases/branch-commands.ts";
 import { CompatTurns } from "./use-cases/compat-turns.ts";
+import { EndUserErasure } from "./use-cases/end-user-erasure.ts";
 import { RateLimits } from "./use-cases/rate-limits.ts";
 import { StreamCaps } from "./use-cases/stream-caps.ts";
 import { ThreadCommands } from "./use-cases/thread-commands.ts";
@@ -114,7 +115,7 @@ export async function createRuntime(
       ? await startJobWorkers(config, logger, stores, hot, metrics)
       : null;
   const connections = new ConnectionRegistry();
-  await hot.revocations.subscribe((keyId) => connections.revokeKey(keyId));
+  await hot.revocations.subscribe((id) => connections.revoke(id));
   const built: Built = { hot, stores, secrets, tokens, actors, connections, tooling, metrics };
   metrics.observe({ actors: () => actors.host.size, queues: () => hot.jobs.depths() });
   const services = assembleServices(config, logger, built);
@@ -303,11 +304,32 @@ function assembleServices(config: Config, logger: Logger, built: Built): Service
     catalog: actors.catalog,
     limits,
     streams,
+    search: stores.search,
+    checkpoint: hot.checkpoint,
+  });
+  const erasure = new EndUserErasure({
+    store,
+    index: hot.conversations,
+    clock: systemClock,
+    // Stored first (every node refuses their tokens from now on), then their open sockets and
+    // streams are closed here and, through the revocation channel, on every other node.
+    revokeTokens: async (tenantId, endUserId, at) => {
+      await built.tokens.revokeEndUser(tenantId, endUserId, at);
+      const tag = built.tokens.tagOf(tenantId, endUserId);
+      connections.revokeEndUser(tag);
+      hot.revocations.publish(`${END_USER_REVOCATION_PREFIX}${tag}`);
+    },
+    removeThread: (thread) => commands.removeThread(thread),
+    forgetKeys: async (tenantId, endUserId) => {
+      await limits.forgetEndUser(tenantId, endUserId);
+      await streams.forgetEndUser(tenantId, endUserId);
+    },
   });
   return {
     config,
     store,
     tenants,
+    erasure,
     tools: stores.tools,
     toolRules: built.tooling.rules,
     checkpoint: hot.checkpoint,

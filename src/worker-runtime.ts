@@ -1,16 +1,22 @@
 /**
  * Wiring of the BullMQ workers: builds the ports the job handlers (workers/) need and starts them,
- * and schedules the orphan reaper. Used inside the server (WORKERS=embedded, deps.ts) and by the
+ * and schedules the orphan reaper and the retention worker (which stops a thread's owner on any
+ * node through the lease, the node registry and the internal route before it deletes it). Used inside the server (WORKERS=embedded, deps.ts) and by the
  * separate worker process (`bun workers/main.ts`, `createWorkerProcess`): one code path for both.
  */
 import { randomUUID } from "node:crypto";
+import { stopOwnerByLease } from "../actors/owner-stop.ts";
+import { removeThread } from "../actors/thread-removal.ts";
 import { jobHandlers } from "../workers/handlers.ts";
 import type { WorkerSet } from "./adapters/bullmq/worker-runner.ts";
+import { HttpOwnerClient } from "./adapters/internal/http-owner-client.ts";
 import { instrumentBackfill } from "./adapters/metrics/instrumented.ts";
 import { RedisHotTier } from "./adapters/redis/redis-hot-tier.ts";
 import { ThreadedTokenizer } from "./adapters/tokenizer/threaded-tokenizer.ts";
 import { openStores, type Stores } from "./backends.ts";
 import type { Config } from "./config.ts";
+import { randomToken } from "./domain/ids.ts";
+import { systemClock } from "./ports/clock.ts";
 import type { ModelCatalog } from "./ports/llm.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { Metrics } from "./ports/metrics.ts";
@@ -27,6 +33,22 @@ export async function startJobWorkers(
   metrics?: Metrics,
 ): Promise<WorkerSet> {
   const tokenizer = new ThreadedTokenizer();
+  // The cluster's internal secret, as deps.ts loads it (one first-writer-wins setting, 48 bytes):
+  // the retention worker tells an owner on any node to stop a thread before it deletes it.
+  const internal = await stores.tenants.getOrCreateSetting("internal_secret", () =>
+    randomToken(48),
+  );
+  const stopOwner = stopOwnerByLease({
+    leases: hot.leases,
+    registry: hot.registry(config.lease.ttlMs, () => Date.now()),
+    client: new HttpOwnerClient(internal),
+  });
+  const removal = {
+    stopOwner,
+    checkpoint: hot.checkpoint,
+    store: stores.store,
+    search: stores.search,
+  };
   let catalog: Promise<ModelCatalog> | null = null;
   const handlers = jobHandlers({
     // Compaction calls a model: the provider SDKs load on the first summary, not at start.
@@ -50,9 +72,17 @@ export async function startJobWorkers(
     nodeId: `reaper-${config.nodeId}-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.lease.ttlMs,
     closedLogTtlMs: config.limits.dedupTtlMs,
+    retention: {
+      tenants: stores.tenants,
+      store: stores.store,
+      clock: systemClock,
+      logger,
+      removeThread: (thread) => removeThread(removal, thread),
+    },
   });
   const workers = hot.startWorkers(handlers, { lockMs: config.jobLockMs });
   await hot.jobs.scheduleReaper(config.reaper.everyMs);
+  await hot.jobs.scheduleRetention(config.retention.everyMs);
   // Every start: a run that finds nothing to re-embed ends at once; one that died goes on.
   if (stores.vectorBackfill) await hot.jobs.enqueueReembed(await stores.vectorBackfill.cursor());
   return {

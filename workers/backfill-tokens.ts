@@ -6,6 +6,8 @@
  * `setUsage` (fills only null / estimated usage, no rev bump: it cannot collide with the owner's
  * next version) and the ledger's (thread, seq) upsert, so a second run changes and counts nothing.
  * It waits for the persisted row (retry) so the fill is never overwritten by the persist job.
+ * An erased message (status `deleted`) is never recounted (its content is gone; its usage was
+ * kept), but its kept usage still goes to the ledger: the tokens were consumed.
  */
 
 import { toModelMessages } from "../src/domain/model-context.ts";
@@ -44,9 +46,13 @@ export async function backfillTokens(
   if (found.kind === "pending") throw new NotReadyError(found.reason);
   if (!found.stored) throw new NotReadyError("not persisted yet");
   const { message } = found;
+  const erased = message.status === "deleted";
+  if (erased && !message.usage) {
+    return { kind: "skipped", reason: "message deleted before it was counted" };
+  }
   let usage = message.usage;
   let filled = false;
-  if (!usage || usage.estimated) {
+  if (!usage || (usage.estimated && !erased)) {
     usage = await countUsage(deps, message);
     filled = await deps.store.setUsage(message.thread_id, message.seq, usage);
     // Lost to a concurrent writer (a provider count, or a newer version): record what is stored.

@@ -11,6 +11,7 @@ import { expandFinished, QUEUE_NAMES, type QueueName } from "../src/protocol/job
 import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
 import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessages } from "./embed-message.ts";
+import { enforceRetention, type RetentionDeps } from "./enforce-retention.ts";
 import { findFinishedMany } from "./message-source.ts";
 import {
   type PersistContext,
@@ -22,6 +23,7 @@ import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 import { parseReembedPayload, type ReembedDeps, reembedIndex } from "./reembed-index.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
+  retention: RetentionDeps;
   catalog: CompactDeps["catalog"];
   search: SearchIndex;
   embedder: Embedder;
@@ -51,6 +53,7 @@ export function jobHandlers(
     [QUEUE_NAMES.embed]: (payload) =>
       embedMessages(deps, expandFinished(parseFinishedPayload(payload))),
     [QUEUE_NAMES.reap]: () => reapOrphans(deps),
+    [QUEUE_NAMES.retention]: () => enforceRetention(deps.retention),
     [QUEUE_NAMES.reembed]: (payload) => reembedIndex(deps, parseReembedPayload(payload)),
     [QUEUE_NAMES.compact]: (payload) => compactThread(deps, parseCompactPayload(payload)),
     [QUEUE_NAMES.canary]: async () => "ok",

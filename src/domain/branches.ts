@@ -106,27 +106,68 @@ export interface BranchContext<T> {
 }
 
 /**
- * The branch that message `seq` answers (the ancestors of its parent) among `records` (which may
- * be only the newest part of a thread), and the summaries that cover messages of it.
+ * The branch that message `seq` answers (the ancestors of its parent) among `records` (seq order;
+ * possibly only the newest part of a thread), and the summaries that cover messages of it. Runs on
+ * every model call of a turn, so it walks the sorted array (binary search on a jump, none on a
+ * linear stretch) instead of building maps of a long thread.
  */
 export function branchContext<T extends MessageLink & { covers_through_seq?: number }>(
   records: readonly T[],
   seq: number,
 ): BranchContext<T> {
-  const own = records.find((r) => r.seq === seq);
-  const parent = own ? own.parent_seq : null;
-  const chain = branchOf(
-    records.filter((r) => isOnChain(r) && r.seq < seq),
-    parent,
-  );
-  const onBranch = new Set(chain.map((r) => r.seq));
+  const ownAt = indexOfSeq(records, seq, records.length - 1);
+  const parent = ownAt >= 0 ? records[ownAt]!.parent_seq : null;
+  const chain: T[] = [];
+  let want = parent;
+  let hi = (ownAt >= 0 ? ownAt : records.length) - 1;
+  const oldest = records[0]?.seq ?? Number.POSITIVE_INFINITY;
+  while (want !== null && want >= oldest && hi >= 0) {
+    const at = records[hi]!.seq === want ? hi : indexOfSeq(records, want, hi);
+    if (at < 0) {
+      want -= 1; // a message the store set aside: passed over, as `ancestry` does
+      continue;
+    }
+    const record = records[at]!;
+    chain.push(record);
+    hi = at - 1;
+    want = record.parent_seq !== null && record.parent_seq < record.seq ? record.parent_seq : null;
+  }
+  chain.reverse();
   const summaries = records.filter(
     (r) =>
-      !isOnChain(r) && r.covers_through_seq !== undefined && onBranch.has(r.covers_through_seq),
+      !isOnChain(r) &&
+      r.covers_through_seq !== undefined &&
+      indexOfSeq(chain, r.covers_through_seq, chain.length - 1) >= 0,
   );
   const reachesRoot = chain.length === 0 ? parent === null : chain[0]!.parent_seq === null;
   return {
-    records: [...chain, ...summaries].sort((a, b) => a.seq - b.seq),
+    records: mergeBySeq(chain, summaries),
     complete: reachesRoot || summaries.length > 0,
   };
+}
+
+/** The index of `seq` in `sorted[0..hi]` (seq order), -1 when absent. */
+function indexOfSeq(sorted: readonly { seq: number }[], seq: number, hi: number): number {
+  let lo = 0;
+  let top = hi;
+  while (lo <= top) {
+    const mid = (lo + top) >> 1;
+    const at = sorted[mid]!.seq;
+    if (at === seq) return mid;
+    if (at < seq) lo = mid + 1;
+    else top = mid - 1;
+  }
+  return -1;
+}
+
+function mergeBySeq<T extends { seq: number }>(a: T[], b: T[]): T[] {
+  if (b.length === 0) return a;
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.seq < b[j]!.seq)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
 }

@@ -142,7 +142,9 @@ export function accountRoutes(services: Services, onRevoked: (keyId: string) => 
           summary: "Update a tenant's limits",
           description:
             "`limits` fields: a number sets the tenant's own value (0: no limit), null goes back " +
-            "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s.",
+            "to the server default (`RATE_LIMIT_*`). Other nodes apply a change within 5 s. " +
+            "`retention_days` (0–36,500; 0 or null: kept forever) has the retention worker " +
+            "delete the tenant's threads inactive for longer than that many days.",
         }),
       },
     )

@@ -16,6 +16,7 @@ import { compatErrorResponse, compatProtocolOf } from "./compat/shared/compat-er
 import { uiChatRoutes } from "./compat/ui/ui-chat-routes.ts";
 import { preflight, withCors } from "./cors.ts";
 import { docsRoutes } from "./docs.ts";
+import { endUserRoutes } from "./end-users.ts";
 import { errorResponse, toAppError } from "./error-mapper.ts";
 import { healthRoutes } from "./health.ts";
 import { internalRoutes } from "./internal.ts";
@@ -29,6 +30,7 @@ import {
 } from "./request-context.ts";
 import { searchRoutes } from "./search.ts";
 import type { Services } from "./services.ts";
+import { exportRoutes } from "./thread-export.ts";
 import { threadRoutes } from "./threads.ts";
 import { toolRoutes } from "./tools.ts";
 import { usageRoutes } from "./usage.ts";
@@ -82,6 +84,8 @@ export function buildApp(services: Services, options: AppOptions) {
     .use(clientPageRoutes(services))
     .use(healthRoutes(services))
     .use(threadRoutes(services))
+    .use(exportRoutes(services))
+    .use(endUserRoutes(services))
     .use(messageRoutes(services))
     .use(branchRoutes(services))
     .use(toolRoutes(services))

@@ -1,8 +1,8 @@
 /**
- * `/internal/threads/:id/{send,cancel,tool_result,stop}`: commands other nodes forward to this
- * node because it owns the thread (routing; see actors/thread-router.ts). Authenticated by the
- * cluster's internal secret, not by tenant credentials: the forwarding node already checked those
- * and passes the tenant. Hidden from the OpenAPI document. 421 means "not the owner: route again".
+ * `/internal/threads/:id/{send,cancel,tool_result,delete_message,import,head,stop}`: commands
+ * other nodes forward to this node because it owns the thread (routing; see
+ * actors/thread-router.ts). Authenticated by the cluster's internal secret, not by tenant
+ * credentials: the forwarding node already checked those and passes the tenant. Hidden from the OpenAPI document. 421 means "not the owner: route again".
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
@@ -122,6 +122,15 @@ export function internalRoutes(services: Services) {
             input.isError,
           );
           return { ok: true };
+        }),
+      hidden,
+    )
+    .post(
+      "/delete_message",
+      ({ params, body }) =>
+        run(services, params.id, body as Body, async (thread) => {
+          const seq = Number((body as Body).seq);
+          return { message: await (await owned(services, thread)).deleteMessage(seq) };
         }),
       hidden,
     )

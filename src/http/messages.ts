@@ -1,12 +1,13 @@
 /**
  * `/v1/threads/:id/messages…`: send (append, wait, or stream), history with keyset cursors,
- * one message, cancel, client tool results, and the thread's SSE stream.
+ * one message, delete (erase) one message, cancel, client tool results, and the thread's SSE stream.
  */
 
 import { Type as t } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { AuthContext } from "../domain/auth-context.ts";
+import { childrenIndex } from "../domain/branches.ts";
 import { toWireMessage } from "../domain/records.ts";
 import { parseStreamCursor } from "../domain/stream-cursor.ts";
 import { UIMessageSchema } from "../protocol/compat-wire.ts";
@@ -154,6 +155,30 @@ export function messageRoutes(services: Services) {
         access: "any_key",
         responses: { 200: MessageSchema },
         errors: [400, 404],
+      }),
+    )
+    .delete(
+      "/messages/:seq",
+      async ({ request, params }) => {
+        const auth = await authenticate(services, request);
+        const seq = parseSeq(params.seq);
+        const erased = await services.commands.deleteMessage(auth, params.id, seq);
+        // The owner answers without the tree; `children` as every other read gives it.
+        const links = await services.history.links(erased.thread_id);
+        return { ...erased, children: childrenIndex(links).get(seq) ?? [] };
+      },
+      routeDoc({
+        operationId: "deleteMessage",
+        tag: "messages",
+        summary: "Erase one message: status `deleted`, empty content, usage and seq kept",
+        description:
+          "Runs on the thread's owner: the stored row, the hot tier, the stream replay and the " +
+          "search entries lose the content at once; later model contexts leave the message out. " +
+          "Idempotent (a deleted message is returned as it is). The message being generated is " +
+          "`409 thread_busy`: cancel it first. An end-user token may erase in its own threads.",
+        access: "any_key",
+        responses: { 200: MessageSchema },
+        errors: [400, 404, 409],
       }),
     )
     .post(

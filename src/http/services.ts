@@ -18,6 +18,7 @@ import type { ThreadStore } from "../ports/thread-store.ts";
 import type { ToolRegistry } from "../ports/tool-registry.ts";
 import type { BranchCommands } from "../use-cases/branch-commands.ts";
 import type { CompatTurns } from "../use-cases/compat-turns.ts";
+import type { EndUserErasure } from "../use-cases/end-user-erasure.ts";
 import type { RateLimits } from "../use-cases/rate-limits.ts";
 import type { ThreadCommands } from "../use-cases/thread-commands.ts";
 import type { ToolRegistrationRules } from "../use-cases/tool-registration.ts";
@@ -42,6 +43,8 @@ export interface Services {
   router: ThreadRouter;
   /** The one use-case seam every transport goes through for a thread's commands and streams. */
   commands: ThreadCommands;
+  /** Erasure of one end user of a tenant (DELETE /v1/end_users/:id). */
+  erasure: EndUserErasure;
   /** Regenerate, branch switch, fork, import (API.md "Branches and message operations"). */
   branches: BranchCommands;
   /** Per-identity rate limits: authentication and the WS session check every request with it. */

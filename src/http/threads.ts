@@ -142,12 +142,7 @@ export function threadRoutes(services: Services) {
       "/:id",
       async ({ request, params }) => {
         const auth = await authenticate(services, request);
-        const gateway = await services.commands.gateway(auth, params.id);
-        const thread = gateway.thread;
-        await gateway.stop();
-        await services.checkpoint.deleteThread(thread.id);
-        await services.store.deleteThread(auth.tenantId, thread.id);
-        await services.search.deleteThread(auth.tenantId, thread.id);
+        const thread = await services.commands.deleteThread(auth, params.id);
         return { id: thread.id, object: "thread", deleted: true };
       },
       routeDoc({

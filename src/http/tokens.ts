@@ -1,7 +1,9 @@
 /**
  * Credentials. Secret keys (`sk_…`) are random and stored as SHA-256 only. End-user tokens
  * (`eut_…`) are stateless: payload + HMAC with a server secret shared by all nodes; each use still
- * checks that the secret key that minted it is not revoked, so revocation is immediate.
+ * checks that the secret key that minted it is not revoked, so revocation is immediate, and that
+ * its end user was not erased after it was issued (`revokeEndUser`: every token issued until then
+ * is void, on every node at once, since each use reads the tenant store).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../domain/auth-context.ts";
@@ -25,6 +27,8 @@ interface Claims {
   k: string;
   u: string;
   e: number;
+  /** Issued at (epoch ms). Tokens minted before it existed have none: issued at 0. */
+  i?: number;
   p?: EndUserPolicy;
 }
 
@@ -63,8 +67,15 @@ export class TokenService {
     ttlSeconds: number,
     policy: EndUserPolicy | null = null,
   ): { token: string; expiresAt: number } {
-    const expiresAt = this.now() + ttlSeconds * 1000;
-    const claims: Claims = { t: auth.tenantId, k: auth.keyId, u: endUserId, e: expiresAt };
+    const issuedAt = this.now();
+    const expiresAt = issuedAt + ttlSeconds * 1000;
+    const claims: Claims = {
+      t: auth.tenantId,
+      k: auth.keyId,
+      u: endUserId,
+      e: expiresAt,
+      i: issuedAt,
+    };
     if (policy) claims.p = policy;
     const json = JSON.stringify(claims);
     if (Buffer.byteLength(json) > MAX_TOKEN_PAYLOAD_BYTES) {
@@ -117,6 +128,9 @@ export class TokenService {
     const key = await this.tenants.getKey(claims.k);
     if (!key || key.revoked_at !== null || key.tenant_id !== claims.t)
       throw new UnauthorizedError();
+    const erasedAt = await this.tenants.endUserTokensRevokedAt(claims.t, this.#endUser(claims.u));
+    if (erasedAt !== null && (typeof claims.i === "number" ? claims.i : 0) <= erasedAt)
+      throw new UnauthorizedError();
     return {
       tenantId: claims.t,
       keyId: claims.k,
@@ -124,6 +138,26 @@ export class TokenService {
       policy: claims.p ?? null,
       expiresAt: claims.e,
     };
+  }
+
+  /** A connection's end-user tag (null: a secret key), for closing it when the end user is erased. */
+  endUserTag(auth: AuthContext): string | null {
+    return auth.endUserId === null ? null : `${auth.tenantId}:${this.#endUser(auth.endUserId)}`;
+  }
+
+  /** The tag of an end user of a tenant, as `endUserTag` gives it for their connections. */
+  tagOf(tenantId: string, endUserId: string): string {
+    return `${tenantId}:${this.#endUser(endUserId)}`;
+  }
+
+  /** Voids every token of the end user issued until `at` (erasure). */
+  revokeEndUser(tenantId: string, endUserId: string, at: number): Promise<void> {
+    return this.tenants.revokeEndUserTokens(tenantId, this.#endUser(endUserId), at);
+  }
+
+  /** Keyed by the server secret: the store cannot be searched for a guessed id. */
+  #endUser(endUserId: string): string {
+    return createHmac("sha256", this.#mac).update(`end_user:${endUserId}`).digest("base64url");
   }
 
   #sign(payload: string): string {

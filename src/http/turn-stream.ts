@@ -68,6 +68,7 @@ export async function streamResponse(
     auth.keyId,
     { revoke: () => subscription?.close("revoked") },
     auth.expiresAt ?? null,
+    services.tokens.endUserTag(auth),
   );
   let cleaned = false;
   sink.onCancel = () => {

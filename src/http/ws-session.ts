@@ -59,6 +59,7 @@ export class WsSession implements WsPeer {
           this.close(CLOSE_CODES.unauthorized, reason === "expired" ? "token expired" : "revoked"),
       },
       auth.expiresAt ?? null,
+      services.tokens.endUserTag(auth),
     );
   }
 

@@ -7,6 +7,11 @@
  *   is the thread's current lease epoch. Writes of one thread are serialized by its actor.
  * - `appendMessages` is atomic: the request-id check, the `if_last_seq` check, the seq assignment
  *   (last_seq + 1, + 2, …) and the tail writes happen together or not at all.
+ * - `appendMessageGroup` runs several such appends of one thread in one round trip, in order, each
+ *   as `appendMessages` would (its own dedup entry, fingerprint and `if_last_seq` check, all or
+ *   none); a refusal fails only that request, `fenced` fails the whole group. The writer assigns
+ *   the seqs as if every earlier request of the group is appended; a request after a refusal is
+ *   answered `not_run` (with every later one), to be built again from the real last seq.
  * - Event logs are append-only; `appendEvents` checks that each batch starts at the log's current
  *   length, so a retried batch can never duplicate an event.
  * - Events travel as serialized JSON strings: serialized once by the writer, sent as-is to every
@@ -40,6 +45,25 @@ export type AppendMessagesResult =
   | { kind: "seq_conflict"; lastSeq: number }
   | { kind: "fenced" };
 
+/** One request of a grouped append: `AppendMessagesInput` without what the group shares. */
+export interface GroupedAppend {
+  requestId: string | null;
+  fingerprint: string;
+  ifLastSeq: number | null;
+  messages: MessageRecord[];
+}
+
+export interface AppendGroupInput {
+  threadId: string;
+  epoch: number;
+  dedupTtlMs: number;
+  /** In mailbox order; the first one's seqs start right after the writer's last seq. */
+  requests: GroupedAppend[];
+}
+
+/** `not_run`: an earlier request of the group was refused; build this one again and resend. */
+export type GroupedAppendResult = AppendMessagesResult | { kind: "not_run" };
+
 export interface EventBatch {
   seq: number;
   /** Offset of the first event in `events`; must equal the log's current length. */
@@ -67,6 +91,8 @@ export interface CheckpointStore {
   initLastSeq(threadId: string, epoch: number, seq: number): Promise<Fenced>;
 
   appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult>;
+  /** One result per request, in order (see the contract above). */
+  appendMessageGroup(input: AppendGroupInput): Promise<GroupedAppendResult[]>;
   /** A recorded request id: its fingerprint and the seqs of the turn it produced. */
   findRequest(
     threadId: string,
@@ -92,6 +118,8 @@ export interface CheckpointStore {
   eventCount(threadId: string, seq: number): Promise<number>;
   /** Lets a finished message's log expire. */
   expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void>;
+  /** Removes message `seq`'s log at once (the message was erased); a missing log is a no-op. */
+  deleteEvents(threadId: string, seq: number): Promise<void>;
 
   deleteThread(threadId: string): Promise<void>;
 

@@ -11,6 +11,7 @@
  *   record. A claim expires by itself after `pendingTtlMs` (a crashed claimer blocks nobody long).
  * - Entries expire (`ttlMs`); a lost entry only costs a new thread, never a wrong one: callers
  *   check a thread mark against the thread's current last seq before they trust it.
+ * - `forgetEndUser` (erasure) removes every entry of one end user of a tenant; others stay.
  */
 
 export interface IndexScope {
@@ -45,4 +46,5 @@ export interface ConversationIndex {
   claimRequest(scope: IndexScope, key: string, pendingTtlMs: number): Promise<Claim>;
   putRequest(scope: IndexScope, key: string, record: RequestRecord, ttlMs: number): Promise<void>;
   releaseRequest(scope: IndexScope, key: string): Promise<void>;
+  forgetEndUser(tenantId: string, endUserId: string): Promise<void>;
 }

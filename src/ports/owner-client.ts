@@ -11,6 +11,7 @@
  */
 import type { NewMessage } from "../domain/records.ts";
 import type { Block } from "../protocol/blocks.ts";
+import type { Message } from "../protocol/objects.ts";
 import type { SendBody } from "../protocol/requests.ts";
 
 /** The header carrying the cluster's internal secret on /internal calls. */
@@ -67,6 +68,8 @@ export interface OwnerClient {
     thread: ThreadRef,
     input: ToolResultInput,
   ): Promise<Forwarded<void>>;
+  /** Erases settled message `seq` on the owner; the erased message (errors as AppError). */
+  deleteMessage(owner: OwnerAddress, thread: ThreadRef, seq: number): Promise<Forwarded<Message>>;
   /** Stops the thread's actor on the owner (before a delete); its lease is released. */
   stop(owner: OwnerAddress, thread: ThreadRef): Promise<Forwarded<void>>;
   /** Appends settled historical messages on the owner; their seqs. */

@@ -28,4 +28,6 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** `buckets` has one or two entries. */
   take(scope: string, buckets: Bucket[], cost?: number): Promise<RateLimitResult>;
+  /** Drops these buckets of the scope (they are full again); erasure of an end user. */
+  forget(scope: string, names: string[]): Promise<void>;
 }

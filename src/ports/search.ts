@@ -7,7 +7,8 @@
  *   `index` is an idempotent upsert by id.
  * - Every query is filtered by `tenantId`, and by `endUserId` when given: no hit ever crosses
  *   those lines.
- * - `deleteThread` is visible to the next `search` call (no eventual consistency).
+ * - `deleteThread` and `deleteMessage` are visible to the next `search` call (no eventual
+ *   consistency); deleting what is not indexed is a no-op.
  * - `semanticRatio` 0 is keyword only, 1 is vector only; between, the two rankings are fused.
  * - Pages are stable for a fixed index: `offset` + `limit` returns each hit once.
  */
@@ -60,6 +61,8 @@ export interface SearchHit {
 export interface SearchIndex {
   index(documents: SearchDocument[]): Promise<void>;
   deleteThread(tenantId: string, threadId: string): Promise<void>;
+  /** Every document of message `seq` (all its blocks). */
+  deleteMessage(tenantId: string, threadId: string, seq: number): Promise<void>;
   search(query: SearchQuery): Promise<{ hits: SearchHit[]; hasMore: boolean }>;
   close(): Promise<void>;
 }

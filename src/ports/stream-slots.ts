@@ -22,4 +22,6 @@ export interface StreamSlots {
     leaseMs: number,
   ): Promise<void>;
   close(scope: string, endUser: string | null, streamId: string): Promise<void>;
+  /** Drops the end user's set (erasure); the tenant set's entries lapse with their leases. */
+  forgetEndUser(scope: string, endUser: string): Promise<void>;
 }

@@ -6,6 +6,9 @@
  * Limits: `getLimits` is the tenant's own settings ({} when none; null: no such tenant);
  * `updateLimits` merges a patch atomically (a number sets, null removes a field) and returns the
  * result (null: no such tenant).
+ * End-user revocations (erasure of an end user): `revokeEndUserTokens` records that every token
+ * of that end user issued at or before `at` is void; a later call only moves the time forward.
+ * The end user is named by a digest the caller makes (the erased id is not kept in clear).
  */
 import type { SecretKeyRecord, TenantRecord } from "../domain/records.ts";
 import type { TenantLimits, TenantLimitsPatch } from "../protocol/requests.ts";
@@ -28,6 +31,10 @@ export interface TenantStore {
   listKeys(tenantId: string): Promise<SecretKeyRecord[]>;
   /** Marks the key revoked; false when the tenant has no such key. Idempotent. */
   revokeKey(tenantId: string, keyId: string, at: number): Promise<boolean>;
+
+  revokeEndUserTokens(tenantId: string, endUserDigest: string, at: number): Promise<void>;
+  /** When that end user's tokens were last revoked (epoch ms), null when never. */
+  endUserTokensRevokedAt(tenantId: string, endUserDigest: string): Promise<number | null>;
 
   getOrCreateSetting(name: string, create: () => string): Promise<string>;
 }

@@ -17,6 +17,9 @@
  * - The usage ledger (`recordUsage` / `usageTotals`) holds one entry per `(thread_id, seq)`:
  *   recording again replaces the entry, so a job that runs twice never counts twice. Entries
  *   outlive `deleteThread` (usage was consumed whether or not the thread is kept).
+ * - `anonymizeUsage` (erasure of an end user) clears `end_user_id` on every ledger entry of that
+ *   end user of the tenant, keeping the counts: tenant totals stay the same, and no entry names
+ *   the end user any more. Idempotent.
  * - Branches: every message keeps its `parent_seq`; `messageLinks` gives every message's place in
  *   the tree (seq order), `getMessages` the messages of given seqs (seq order, missing ones left
  *   out). `setHead` stores a branch switch only over one with an equal or lower `asOf`, so a
@@ -112,6 +115,8 @@ export interface ThreadStore {
   /** Upserts ledger entries by (thread_id, seq). */
   recordUsage(entries: UsageEntry[]): Promise<void>;
   usageTotals(query: UsageQuery): Promise<UsageTotals>;
+  /** Clears the end user of their ledger entries; returns how many entries changed. */
+  anonymizeUsage(tenantId: string, endUserId: string): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ export const QUEUE_NAMES = {
   backfill: "backfill-tokens",
   embed: "embed-message",
   reap: "reap-orphans",
+  retention: "enforce-retention",
   /** Re-embeds the search index after its vector space changed (workers/reembed-index.ts). */
   reembed: "reembed-index",
   compact: "compact-thread",
@@ -159,3 +160,4 @@ export function isPermanentJobError(error: unknown): boolean {
 
 /** The reaper's scheduler id: every process upserts the same one, so one schedule exists. */
 export const REAPER_SCHEDULER_ID = "reap-orphans-every";
+export const RETENTION_SCHEDULER_ID = "enforce-retention-every";

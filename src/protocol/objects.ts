@@ -50,6 +50,8 @@ export const MessageStatusSchema = t.Union([
   t.Literal("completed"),
   t.Literal("incomplete"),
   t.Literal("failed"),
+  // Erased by DELETE …/messages/:seq: empty content, usage kept, seq kept so order holds.
+  t.Literal("deleted"),
 ]);
 export type MessageStatus = Static<typeof MessageStatusSchema>;
 

@@ -89,13 +89,19 @@ export const IMPORT_MAX_MESSAGES = 1000;
 export const ImportedMessageSchema = t.Object(
   {
     role: t.Union([t.Literal("user"), t.Literal("assistant"), t.Literal("tool")]),
-    content: ContentInputSchema,
+    /** Empty (`[]`) only with `status: "deleted"` (an exported deleted message). */
+    content: t.Union([ContentInputSchema, t.Array(t.Never(), { maxItems: 0 })]),
     created_at: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
     completed_at: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 40 }), t.Null()])),
     model: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 200 }), t.Null()])),
     usage: t.Optional(t.Union([UsageSchema, t.Null()])),
     status: t.Optional(
-      t.Union([t.Literal("completed"), t.Literal("incomplete"), t.Literal("failed")]),
+      t.Union([
+        t.Literal("completed"),
+        t.Literal("incomplete"),
+        t.Literal("failed"),
+        t.Literal("deleted"),
+      ]),
     ),
     stop_reason: t.Optional(t.Union([StopReasonSchema, t.Null()])),
     /** Its parent in this thread; left out: the message imported before it (or the head). */
@@ -173,6 +179,11 @@ export const TenantLimitsSchema = t.Object(
     streams_per_end_user: t.Optional(LimitValue),
     streams: t.Optional(LimitValue),
     daily_tokens_per_end_user: t.Optional(LimitValue),
+    /**
+     * Threads inactive (no message) for longer than this many days are deleted by the retention
+     * worker; 0 or unset keeps them forever. At most 100 years.
+     */
+    retention_days: t.Optional(t.Union([t.Integer({ minimum: 0, maximum: 36_500 }), t.Null()])),
   },
   { additionalProperties: false },
 );

@@ -40,6 +40,18 @@ export const DeletedThreadSchema = t.Object(
   { title: "DeletedThread" },
 );
 
+/** The answer of `DELETE /v1/end_users/:end_user_id` (erasure). */
+export const ErasedEndUserSchema = t.Object(
+  {
+    id: t.String({ description: "The erased end user id, as given." }),
+    object: t.Literal("end_user"),
+    deleted: t.Literal(true),
+    threads_deleted: t.Integer({ minimum: 0 }),
+    usage_entries_anonymized: t.Integer({ minimum: 0 }),
+  },
+  { title: "ErasedEndUser" },
+);
+
 export const ToolResultAcceptedSchema = t.Object(
   { object: t.Literal("tool_result"), tool_use_id: t.String(), accepted: t.Literal(true) },
   { title: "ToolResultAccepted" },

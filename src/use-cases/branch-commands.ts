@@ -140,9 +140,18 @@ function importedMessage(message: ImportedMessage, index: number): NewMessage {
     message.completed_at === null
       ? null
       : isoTime(message.completed_at, `messages.${index}.completed_at`);
+  const content = normalizeContent(message.content);
+  const deleted = message.status === "deleted";
+  // A deleted message keeps its seq and nothing else (an export of one imports back as one).
+  if (deleted !== (content.length === 0)) {
+    throw new ValidationError(
+      deleted ? "A deleted message has no content." : "A message needs content.",
+      `messages.${index}.content`,
+    );
+  }
   return {
     role: message.role,
-    content: normalizeContent(message.content),
+    content,
     status: message.status ?? "completed",
     model: message.model ?? null,
     requestId: null,

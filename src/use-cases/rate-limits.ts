@@ -51,6 +51,11 @@ export class RateLimits {
     this.#cache.delete(tenantId);
   }
 
+  /** Drops an erased end user's buckets (their names carry the end user id). */
+  forgetEndUser(tenantId: string, endUserId: string): Promise<void> {
+    return this.deps.limiter.forget(tenantId, [`send:u:${endUserId}`, `req:u:${endUserId}`]);
+  }
+
   /** A send: the end user's bucket (end-user tokens) and the tenant's; throws 429 when empty. */
   async send(auth: AuthContext): Promise<void> {
     const limits = await this.limitsFor(auth.tenantId);

@@ -78,6 +78,11 @@ export class StreamCaps {
     };
   }
 
+  /** Drops an erased end user's open-stream set (its key carries the end user id). */
+  forgetEndUser(tenantId: string, endUserId: string): Promise<void> {
+    return this.slots.forgetEndUser(tenantId, endUserId);
+  }
+
   stop(): void {
     this.#stopped = true;
     if (this.#timer !== null) this.clock.clearTimeout(this.#timer);

@@ -1,5 +1,6 @@
 /**
- * The one use-case seam for a thread's commands: send, cancel, tool result and follow. Every
+ * The one use-case seam for a thread's commands: send, cancel, tool result, delete a message and
+ * follow. Every
  * transport (REST, WebSocket, the compatibility endpoints) calls these methods once
  * authentication has resolved an AuthContext, and no transport reaches a gateway any other way.
  * Scoping (another tenant's or end user's thread is 404), the end-user policy, rate limits, stream
@@ -11,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { EventEntry, Position } from "../../actors/event-entry.ts";
 import type { StreamSink, Subscription } from "../../actors/subscription.ts";
 import type { ThreadGateway } from "../../actors/thread-gateway.ts";
+import { removeThread, type ThreadRemovalDeps } from "../../actors/thread-removal.ts";
 import type { ThreadRouter } from "../../actors/thread-router.ts";
 import type { HistoricalMessage, SendCommand, TurnTicket } from "../../actors/turn.ts";
 import { DEFAULT_MAX_TOKENS } from "../../actors/turn-runner.ts";
@@ -20,10 +22,13 @@ import { applySendPolicy, type PolicyModel } from "../domain/end-user-policy.ts"
 import { canonicalJson, sendFingerprint } from "../domain/fingerprint.ts";
 import { illFormedPath, isWellFormed } from "../domain/input-bounds.ts";
 import type { ThreadRecord } from "../domain/records.ts";
+import type { CheckpointStore } from "../ports/checkpoint.ts";
 import type { ModelCatalog } from "../ports/llm.ts";
+import type { SearchIndex } from "../ports/search.ts";
 import type { ThreadStore } from "../ports/thread-store.ts";
 import type { Block } from "../protocol/blocks.ts";
 import { InvalidRequestError, NotFoundError, ValidationError } from "../protocol/errors.ts";
+import type { Message } from "../protocol/objects.ts";
 import { REQUEST_ID_MAX_CHARS, type SendBody } from "../protocol/requests.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { StreamCaps, StreamSlot } from "./stream-caps.ts";
@@ -34,6 +39,8 @@ export interface ThreadCommandsDeps {
   catalog: ModelCatalog;
   limits: RateLimits;
   streams: StreamCaps;
+  search: SearchIndex;
+  checkpoint: CheckpointStore;
 }
 
 /** Which entrance a command came through (for metrics and logs; never for rules). */
@@ -86,7 +93,18 @@ export interface FollowOptions {
 }
 
 export class ThreadCommands {
-  constructor(private readonly deps: ThreadCommandsDeps) {}
+  readonly #removal: ThreadRemovalDeps;
+
+  constructor(private readonly deps: ThreadCommandsDeps) {
+    this.#removal = {
+      // Through the router: the owner on another node is told to stop (forwarded), a free
+      // lease is taken here so recovery runs and the stop releases it.
+      stopOwner: async (thread) => (await deps.router.gatewayFor(thread)).stop(),
+      checkpoint: deps.checkpoint,
+      store: deps.store,
+      search: deps.search,
+    };
+  }
 
   /** The thread as `auth` may see it: someone else's is exactly as absent as a missing one. */
   async thread(auth: AuthContext, threadId: string): Promise<ThreadRecord> {
@@ -159,6 +177,32 @@ export class ThreadCommands {
     const gateway = await this.#gateway(auth, threadId);
     await gateway.cancel(seq);
     return gateway;
+  }
+
+  /** Deletes a thread with its messages, hot-tier keys and search entries, on any node. */
+  async deleteThread(auth: AuthContext, threadId: string): Promise<ThreadRecord> {
+    const thread = await this.thread(auth, threadId);
+    await this.removeThread(thread);
+    return thread;
+  }
+
+  /** The one delete path for a thread the caller already scoped (erasure, retention). */
+  removeThread(thread: ThreadRecord): Promise<void> {
+    return removeThread(this.#removal, thread);
+  }
+
+  /**
+   * Erases message `seq` on the thread's owner, wherever it runs (the owner is the only writer of
+   * the tail, the store version and its in-memory context), then its search entries, at once.
+   * An end-user token may erase in its own threads only (another's is 404, as for every read):
+   * the pasted secret is theirs. Idempotent: a deleted message is returned as it is.
+   */
+  async deleteMessage(auth: AuthContext, threadId: string, seq: number): Promise<Message> {
+    const thread = await this.thread(auth, threadId);
+    const gateway = await this.deps.router.gatewayFor(thread);
+    const erased = await gateway.deleteMessage(seq);
+    await this.deps.search.deleteMessage(thread.tenant_id, thread.id, seq);
+    return erased;
   }
 
   async submitToolResult(

@@ -8,6 +8,7 @@
 // Run: bun test/bench/context-bench.ts
 import { ThreadContext } from "../../actors/thread-context.ts";
 import { MESSAGE_OVERHEAD_TOKENS, TurnContextBuilder } from "../../actors/turn-context.ts";
+import { branchContext } from "../../src/domain/branches.ts";
 import { buildContext, compactionCut, needsCompaction } from "../../src/domain/context-build.ts";
 import { toModelMessages } from "../../src/domain/model-context.ts";
 import type { MessageRecord } from "../../src/domain/records.ts";
@@ -111,6 +112,10 @@ async function measure(messages: number, mode: "baseline" | "compacted" | "dropp
       const sent = toModelMessages([...records]);
       tokens = sent.reduce((n, m) => n + estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS, 0);
     } else {
+      // As a turn does: the answer being generated follows the newest message, and its context
+      // is that branch with its summaries (domain/branches.ts), then fitted.
+      const newest = records.findLast((r) => r.role !== "summary")!;
+      const own = { ...newest, seq: records.at(-1)!.seq + 1, parent_seq: newest.seq };
       const built = builder.build({
         provider,
         model: "tiny",
@@ -118,8 +123,8 @@ async function measure(messages: number, mode: "baseline" | "compacted" | "dropp
         system: null,
         tools: [],
         maxTokens: MAX_TOKENS,
-        records,
-        seq: Number.MAX_SAFE_INTEGER,
+        records: branchContext([...records, own], own.seq).records,
+        seq: own.seq,
       });
       tokens = built.tokens;
     }

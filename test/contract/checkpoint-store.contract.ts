@@ -212,6 +212,19 @@ export function checkpointStoreContract(
       expect(await p.checkpoint.readEvents(thread.id, 2, 0)).toEqual(["b"]);
     });
 
+    kit.test("deleteEvents removes one message's log at once, and only it", async (p) => {
+      const { thread, epoch } = await owned(p);
+      await p.checkpoint.appendEvents(thread.id, epoch, [
+        { seq: 1, firstOffset: 0, events: ["a", "b"] },
+        { seq: 2, firstOffset: 0, events: ["c"] },
+      ]);
+      await p.checkpoint.deleteEvents(thread.id, 1);
+      await p.checkpoint.deleteEvents(thread.id, 7); // no such log: a no-op
+      expect(await p.checkpoint.readEvents(thread.id, 1, 0)).toBeNull();
+      expect(await p.checkpoint.eventCount(thread.id, 1)).toBe(0);
+      expect(await p.checkpoint.readEvents(thread.id, 2, 0)).toEqual(["c"]);
+    });
+
     kit.test("deleteThread removes counter, tail, logs, requests and lease", async (p) => {
       const { thread, epoch } = await owned(p);
       await append(p, thread, epoch, [1], { requestId: "r", fingerprint: "f" });
@@ -224,9 +237,12 @@ export function checkpointStoreContract(
       expect(await p.checkpoint.readEvents(thread.id, 1, 0)).toBeNull();
       expect(await p.checkpoint.findRequest(thread.id, "r")).toBeNull();
       expect(await p.leases.owner(thread.id)).toBeNull();
-      // The epoch counter survives, so a later grant still fences the old writer.
+      // A later grant still fences the old writer (Redis drops the counter too and restarts it
+      // above every earlier epoch: no key may name a deleted thread).
       const again = await p.leases.acquire(thread.id, "n2", TTL_MS);
       expect(again.ok && again.epoch > epoch).toBe(true);
+      const late = await p.checkpoint.putMessage(thread.id, epoch, messageRecord(thread, 1));
+      expect(late.ok).toBe(false);
     });
 
     kit.test(

@@ -8,6 +8,7 @@ import { MemoryJobQueue } from "../../src/adapters/memory/memory-job-queue.ts";
 import { MemoryLeaseStore } from "../../src/adapters/memory/memory-lease-store.ts";
 import { MemoryLiveBus } from "../../src/adapters/memory/memory-live-bus.ts";
 import { QUEUE_NAMES, type QueueName } from "../../src/protocol/jobs.ts";
+import { checkpointGroupContract } from "./checkpoint-group.contract.ts";
 import { checkpointStoreContract } from "./checkpoint-store.contract.ts";
 import type { StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -33,6 +34,7 @@ const memory: StoreFactory<HotTierPorts> = async () => {
 };
 
 checkpointStoreContract("memory", memory);
+checkpointGroupContract("memory", memory);
 leaseStoreContract("memory", memory);
 liveBusContract("memory", memory);
 jobQueueContract("memory", memory);

@@ -7,6 +7,7 @@ import { RedisHotTier } from "../../src/adapters/redis/redis-hot-tier.ts";
 import { silentLogger } from "../../src/ports/logger.ts";
 import { QUEUE_NAMES, type QueueName } from "../../src/protocol/jobs.ts";
 import { freshPrefix, testRedis } from "../support/redis.ts";
+import { checkpointGroupContract } from "./checkpoint-group.contract.ts";
 import { checkpointStoreContract } from "./checkpoint-store.contract.ts";
 import type { StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -50,6 +51,7 @@ const redis: StoreFactory<HotTierPorts> = async () => {
 };
 
 checkpointStoreContract("redis", redis);
+checkpointGroupContract("redis", redis);
 leaseStoreContract("redis", redis);
 liveBusContract("redis", redis);
 jobQueueContract("bullmq", redis);

@@ -53,6 +53,18 @@ function limiterSuite(name: string, make: () => RateLimiter) {
       // Other tenants are separate.
       expect((await limiter.take("ten_b", [user, tenant])).allowed).toBe(true);
     });
+
+    test("forget drops the named buckets only: they are full again", async () => {
+      const limiter = make();
+      clock.now = 2_000_000;
+      const gone = { name: "req:u:gone", capacity: 1, perMinute: 1 };
+      const kept = { name: "req:u:kept", capacity: 1, perMinute: 1 };
+      for (const b of [gone, kept]) expect((await limiter.take("ten_f", [b])).allowed).toBe(true);
+      for (const b of [gone, kept]) expect((await limiter.take("ten_f", [b])).allowed).toBe(false);
+      await limiter.forget("ten_f", [gone.name, "send:u:gone"]);
+      expect((await limiter.take("ten_f", [gone])).allowed).toBe(true);
+      expect((await limiter.take("ten_f", [kept])).allowed).toBe(false);
+    });
   });
 }
 
@@ -92,6 +104,17 @@ function slotsSuite(name: string, make: () => StreamSlots) {
         which: "tenant",
       });
       expect(await slots.open("other", key, "s6", 60_000)).toEqual({ ok: true });
+    });
+
+    test("forgetEndUser drops that end user's set only", async () => {
+      const slots = make();
+      const dave = { endUser: "dave", endUserCap: 1, tenantCap: 0 };
+      const erin = { endUser: "erin", endUserCap: 1, tenantCap: 0 };
+      expect(await slots.open("ten_g", dave, "d1", 60_000)).toEqual({ ok: true });
+      expect(await slots.open("ten_g", erin, "e1", 60_000)).toEqual({ ok: true });
+      await slots.forgetEndUser("ten_g", "dave");
+      expect(await slots.open("ten_g", dave, "d2", 60_000)).toEqual({ ok: true });
+      expect(await slots.open("ten_g", erin, "e2", 60_000)).toMatchObject({ ok: false });
     });
   });
 }

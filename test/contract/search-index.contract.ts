@@ -299,6 +299,24 @@ export function searchIndexContract(
       }
     });
 
+    it("deleteMessage removes every block of one message, visible to the next search", async () => {
+      const tenant = freshTenant();
+      await add([
+        { tenant, thread: "thr_m", seq: 1, text: "the vault code is swordfish" },
+        { tenant, thread: "thr_m", seq: 2, block: 0, text: "noted: swordfish opens the vault" },
+        { tenant, thread: "thr_m", seq: 2, block: 1, text: "swordfish again in a second block" },
+        { tenant, thread: "thr_n", seq: 2, text: "another thread mentions swordfish" },
+      ]);
+      await index().deleteMessage(tenant, "thr_m", 2);
+      await index().deleteMessage(tenant, "thr_m", 9); // nothing there: a no-op
+      for (const semanticRatio of [0, 0.5, 1]) {
+        const result = await search("swordfish vault", { tenantId: tenant, semanticRatio });
+        const found = result.hits.map((h) => `${h.thread_id}:${h.seq}`).sort();
+        expect(found).not.toContain("thr_m:2");
+        if (semanticRatio === 0) expect(found).toEqual(["thr_m:1", "thr_n:2"]);
+      }
+    });
+
     it("the snippet marks the query term", async () => {
       const tenant = freshTenant();
       const filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(6);

@@ -76,6 +76,24 @@ export function tenantStoreContract(
       expect(await store.getKey(key.id)).toStrictEqual(revoked);
     });
 
+    kit.test(
+      "end-user revocations: per tenant and end user, time only moves forward",
+      async (store) => {
+        const tenant = tenantRecord();
+        const other = tenantRecord();
+        await store.createTenant(tenant);
+        await store.createTenant(other);
+        expect(await store.endUserTokensRevokedAt(tenant.id, "digest-a")).toBeNull();
+        await store.revokeEndUserTokens(tenant.id, "digest-a", BASE_TIME_MS + 10);
+        await store.revokeEndUserTokens(tenant.id, "digest-a", BASE_TIME_MS + 5); // older: kept
+        expect(await store.endUserTokensRevokedAt(tenant.id, "digest-a")).toBe(BASE_TIME_MS + 10);
+        await store.revokeEndUserTokens(tenant.id, "digest-a", BASE_TIME_MS + 20);
+        expect(await store.endUserTokensRevokedAt(tenant.id, "digest-a")).toBe(BASE_TIME_MS + 20);
+        expect(await store.endUserTokensRevokedAt(tenant.id, "digest-b")).toBeNull();
+        expect(await store.endUserTokensRevokedAt(other.id, "digest-a")).toBeNull();
+      },
+    );
+
     kit.test("revokeKey of another tenant's key is false and leaves it usable", async (store) => {
       const owner = tenantRecord();
       const intruder = tenantRecord();

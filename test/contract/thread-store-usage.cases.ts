@@ -109,4 +109,25 @@ export function usageCases(kit: ContractKit<ThreadStore>): void {
     const totals = await store.usageTotals({ tenantId: thread.tenant_id, ...ALL_TIME });
     expect(totals.messages).toBe(1);
   });
+
+  kit.test("anonymizeUsage drops the end user from their entries; totals stay", async (store) => {
+    const tenant = freshId("ten");
+    const other = freshId("ten");
+    await store.recordUsage([
+      entry({ tenant_id: tenant, end_user_id: "gone", input_tokens: 4 }),
+      entry({ tenant_id: tenant, end_user_id: "gone", input_tokens: 6 }),
+      entry({ tenant_id: tenant, end_user_id: "kept", input_tokens: 100 }),
+      entry({ tenant_id: other, end_user_id: "gone", input_tokens: 1 }),
+    ]);
+    const before = await store.usageTotals({ tenantId: tenant, ...ALL_TIME });
+    expect(await store.anonymizeUsage(tenant, "gone")).toBe(2);
+    expect(await store.anonymizeUsage(tenant, "gone")).toBe(0); // idempotent
+    expect(await store.usageTotals({ tenantId: tenant, ...ALL_TIME })).toEqual(before);
+    const gone = await store.usageTotals({ tenantId: tenant, endUserId: "gone", ...ALL_TIME });
+    expect(gone.messages).toBe(0);
+    const kept = await store.usageTotals({ tenantId: tenant, endUserId: "kept", ...ALL_TIME });
+    expect(kept).toMatchObject({ messages: 1, input_tokens: 100 });
+    const elsewhere = await store.usageTotals({ tenantId: other, endUserId: "gone", ...ALL_TIME });
+    expect(elsewhere.messages).toBe(1); // another tenant's end user of the same id is untouched
+  });
 }

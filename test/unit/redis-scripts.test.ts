@@ -12,7 +12,13 @@ const raw = (name: string) => readFileSync(new URL(`${name}.lua`, DIR), "utf8");
 
 describe("lua includes", () => {
   test("every fenced write includes the one fencing check; no include line is left", () => {
-    const fenced = ["append-events-n", "append-messages-4", "init-seq-2", "put-message-2"];
+    const fenced = [
+      "append-events-n",
+      "append-messages-4",
+      "append-messages-n",
+      "init-seq-2",
+      "put-message-2",
+    ];
     for (const name of SCRIPT_NAMES) {
       const lua = assembleScript(name);
       expect(lua).not.toMatch(/^--- @include/m);

@@ -35,4 +35,32 @@ describe("ring buffer", () => {
     expect(ring.readAfter({ seq: 7, offset: 3 }).kind).toBe("miss");
     expect(ring.readAfter(endOf(7)).kind).toBe("events");
   });
+
+  test("dropThrough forgets an erased message: reads from before it miss, later ones still serve", () => {
+    const ring = new RingBuffer(endOf(0), 4);
+    // Wrapped first, so the rebuild is tested from a rotated buffer.
+    for (const [seq, o] of [
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [3, 0],
+      [3, 1],
+      [4, 0],
+    ] as const)
+      ring.push(entry(seq, o));
+    ring.dropThrough(3);
+    expect(ring.readAfter(endOf(1)).kind).toBe("miss");
+    expect(ring.readAfter({ seq: 3, offset: 0 }).kind).toBe("miss");
+    const after = ring.readAfter(endOf(3));
+    expect(after.kind === "events" && positions(after.events)).toEqual(["4:0"]);
+    for (let o = 0; o < 5; o++) ring.push(entry(5, o));
+    const latest = ring.readAfter({ seq: 5, offset: 0 });
+    expect(latest.kind === "events" && positions(latest.events)).toEqual([
+      "5:1",
+      "5:2",
+      "5:3",
+      "5:4",
+    ]);
+    expect(ring.size).toBe(4);
+  });
 });

@@ -22,6 +22,7 @@ import {
   QUEUE_NAMES,
   type QueueName,
   REAPER_SCHEDULER_ID,
+  RETENTION_SCHEDULER_ID,
   reembedJobId,
 } from "../../protocol/jobs.ts";
 
@@ -193,6 +194,19 @@ export class BullmqJobQueue implements JobQueue, ReembedQueue, WorkerCanary {
       REAPER_SCHEDULER_ID,
       { every: everyMs },
       { name: QUEUE_NAMES.reap, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  }
+
+  /** Upserts the retention worker's repeating job (one schedule, whoever calls it). */
+  async scheduleRetention(everyMs: number): Promise<void> {
+    await this.queue(QUEUE_NAMES.retention).upsertJobScheduler(
+      RETENTION_SCHEDULER_ID,
+      { every: everyMs },
+      {
+        name: QUEUE_NAMES.retention,
+        data: {},
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      },
     );
   }
 

@@ -16,6 +16,7 @@ import {
   type ToolResultInput,
 } from "../../ports/owner-client.ts";
 import { AppError, type ErrorCode } from "../../protocol/errors.ts";
+import type { Message } from "../../protocol/objects.ts";
 
 /** 30 s for the first answer: longer than a deep mailbox of appends, shorter than a client's patience. */
 const FIRST_ANSWER_TIMEOUT_MS = 30_000;
@@ -72,6 +73,15 @@ export class HttpOwnerClient implements OwnerClient {
 
   async stop(owner: OwnerAddress, thread: ThreadRef): Promise<Forwarded<void>> {
     return this.#simple(owner, thread, "stop", {});
+  }
+
+  async deleteMessage(
+    owner: OwnerAddress,
+    thread: ThreadRef,
+    seq: number,
+  ): Promise<Forwarded<Message>> {
+    const result = await this.#call(owner, thread, "delete_message", { seq });
+    return result.ok ? { ok: true, value: (result.value as { message: Message }).message } : result;
   }
 
   async importMessages(

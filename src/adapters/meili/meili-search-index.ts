@@ -111,6 +111,7 @@ export class MeiliSearchIndex implements SearchIndex {
           "tenant_id",
           "end_user_id",
           "thread_id",
+          "seq",
           "role",
           "block_type",
           "model",
@@ -140,6 +141,11 @@ export class MeiliSearchIndex implements SearchIndex {
 
   async deleteThread(tenantId: string, threadId: string): Promise<void> {
     const filter = `${equals("tenant_id", tenantId)} AND ${equals("thread_id", threadId)}`;
+    checkTask(await this.#index.deleteDocuments({ filter }).waitTask(), "deleteDocuments");
+  }
+
+  async deleteMessage(tenantId: string, threadId: string, seq: number): Promise<void> {
+    const filter = `${equals("tenant_id", tenantId)} AND ${equals("thread_id", threadId)} AND seq = ${Math.trunc(seq)}`;
     checkTask(await this.#index.deleteDocuments({ filter }).waitTask(), "deleteDocuments");
   }
 

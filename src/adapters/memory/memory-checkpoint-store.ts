@@ -8,11 +8,14 @@
 
 import type { MessageRecord } from "../../domain/records.ts";
 import type {
+  AppendGroupInput,
   AppendMessagesInput,
   AppendMessagesResult,
   CheckpointStore,
   EventBatch,
   Fenced,
+  GroupedAppend,
+  GroupedAppendResult,
   SummaryDraft,
 } from "../../ports/checkpoint.ts";
 import type { Clock } from "../../ports/clock.ts";
@@ -63,9 +66,43 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   async appendMessages(input: AppendMessagesInput): Promise<AppendMessagesResult> {
-    const { threadId, messages } = input;
-    if (!this.#holds(threadId, input.epoch)) return { kind: "fenced" };
-    const state = this.#state(threadId);
+    if (!this.#holds(input.threadId, input.epoch)) return { kind: "fenced" };
+    const expectedLast = input.messages[0] ? input.messages[0].seq - 1 : 0;
+    const state = this.#state(input.threadId);
+    // null: the counter moved under this writer, so another writer exists and this one is stale.
+    return this.#appendOne(state, input, expectedLast, input.dedupTtlMs) ?? { kind: "fenced" };
+  }
+
+  async appendMessageGroup(input: AppendGroupInput): Promise<GroupedAppendResult[]> {
+    const fenced = () => input.requests.map(() => ({ kind: "fenced" as const }));
+    if (!this.#holds(input.threadId, input.epoch)) return fenced();
+    const state = this.#state(input.threadId);
+    let want = input.requests[0]?.messages[0] ? input.requests[0].messages[0].seq - 1 : 0;
+    let refused = false;
+    const results: GroupedAppendResult[] = [];
+    for (const request of input.requests) {
+      const outcome =
+        results.at(-1)?.kind === "not_run"
+          ? null
+          : this.#appendOne(state, request, want, input.dedupTtlMs);
+      // Nothing refused before: nothing was assumed wrongly, so the counter moved (and nothing
+      // of the group was written, as in append-messages-n).
+      if (outcome === null && !refused) return fenced();
+      if (outcome !== null && outcome.kind !== "appended") refused = true;
+      results.push(outcome ?? { kind: "not_run" });
+      want += request.messages.length;
+    }
+    return results;
+  }
+
+  /** One append as append-messages-4 runs it; null when the counter is not `expectedLast`. */
+  #appendOne(
+    state: ThreadState,
+    input: GroupedAppend,
+    expectedLast: number,
+    dedupTtlMs: number,
+  ): AppendMessagesResult | null {
+    const { messages } = input;
     if (input.requestId !== null) {
       const prior = this.#request(state, input.requestId);
       if (prior !== null) {
@@ -84,9 +121,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (input.ifLastSeq !== null && input.ifLastSeq !== last) {
       return { kind: "seq_conflict", lastSeq: last };
     }
-    const expectedLast = messages[0] ? messages[0].seq - 1 : 0;
-    // The counter moved under this writer: another writer exists, so this one is stale.
-    if (last !== expectedLast) return { kind: "fenced" };
+    if (last !== expectedLast) return null;
     const seqs = messages.map((message, i) => {
       state.tail.set(last + i + 1, JSON.stringify(message));
       return last + i + 1;
@@ -94,10 +129,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     state.lastSeq = last + messages.length;
     if (input.requestId !== null) {
       const value = `${input.fingerprint}|${seqs.join(",")}`;
-      state.requests.set(input.requestId, {
-        value,
-        expiresAt: this.clock.now() + input.dedupTtlMs,
-      });
+      state.requests.set(input.requestId, { value, expiresAt: this.clock.now() + dedupTtlMs });
     }
     return { kind: "appended", seqs };
   }
@@ -186,6 +218,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async expireEvents(threadId: string, seq: number, ttlMs: number): Promise<void> {
     const log = this.#log(threadId, seq);
     if (log) log.expiresAt = this.clock.now() + ttlMs;
+  }
+
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    this.#threads.get(threadId)?.logs.delete(seq);
   }
 
   async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {

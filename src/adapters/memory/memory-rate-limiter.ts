@@ -32,4 +32,8 @@ export class MemoryRateLimiter implements RateLimiter {
       resetMs: outcome.resetMs,
     };
   }
+
+  async forget(scope: string, names: string[]): Promise<void> {
+    for (const name of names) this.#buckets.delete(`${scope}\u0000${name}`);
+  }
 }

@@ -47,6 +47,10 @@ export class MemoryStreamSlots implements StreamSlots {
     if (endUser !== null) this.#set(scope, endUser).delete(streamId);
   }
 
+  async forgetEndUser(scope: string, endUser: string): Promise<void> {
+    this.#sets.delete(`${scope}\u0000${endUser}`);
+  }
+
   #set(scope: string, endUser: string | null): Map<string, number> {
     const name = `${scope}\u0000${endUser ?? "\u0000tenant"}`;
     let set = this.#sets.get(name);

@@ -45,7 +45,9 @@ export function instrumentCheckpoint(store: CheckpointStore, metrics: Metrics): 
 }
 
 function countSettled(metrics: Metrics, record: MessageRecord): void {
-  if (record.role !== "assistant" || record.status === "in_progress") return;
+  // An erased version is not a new turn: its turn and tokens were counted when it settled.
+  if (record.role !== "assistant" || record.status === "in_progress" || record.status === "deleted")
+    return;
   const model = record.model ?? "unknown";
   metrics.turnFinished(model, record.status);
   const provider = model.includes("/") ? model.slice(0, model.indexOf("/")) : "unknown";

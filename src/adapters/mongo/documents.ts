@@ -16,6 +16,7 @@ export const COLLECTIONS = {
   secretKeys: "secret_keys",
   settings: "settings",
   usageLedger: "usage_ledger",
+  endUserRevocations: "end_user_revocations",
 } as const;
 
 /** MongoDB's duplicate key error (E11000). */
@@ -84,6 +85,12 @@ export interface SecretKeyDoc {
 }
 
 /** `_id` is the setting's name: unique by construction. */
+/** `_id` is `<tenant_id>:<end user digest>`: unique without an extra index. */
+export interface EndUserRevocationDoc {
+  _id: string;
+  revoked_at: number;
+}
+
 export interface SettingDoc {
   _id: string;
   value: string;

@@ -10,6 +10,7 @@ import type { TenantStore } from "../../ports/tenant-store.ts";
 import type { TenantLimits, TenantLimitsPatch } from "../../protocol/requests.ts";
 import {
   COLLECTIONS,
+  type EndUserRevocationDoc,
   isDuplicateKey,
   keyFromDoc,
   type SecretKeyDoc,
@@ -21,11 +22,13 @@ export class MongoTenantStore implements TenantStore {
   readonly #tenants: Collection<TenantDoc>;
   readonly #keys: Collection<SecretKeyDoc>;
   readonly #settings: Collection<SettingDoc>;
+  readonly #revocations: Collection<EndUserRevocationDoc>;
 
   constructor(db: Db) {
     this.#tenants = db.collection<TenantDoc>(COLLECTIONS.tenants);
     this.#keys = db.collection<SecretKeyDoc>(COLLECTIONS.secretKeys);
     this.#settings = db.collection<SettingDoc>(COLLECTIONS.settings);
+    this.#revocations = db.collection<EndUserRevocationDoc>(COLLECTIONS.endUserRevocations);
   }
 
   async createTenant(tenant: TenantRecord): Promise<void> {
@@ -128,6 +131,19 @@ export class MongoTenantStore implements TenantStore {
       { $set: { revoked_at: { $ifNull: ["$revoked_at", at] } } },
     ]);
     return matchedCount > 0;
+  }
+
+  async revokeEndUserTokens(tenantId: string, endUserDigest: string, at: number): Promise<void> {
+    await this.#revocations.updateOne(
+      { _id: `${tenantId}:${endUserDigest}` },
+      { $max: { revoked_at: at } },
+      { upsert: true },
+    );
+  }
+
+  async endUserTokensRevokedAt(tenantId: string, endUserDigest: string): Promise<number | null> {
+    const doc = await this.#revocations.findOne({ _id: `${tenantId}:${endUserDigest}` });
+    return doc ? doc.revoked_at : null;
   }
 
   async getOrCreateSetting(name: string, create: () => string): Promise<string> {

@@ -234,6 +234,14 @@ export class MongoThreadStore implements ThreadStore {
     return row ?? { input_tokens: 0, output_tokens: 0, messages: 0, estimated_messages: 0 };
   }
 
+  async anonymizeUsage(tenantId: string, endUserId: string): Promise<number> {
+    const { modifiedCount } = await this.#usage.updateMany(
+      { tenant_id: tenantId, end_user_id: endUserId },
+      { $set: { end_user_id: null } },
+    );
+    return modifiedCount;
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the client is shared with the tenant store and owned by the
     // MongoConnection that made it (connect.ts), which the wiring closes.

@@ -3,7 +3,7 @@
  * tag `{t:<thread_id>}` so a Redis Cluster keeps them in one slot (Lua scripts touch several).
  *
  *   <p>:{t:<id>}:lease        string "<epoch>:<node_id>", PX = lease TTL      (lease holder)
- *   <p>:{t:<id>}:epoch        integer, INCR per lease grant                 (fencing epoch)
+ *   <p>:{t:<id>}:epoch        integer, INCR per lease grant, seeded at the ms clock when missing (fencing epoch)
  *   <p>:{t:<id>}:seq          integer, last assigned seq
  *   <p>:{t:<id>}:tail         hash seq -> MessageRecord JSON (not yet persisted, or in progress)
  *   <p>:{t:<id>}:req:<rid>    string "<fingerprint>|<seq>,<seq>", PX = dedup TTL
@@ -90,6 +90,11 @@ export class RedisKeys {
   }
   compatRequest(tenantId: string, endUserId: string | null, key: string): string {
     return `${this.prefix}:creq:${tenantId}:${endUserId === null ? "-" : digest(endUserId)}:${digest(key)}`;
+  }
+  /** Glob patterns of every conversation and compat-request key of one end user (erasure). */
+  endUserIndexPatterns(tenantId: string, endUserId: string): string[] {
+    const scope = `${tenantId}:${digest(endUserId)}`;
+    return [`${this.prefix}:conv:${scope}:*`, `${this.prefix}:creq:${scope}:*`];
   }
   bullPrefix(): string {
     return `${this.prefix}:{bull}`;

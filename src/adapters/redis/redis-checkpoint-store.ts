@@ -6,14 +6,17 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type MessageRecord, withParent } from "../../domain/records.ts";
 import type {
+  AppendGroupInput,
   AppendMessagesInput,
   AppendMessagesResult,
   CheckpointStore,
   EventBatch,
   Fenced,
+  GroupedAppendResult,
   SummaryDraft,
 } from "../../ports/checkpoint.ts";
 import { AppendCombiner } from "./append-combiner.ts";
+import { GroupAppendCombiner, messagesResult } from "./group-append-combiner.ts";
 import type { RedisKeys } from "./keys.ts";
 import { LiveFollowers } from "./live-followers.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
@@ -53,6 +56,7 @@ export class EventLogConflictError extends Error {
 
 export class RedisCheckpointStore implements CheckpointStore {
   readonly #combiner: AppendCombiner;
+  readonly #groups: GroupAppendCombiner;
 
   constructor(
     private readonly redis: Redis,
@@ -61,6 +65,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     readonly followers = new LiveFollowers(),
   ) {
     this.#combiner = new AppendCombiner(redis, keys);
+    this.#groups = new GroupAppendCombiner(redis, keys);
   }
 
   async lastSeq(threadId: string): Promise<number | null> {
@@ -97,19 +102,12 @@ export class RedisCheckpointStore implements CheckpointStore {
     // stale_epoch, or seq_moved: the counter is not where this writer believed, so another
     // writer exists and this one is stale.
     if (scriptRefusal(raw) !== null) return { kind: "fenced" };
-    const reply = raw as [string, (string | number)?];
-    switch (reply[0]) {
-      case "appended":
-        return { kind: "appended", seqs: parseSeqs(String(reply[1])) };
-      case "duplicate":
-        return { kind: "duplicate", seqs: parseSeqs(String(reply[1])) };
-      case "mismatch":
-        return { kind: "mismatch" };
-      case "seq_conflict":
-        return { kind: "seq_conflict", lastSeq: Number(reply[1]) };
-      default:
-        throw new Error(`append-messages-4 answered ${JSON.stringify(reply)}`);
-    }
+    return messagesResult(raw as [string, (string | number)?], "append-messages-4");
+  }
+
+  appendMessageGroup(input: AppendGroupInput): Promise<GroupedAppendResult[]> {
+    // Joins the node's group combiner: every thread's groups of this loop turn in one call.
+    return this.#groups.append(input);
   }
 
   async findRequest(
@@ -200,6 +198,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.redis.pexpire(this.keys.events(threadId, seq), ttlMs);
   }
 
+  async deleteEvents(threadId: string, seq: number): Promise<void> {
+    await this.redis.unlink(this.keys.events(threadId, seq));
+  }
+
   async putSummaryDraft(threadId: string, draft: SummaryDraft, ttlMs: number): Promise<void> {
     const key = this.keys.summaryDraft(threadId);
     await this.redis
@@ -231,11 +233,18 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async deleteThread(threadId: string): Promise<void> {
     const lastSeq = (await this.lastSeq(threadId)) ?? 0;
+    // The epoch counter goes too (no key may name a deleted thread: erasure). Safe: a deleted
+    // thread never gets an owner again (every route reads it from the store first, the reaper
+    // drops a thread the store lacks), and the lease goes in the same call, so a stale owner's
+    // fenced writes fail from here on.
     const fixed = [
       this.keys.seq(threadId),
       this.keys.tail(threadId),
       this.keys.lease(threadId),
+      this.keys.epoch(threadId),
       this.keys.summaryDraft(threadId),
+      // The live bus's follower flag: a follower still there sets it again (it lapses by itself).
+      this.keys.watchers(threadId),
     ];
     await this.redis.unlink(...fixed);
     for (let from = 1; from <= lastSeq; from += DELETE_BATCH) {

@@ -13,6 +13,8 @@ import type {
 import type { RedisKeys } from "./keys.ts";
 
 const PENDING = "pending";
+/** 500 keys a SCAN step: one erasure walks the keyspace in short, non-blocking steps. */
+const SCAN_COUNT = 500;
 
 function parse<T>(raw: string | null): T | null {
   if (raw === null) return null;
@@ -58,6 +60,17 @@ export class RedisConversationIndex implements ConversationIndex {
   async releaseRequest(scope: IndexScope, key: string): Promise<void> {
     const redisKey = this.#req(scope, key);
     if ((await this.redis.get(redisKey)) === PENDING) await this.redis.del(redisKey);
+  }
+
+  async forgetEndUser(tenantId: string, endUserId: string): Promise<void> {
+    for (const pattern of this.keys.endUserIndexPatterns(tenantId, endUserId)) {
+      let cursor = "0";
+      do {
+        const [next, found] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+        if (found.length > 0) await this.redis.unlink(...found);
+        cursor = next;
+      } while (cursor !== "0");
+    }
   }
 
   #fp(scope: IndexScope, fingerprint: string): string {

@@ -43,4 +43,9 @@ export class RedisRateLimiter implements RateLimiter {
       resetMs: Number(reply[4]),
     };
   }
+
+  async forget(scope: string, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.redis.unlink(...names.map((name) => this.keys.bucket(scope, name)));
+  }
 }

@@ -55,4 +55,8 @@ export class RedisStreamSlots implements StreamSlots {
     if (endUser !== null) pipeline.zrem(this.keys.streams(scope, endUser), streamId);
     await pipeline.exec();
   }
+
+  async forgetEndUser(scope: string, endUser: string): Promise<void> {
+    await this.redis.unlink(this.keys.streams(scope, endUser));
+  }
 }

@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   "renew-lease-1",
   "release-lease-1",
   "append-messages-4",
+  "append-messages-n",
   "put-message-2",
   "append-events-n",
   "init-seq-2",

@@ -110,8 +110,18 @@ const V5 = `
 ALTER TABLE messages ADD COLUMN covers_through_seq INTEGER;
 `;
 
+/** Erased end users whose tokens are void up to `revoked_at` (a digest, never the id). */
+const V6 = `
+CREATE TABLE IF NOT EXISTS end_user_revocations (
+  tenant_id TEXT NOT NULL,
+  end_user_digest TEXT NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, end_user_digest)
+);
+`;
+
 /** Index i holds the SQL that takes the store from version i to version i + 1. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** The store's schema version after `migrateSqlite`. */
 export const SQLITE_STORE_SCHEMA_VERSION = MIGRATIONS.length;

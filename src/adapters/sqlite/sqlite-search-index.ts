@@ -140,6 +140,22 @@ export class SqliteSearchIndex implements SearchIndex {
     });
   }
 
+  async deleteMessage(tenantId: string, threadId: string, seq: number): Promise<void> {
+    this.#db.transaction(() => {
+      const version = nextTenantVersion(this.#db, tenantId);
+      this.#db
+        .prepare(
+          `INSERT INTO search_deletions (tenant_id, version, doc_key)
+           SELECT tenant_id, ?, doc_key FROM search_docs
+           WHERE tenant_id = ? AND thread_id = ? AND seq = ?`,
+        )
+        .run(version, tenantId, threadId, seq);
+      this.#db
+        .prepare("DELETE FROM search_docs WHERE tenant_id = ? AND thread_id = ? AND seq = ?")
+        .run(tenantId, threadId, seq);
+    });
+  }
+
   async search(query: SearchQuery): Promise<{ hits: SearchHit[]; hasMore: boolean }> {
     const limit = Math.max(1, Math.floor(query.limit));
     const offset = Math.max(0, Math.floor(query.offset));

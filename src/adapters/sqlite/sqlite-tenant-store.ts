@@ -125,6 +125,25 @@ export class SqliteTenantStore implements TenantStore {
     return changes > 0;
   }
 
+  async revokeEndUserTokens(tenantId: string, endUserDigest: string, at: number): Promise<void> {
+    this.#db
+      .prepare(
+        "INSERT INTO end_user_revocations (tenant_id, end_user_digest, revoked_at) VALUES (?, ?, ?) " +
+          "ON CONFLICT (tenant_id, end_user_digest) " +
+          "DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at)",
+      )
+      .run(tenantId, endUserDigest, at);
+  }
+
+  async endUserTokensRevokedAt(tenantId: string, endUserDigest: string): Promise<number | null> {
+    const row = this.#db
+      .prepare(
+        "SELECT revoked_at FROM end_user_revocations WHERE tenant_id = ? AND end_user_digest = ?",
+      )
+      .get(tenantId, endUserDigest);
+    return row ? Number(row.revoked_at) : null;
+  }
+
   async getOrCreateSetting(name: string, create: () => string): Promise<string> {
     const existing = this.#readSetting(name);
     if (existing !== null) return existing;

@@ -269,6 +269,13 @@ export class SqliteThreadStore implements ThreadStore {
     };
   }
 
+  async anonymizeUsage(tenantId: string, endUserId: string): Promise<number> {
+    const result = this.#db
+      .prepare("UPDATE usage_ledger SET end_user_id = NULL WHERE tenant_id = ? AND end_user_id = ?")
+      .run(tenantId, endUserId);
+    return Number(result.changes);
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the handle is shared with the tenant store and the search index, so
     // whoever opened it (the wiring) closes it after every adapter is done.

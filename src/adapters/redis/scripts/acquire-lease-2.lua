@@ -4,6 +4,9 @@
   ARGV[1] node id       ARGV[2] ttl ms
   Every grant takes a new epoch (INCR), also when the lease is still recorded for this node id:
   that is an earlier incarnation of the node (restarted with the same id), which must be fenced.
+  A missing counter (a new thread, or one whose keys a delete removed: no key may name a deleted
+  thread) starts at the server's clock in ms, above any epoch an earlier counter of the thread
+  reached (they grow by one a grant), so a writer from before a delete stays fenced.
   Returns {1, epoch} when granted; {0, owner_node, owner_epoch, pttl} when another node holds it.
 ]]
 local current = redis.call("GET", KEYS[1])
@@ -14,6 +17,13 @@ if current then
     return {0, owner, tonumber(string.sub(current, 1, sep - 1)), redis.call("PTTL", KEYS[1])}
   end
 end
-local epoch = redis.call("INCR", KEYS[2])
-redis.call("SET", KEYS[1], epoch .. ":" .. ARGV[1], "PX", ARGV[2])
+local epoch
+if redis.call("EXISTS", KEYS[2]) == 1 then
+  epoch = redis.call("INCR", KEYS[2])
+else
+  local now = redis.call("TIME")
+  epoch = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call("SET", KEYS[2], string.format("%d", epoch))
+end
+redis.call("SET", KEYS[1], string.format("%d", epoch) .. ":" .. ARGV[1], "PX", ARGV[2])
 return {1, epoch}

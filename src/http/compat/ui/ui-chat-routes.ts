@@ -311,6 +311,7 @@ async function stream(services: Services, auth: AuthContext, plan: StreamPlan): 
     auth.keyId,
     { revoke: () => subscription.close("revoked") },
     auth.expiresAt ?? null,
+    services.tokens.endUserTag(auth),
   );
   sink.onCancel = () => {
     followed.close(); // unfollows and gives the stream slot back (stream caps)
