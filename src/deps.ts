@@ -9,6 +9,7 @@
 import type { ActorDeps } from "../actors/actor-deps.ts";
 import { ActorHost } from "../actors/actor-host.ts";
 import { HistoryReader } from "../actors/history-reader.ts";
+import { JobCombiner } from "../actors/job-combiner.ts";
 import { LiveFeeds } from "../actors/live-feed.ts";
 import { NodePresence } from "../actors/node-presence.ts";
 import { ThreadRouter } from "../actors/thread-router.ts";
@@ -182,7 +183,8 @@ function actorDeps(
     nodeId: config.nodeId,
     checkpoint: hot.checkpoint,
     store,
-    jobs: hot.jobs,
+    // All threads' persist and finished enqueues of a turn become one job (job-combiner.ts).
+    jobs: new JobCombiner(hot.jobs),
     catalog,
     tools,
     toolExecutor: tooling.executor,

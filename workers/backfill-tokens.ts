@@ -19,7 +19,7 @@ import type { Tokenizer } from "../src/ports/tokenizer.ts";
 import { type FinishedPayload, FinishedPayloadSchema } from "../src/protocol/jobs.ts";
 import type { Usage } from "../src/protocol/objects.ts";
 import { parsePayload } from "./job-payloads.ts";
-import { findFinished, NotReadyError } from "./message-source.ts";
+import { findFinished, type MessageLookup, NotReadyError } from "./message-source.ts";
 
 export interface BackfillDeps {
   store: ThreadStore;
@@ -38,8 +38,10 @@ export function parseFinishedPayload(data: unknown): FinishedPayload {
 export async function backfillTokens(
   deps: BackfillDeps,
   payload: FinishedPayload,
+  /** What `findFinished` says of the payload, when a batch looked it up already. */
+  lookup?: MessageLookup,
 ): Promise<BackfillOutcome> {
-  const found = await findFinished(deps, payload);
+  const found = lookup ?? (await findFinished(deps, payload));
   if (found.kind === "gone") return { kind: "skipped", reason: "message or thread gone" };
   if (found.kind === "pending") throw new NotReadyError(found.reason);
   if (!found.stored) throw new NotReadyError("not persisted yet");

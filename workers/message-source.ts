@@ -34,6 +34,58 @@ export async function findFinished(
   return { kind: "found", thread, message: newest, stored: newest === stored };
 }
 
+/**
+ * `findFinished` for the messages of a batched job, with three reads per thread instead of per
+ * message (the thread, its tail, its stored rows of those seqs). Same answer per payload.
+ */
+export async function findFinishedMany(
+  deps: MessageSourceDeps,
+  payloads: FinishedPayload[],
+): Promise<MessageLookup[]> {
+  const byThread = new Map<string, number[]>();
+  payloads.forEach((payload, i) => {
+    const key = `${payload.tenant_id}/${payload.thread_id}`;
+    const indexes = byThread.get(key);
+    if (indexes) indexes.push(i);
+    else byThread.set(key, [i]);
+  });
+  const found: MessageLookup[] = new Array(payloads.length);
+  await Promise.all(
+    [...byThread.values()].map(async (indexes) => {
+      const mine = indexes.map((i) => payloads[i]!);
+      const looked = await findInThread(deps, mine);
+      indexes.forEach((i, k) => {
+        found[i] = looked[k]!;
+      });
+    }),
+  );
+  return found;
+}
+
+async function findInThread(
+  deps: MessageSourceDeps,
+  payloads: FinishedPayload[],
+): Promise<MessageLookup[]> {
+  const { tenant_id, thread_id } = payloads[0]!;
+  const thread = await deps.store.getThread(tenant_id, thread_id);
+  if (!thread) return payloads.map(() => ({ kind: "gone" }));
+  const seqs = [...new Set(payloads.map((p) => p.seq))];
+  const [tail, rows] = await Promise.all([
+    deps.checkpoint.readTail(thread_id),
+    deps.store.getMessages(thread_id, seqs),
+  ]);
+  const hotBySeq = new Map(tail.map((r) => [r.seq, r]));
+  const storedBySeq = new Map(rows.map((r) => [r.seq, r]));
+  return payloads.map((payload): MessageLookup => {
+    const hot = hotBySeq.get(payload.seq) ?? null;
+    const stored = storedBySeq.get(payload.seq) ?? null;
+    const newest = hot && (!stored || isNewer(hot, stored)) ? hot : stored;
+    if (!newest) return { kind: "gone" };
+    if (newest.status === "in_progress") return { kind: "pending", reason: "still in progress" };
+    return { kind: "found", thread, message: newest, stored: newest === stored };
+  });
+}
+
 /** A transient condition: thrown so BullMQ retries with backoff. */
 export class NotReadyError extends Error {
   readonly code = "not_ready";

@@ -1,6 +1,7 @@
 /**
- * persist-message: copies settled messages of a thread from the Redis tail into the store, then
- * trims them from the tail. A job persists every settled entry of its thread at once, so messages
+ * persist-message: copies settled messages from the Redis tails into the store, then trims them
+ * from the tails. A job names versions of one or many threads (a node's batch); for each thread it
+ * persists every settled entry of the tail at once, all threads in one store write, so messages
  * that pile up are written in one batch, and the jobs of the messages already carried by an
  * earlier batch see their version gone from the tail and return after one read. Store writes are
  * conditional on (epoch, rev): running a job twice, or late, changes nothing. Covers every settled
@@ -15,10 +16,15 @@
 
 import type { MessageRecord } from "../src/domain/records.ts";
 import type { CheckpointStore } from "../src/ports/checkpoint.ts";
-import type { JobQueue } from "../src/ports/job-queue.ts";
+import type { JobQueue, MessageRef } from "../src/ports/job-queue.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { ThreadStore } from "../src/ports/thread-store.ts";
-import { type PersistPayload, PersistPayloadSchema } from "../src/protocol/jobs.ts";
+import {
+  expandPersist,
+  type PersistPayload,
+  PersistPayloadSchema,
+  type PersistRef,
+} from "../src/protocol/jobs.ts";
 import { parsePayload } from "./job-payloads.ts";
 
 export interface PersistDeps {
@@ -42,29 +48,66 @@ export async function persistMessage(
   payload: PersistPayload,
   context: PersistContext = { finalAttempt: false },
 ): Promise<{ written: number; trimmed: number; deadLettered?: number }> {
-  const own = await deps.checkpoint.readTailMessage(payload.thread_id, payload.seq);
-  // Gone from the tail (a batch carried it), or superseded (a newer version has its own job).
-  if (!own || own.rev > payload.rev || own.status === "in_progress")
-    return { written: 0, trimmed: 0 };
-  const tail = await deps.checkpoint.readTail(payload.thread_id);
-  const all = tail.filter((r) => r.status !== "in_progress");
+  const tails = await Promise.all(
+    highestPerThread(expandPersist(payload)).map((ref) => settledTail(deps, ref)),
+  );
+  const all = tails.flat();
   if (all.length === 0) return { written: 0, trimmed: 0 };
   const { written, stored, setAside } = await writeSettled(deps, all, context);
-  if (stored.length > 0) {
-    const lastSeq = stored.reduce((max, r) => Math.max(max, r.seq), 0);
-    const lastActiveAt = stored.reduce(
-      (max, r) => Math.max(max, Date.parse(r.completed_at ?? r.created_at) || 0),
-      0,
-    );
-    await deps.store.touchThread(payload.thread_id, lastSeq, lastActiveAt);
-    await enqueueFinishedJobs(deps, stored);
-  }
-  const trimmed = await deps.checkpoint.trimTail(
-    payload.thread_id,
-    [...stored, ...setAside].map((r) => ({ seq: r.seq, rev: r.rev })),
+  await Promise.all(byThread(stored).map((records) => touchThread(deps, records)));
+  await enqueueFinishedJobs(deps, stored);
+  const trims = await Promise.all(
+    byThread([...stored, ...setAside]).map((records) =>
+      deps.checkpoint.trimTail(
+        records[0]!.thread_id,
+        records.map((r) => ({ seq: r.seq, rev: r.rev })),
+      ),
+    ),
   );
+  const trimmed = trims.reduce((n, t) => n + t, 0);
   if (setAside.length === 0) return { written, trimmed };
   return { written, trimmed, deadLettered: setAside.length };
+}
+
+/** One ref per thread, its newest: a thread's job persists every settled entry of its tail. */
+function highestPerThread(refs: PersistRef[]): PersistRef[] {
+  const best = new Map<string, PersistRef>();
+  for (const ref of refs) {
+    const seen = best.get(ref.thread_id);
+    if (!seen || ref.seq > seen.seq || (ref.seq === seen.seq && ref.rev > seen.rev))
+      best.set(ref.thread_id, ref);
+  }
+  return [...best.values()];
+}
+
+/**
+ * The settled entries of the ref's thread, or none when the ref's version left the tail (an
+ * earlier batch carried it) or was superseded (a newer version has its own job).
+ */
+async function settledTail(deps: PersistDeps, ref: PersistRef): Promise<MessageRecord[]> {
+  const own = await deps.checkpoint.readTailMessage(ref.thread_id, ref.seq);
+  if (!own || own.rev > ref.rev || own.status === "in_progress") return [];
+  const tail = await deps.checkpoint.readTail(ref.thread_id);
+  return tail.filter((r) => r.status !== "in_progress");
+}
+
+function byThread(records: MessageRecord[]): MessageRecord[][] {
+  const groups = new Map<string, MessageRecord[]>();
+  for (const record of records) {
+    const group = groups.get(record.thread_id);
+    if (group) group.push(record);
+    else groups.set(record.thread_id, [record]);
+  }
+  return [...groups.values()];
+}
+
+async function touchThread(deps: PersistDeps, stored: MessageRecord[]): Promise<void> {
+  const lastSeq = stored.reduce((max, r) => Math.max(max, r.seq), 0);
+  const lastActiveAt = stored.reduce(
+    (max, r) => Math.max(max, Date.parse(r.completed_at ?? r.created_at) || 0),
+    0,
+  );
+  await deps.store.touchThread(stored[0]!.thread_id, lastSeq, lastActiveAt);
 }
 
 /**
@@ -115,10 +158,16 @@ async function deadLetter(deps: PersistDeps, record: MessageRecord, error: unkno
   });
 }
 
-/** Finished jobs of the stored versions (ids per version: a repeat while queued is a no-op). */
+/** Finished jobs of the stored versions, one batch per tenant (ids per batch: a repeat is a no-op). */
 async function enqueueFinishedJobs(deps: PersistDeps, settled: MessageRecord[]): Promise<void> {
-  const first = settled[0];
-  if (!first) return;
-  const refs = settled.map((r) => ({ threadId: r.thread_id, seq: r.seq, rev: r.rev }));
-  await deps.jobs.enqueueFinished(first.tenant_id, refs);
+  const byTenant = new Map<string, MessageRef[]>();
+  for (const r of settled) {
+    const ref = { threadId: r.thread_id, seq: r.seq, rev: r.rev };
+    const refs = byTenant.get(r.tenant_id);
+    if (refs) refs.push(ref);
+    else byTenant.set(r.tenant_id, [ref]);
+  }
+  await Promise.all(
+    [...byTenant].map(([tenantId, refs]) => deps.jobs.enqueueFinished(tenantId, refs)),
+  );
 }

@@ -22,9 +22,16 @@ export interface DeadLetter {
 }
 
 export interface JobQueue {
-  /** Persist these tail entries to the store (then trim them from the tail). */
+  /**
+   * Persist these tail entries (of any threads) to the store, then trim them from the tails: one
+   * job for the whole call, id from its contents (protocol/jobs.ts `batchJobId`), so a repeat of
+   * the same batch is a no-op and a different batch is never taken for a repeat.
+   */
   enqueuePersist(refs: MessageRef[]): Promise<void>;
-  /** A message reached a final state: backfill its tokens and index it for search. */
+  /**
+   * Messages of the tenant reached a final state: backfill their tokens and index them for
+   * search. One job per finished queue for the whole call (ids as for persist).
+   */
   enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void>;
   /**
    * Keeps a message that cannot be persisted where an operator sees it (the `dead-letter` queue on

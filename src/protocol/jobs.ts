@@ -20,21 +20,39 @@ export const QUEUE_NAMES = {
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
-export const PersistPayloadSchema = t.Object({
+const PersistRefSchema = t.Object({
   thread_id: t.String(),
   seq: t.Integer(),
   rev: t.Integer(),
 });
+
+export const PersistPayloadSchema = t.Object({
+  thread_id: t.String(),
+  seq: t.Integer(),
+  rev: t.Integer(),
+  /** More tail entries (of any thread) persisted by the same job: one job and one store
+   * transaction per node batch, as BullMQ's per-job cost dwarfs a row's. */
+  more: t.Optional(t.Array(PersistRefSchema)),
+});
 export type PersistPayload = Static<typeof PersistPayloadSchema>;
+export type PersistRef = Static<typeof PersistRefSchema>;
+
+/** The refs a (batched) persist payload names, in order. */
+export function expandPersist(payload: PersistPayload): PersistRef[] {
+  const { more = [], thread_id, seq, rev } = payload;
+  return [{ thread_id, seq, rev }, ...more];
+}
 
 export const FinishedPayloadSchema = t.Object({
   tenant_id: t.String(),
   thread_id: t.String(),
   seq: t.Integer(),
   rev: t.Integer(),
-  /** More messages of the same thread handled by the same job (one job per batch: BullMQ's
-   * per-job cost is far above a message's backfill or embedding). */
-  more: t.Optional(t.Array(t.Object({ seq: t.Integer(), rev: t.Integer() }))),
+  /** More messages handled by the same job (one job per batch: BullMQ's per-job cost is far
+   * above a message's backfill or embedding). Without `thread_id`: the first ref's thread. */
+  more: t.Optional(
+    t.Array(t.Object({ thread_id: t.Optional(t.String()), seq: t.Integer(), rev: t.Integer() })),
+  ),
 });
 export type FinishedPayload = Static<typeof FinishedPayloadSchema>;
 
@@ -57,7 +75,15 @@ export type CompactPayload = Static<typeof CompactPayloadSchema>;
 /** The single-message payloads a (batched) finished payload stands for. */
 export function expandFinished(payload: FinishedPayload): FinishedPayload[] {
   const { more = [], ...first } = payload;
-  return [first, ...more.map((ref) => ({ ...first, seq: ref.seq, rev: ref.rev }))];
+  return [
+    first,
+    ...more.map((ref) => ({
+      ...first,
+      thread_id: ref.thread_id ?? first.thread_id,
+      seq: ref.seq,
+      rev: ref.rev,
+    })),
+  ];
 }
 
 export const ReembedPayloadSchema = t.Object({
@@ -80,6 +106,40 @@ export function compactionJobId(payload: { thread_id: string; covers_through_seq
 /** BullMQ forbids `:` in custom ids; thread ids never contain one. */
 export function jobId(queue: QueueName, threadId: string, seq: number, rev: number): string {
   return `${queue}-${threadId}-${seq}-${rev}`;
+}
+
+/**
+ * The id of a job for a batch of message versions: one version keeps its `jobId`, one thread's
+ * run is named by its first and last version, and a batch across threads by its first version,
+ * its size and a 53-bit hash of all of them. Equal batches share an id (a repeat is a no-op);
+ * different batches never do (short of a hash collision), so no batch is dropped as a repeat.
+ */
+export function batchJobId(
+  queue: QueueName,
+  refs: readonly { threadId: string; seq: number; rev: number }[],
+): string {
+  const first = refs[0];
+  if (!first) throw new Error("batchJobId: empty batch");
+  const base = jobId(queue, first.threadId, first.seq, first.rev);
+  if (refs.length === 1) return base;
+  const last = refs[refs.length - 1]!;
+  if (refs.every((r) => r.threadId === first.threadId)) return `${base}-to-${last.seq}-${last.rev}`;
+  const text = refs.map((r) => `${r.threadId}/${r.seq}/${r.rev}`).join(",");
+  return `${base}-n${refs.length}-${hash53(text).toString(36)}`;
+}
+
+/** cyrb53: a fast 53-bit string hash (not cryptographic; ids only). */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
  * The JobQueue contract (ports/job-queue.ts), run on BullMQ and on memory: job ids derive from
- * what a job acts on, so enqueueing the same version twice leaves one job; a finished batch is one
- * job per finished-queue and thread; an empty batch enqueues nothing.
+ * what a job acts on, so enqueueing the same batch twice leaves one job and different batches
+ * never share one; a batch (persist or finished, any threads) is one job per queue; an empty
+ * batch enqueues nothing.
  */
 import { describe, expect } from "bun:test";
-import { compactionJobId, jobId, QUEUE_NAMES, reembedJobId } from "../../src/protocol/jobs.ts";
+import {
+  batchJobId,
+  compactionJobId,
+  jobId,
+  QUEUE_NAMES,
+  reembedJobId,
+} from "../../src/protocol/jobs.ts";
 import { freshId } from "../support/records.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 import type { HotTierPorts } from "./hot-tier-kit.ts";
@@ -17,34 +24,52 @@ export function jobQueueContract(
   describe(`JobQueue contract: ${name}`, () => {
     const kit = contractKit(factory, options);
 
-    kit.test("a persist job per message version; a repeat is a no-op", async (p) => {
+    kit.test("a persist batch is one job; a repeat is a no-op, another batch is not", async (p) => {
       const threadId = freshId("thr");
-      await p.jobs.enqueuePersist([{ threadId, seq: 1, rev: 1 }]);
-      await p.jobs.enqueuePersist([
-        { threadId, seq: 1, rev: 1 },
-        { threadId, seq: 1, rev: 2 },
-      ]);
+      const other = freshId("thr");
+      const one = { threadId, seq: 1, rev: 1 };
+      await p.jobs.enqueuePersist([one]);
+      await p.jobs.enqueuePersist([one]);
+      const batch = [one, { threadId: other, seq: 3, rev: 1 }];
+      await p.jobs.enqueuePersist(batch);
+      await p.jobs.enqueuePersist(batch);
+      // Same first ref and size, another thread: a different batch, never dropped as a repeat.
+      const sibling = [one, { threadId: other, seq: 4, rev: 1 }];
+      await p.jobs.enqueuePersist(sibling);
       await p.jobs.enqueuePersist([]);
       const ids = await p.queuedJobIds(QUEUE_NAMES.persist);
-      const persist = (rev: number) => jobId(QUEUE_NAMES.persist, threadId, 1, rev);
-      expect(ids.sort()).toEqual([persist(1), persist(2)].sort());
+      expect(ids.sort()).toEqual(
+        [
+          jobId(QUEUE_NAMES.persist, threadId, 1, 1),
+          batchJobId(QUEUE_NAMES.persist, batch),
+          batchJobId(QUEUE_NAMES.persist, sibling),
+        ].sort(),
+      );
+      expect(new Set(ids).size).toBe(3);
     });
 
     kit.test(
-      "a finished batch is one job per thread, named by its first and last ref",
+      "a finished batch is one job per queue; one thread's is named by its first and last ref",
       async (p) => {
         const a = freshId("thr");
         const b = freshId("thr");
-        await p.jobs.enqueueFinished("ten_1", [
+        const mixed = [
           { threadId: a, seq: 1, rev: 1 },
           { threadId: a, seq: 2, rev: 1 },
           { threadId: b, seq: 5, rev: 2 },
-        ]);
+        ];
+        await p.jobs.enqueueFinished("ten_1", mixed);
+        await p.jobs.enqueueFinished("ten_1", mixed.slice(0, 2));
+        await p.jobs.enqueueFinished("ten_1", [{ threadId: b, seq: 5, rev: 2 }]);
         await p.jobs.enqueueFinished("ten_1", [{ threadId: b, seq: 5, rev: 2 }]);
         const ids = await p.queuedJobIds(QUEUE_NAMES.backfill);
         const first = jobId(QUEUE_NAMES.backfill, a, 1, 1);
         expect(ids.sort()).toEqual(
-          [`${first}-to-2-1`, jobId(QUEUE_NAMES.backfill, b, 5, 2)].sort(),
+          [
+            batchJobId(QUEUE_NAMES.backfill, mixed),
+            `${first}-to-2-1`,
+            jobId(QUEUE_NAMES.backfill, b, 5, 2),
+          ].sort(),
         );
       },
     );

@@ -1,7 +1,8 @@
 /**
- * JobQueue on BullMQ. One Queue (and one connection) per queue name. Job ids are derived from the
- * message version, and finished jobs are removed, so re-enqueueing a version that was already
- * handled is a cheap no-op at the worker (it finds nothing newer to do).
+ * JobQueue on BullMQ. One Queue (and one connection) per queue name. A batch of refs is one job,
+ * its id derived from the versions it names (`batchJobId`), and finished jobs are removed, so
+ * re-enqueueing versions that were already handled is a cheap no-op at the worker (it finds
+ * nothing newer to do).
  */
 import { type JobType, Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -14,6 +15,7 @@ import type {
 } from "../../ports/job-queue.ts";
 import type { QueueDepth } from "../../ports/metrics.ts";
 import {
+  batchJobId,
   type CompactPayload,
   compactionJobId,
   jobId,
@@ -53,6 +55,12 @@ export const DEFAULT_JOB_OPTIONS = {
 
 /** How often the canary's state is polled: workers take a job at once, so this is the latency. */
 const CANARY_POLL_MS = 20;
+
+/** A ref after the first of a finished payload: its thread is named when not the first's. */
+function finishedRef(firstThread: string) {
+  return ({ threadId, seq, rev }: MessageRef) =>
+    threadId === firstThread ? { seq, rev } : { thread_id: threadId, seq, rev };
+}
 
 export class BullmqJobQueue implements JobQueue, ReembedQueue, WorkerCanary {
   readonly #queues = new Map<QueueName, Queue>();
@@ -98,43 +106,31 @@ export class BullmqJobQueue implements JobQueue, ReembedQueue, WorkerCanary {
     return perQueue.flat();
   }
 
+  /** The whole batch (any threads) is one job: one dequeue, one store transaction. */
   async enqueuePersist(refs: MessageRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    await this.queue(QUEUE_NAMES.persist).addBulk(
-      refs.map((ref) => ({
-        name: QUEUE_NAMES.persist,
-        data: { thread_id: ref.threadId, seq: ref.seq, rev: ref.rev },
-        opts: { jobId: jobId(QUEUE_NAMES.persist, ref.threadId, ref.seq, ref.rev) },
-      })),
+    const [first, ...rest] = refs;
+    if (!first) return;
+    const data = { thread_id: first.threadId, seq: first.seq, rev: first.rev };
+    await this.queue(QUEUE_NAMES.persist).add(
+      QUEUE_NAMES.persist,
+      rest.length
+        ? { ...data, more: rest.map((r) => ({ thread_id: r.threadId, seq: r.seq, rev: r.rev })) }
+        : data,
+      { jobId: batchJobId(QUEUE_NAMES.persist, refs) },
     );
   }
 
-  /** One job per queue and thread for the whole batch (ids name the batch's first and last ref). */
+  /** One job per finished queue for the whole batch (any threads of the tenant). */
   async enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void> {
-    const byThread = new Map<string, MessageRef[]>();
-    for (const ref of refs)
-      byThread.set(ref.threadId, [...(byThread.get(ref.threadId) ?? []), ref]);
-    for (const name of this.finishedQueues) {
-      const jobs = [...byThread.values()].map((batch) => {
-        const [first, ...rest] = batch as [MessageRef, ...MessageRef[]];
-        const last = rest[rest.length - 1];
-        const data = {
-          tenant_id: tenantId,
-          thread_id: first.threadId,
-          seq: first.seq,
-          rev: first.rev,
-        };
-        const id =
-          jobId(name, first.threadId, first.seq, first.rev) +
-          (last ? `-to-${last.seq}-${last.rev}` : "");
-        return {
-          name,
-          data: rest.length ? { ...data, more: rest.map(({ seq, rev }) => ({ seq, rev })) } : data,
-          opts: { jobId: id },
-        };
-      });
-      await this.queue(name).addBulk(jobs);
-    }
+    const [first, ...rest] = refs;
+    if (!first) return;
+    const data = { tenant_id: tenantId, thread_id: first.threadId, seq: first.seq, rev: first.rev };
+    const payload = rest.length ? { ...data, more: rest.map(finishedRef(first.threadId)) } : data;
+    await Promise.all(
+      this.finishedQueues.map((name) =>
+        this.queue(name).add(name, payload, { jobId: batchJobId(name, refs) }),
+      ),
+    );
   }
 
   /** A failed run is removed, not kept: the next start enqueues the same position again. */

@@ -1,10 +1,11 @@
 /**
- * JobQueue in memory: records jobs under the ids the BullMQ adapter gives them (protocol/jobs.ts),
- * so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
+ * JobQueue in memory: records jobs (one per batch, as on BullMQ) under the ids the BullMQ adapter
+ * gives them (protocol/jobs.ts), so a duplicate enqueue is a no-op here too, and lets a test see and take what was queued.
  * Nothing runs the jobs: a test that wants them run calls the handlers of workers/ itself.
  */
 import type { DeadLetter, JobQueue, MessageRef, ReembedQueue } from "../../ports/job-queue.ts";
 import {
+  batchJobId,
   type CompactPayload,
   compactionJobId,
   jobId,
@@ -33,27 +34,16 @@ export class MemoryJobQueue implements JobQueue, ReembedQueue {
 
   async enqueuePersist(refs: MessageRef[]): Promise<void> {
     this.#call();
-    for (const ref of refs) {
-      const id = jobId(QUEUE_NAMES.persist, ref.threadId, ref.seq, ref.rev);
-      this.#add({ queue: QUEUE_NAMES.persist, id, tenantId: null, refs: [ref] });
-    }
+    if (refs.length === 0) return;
+    const id = batchJobId(QUEUE_NAMES.persist, refs);
+    this.#add({ queue: QUEUE_NAMES.persist, id, tenantId: null, refs: [...refs] });
   }
 
   async enqueueFinished(tenantId: string, refs: MessageRef[]): Promise<void> {
     this.#call();
-    const byThread = new Map<string, MessageRef[]>();
-    for (const ref of refs)
-      byThread.set(ref.threadId, [...(byThread.get(ref.threadId) ?? []), ref]);
-    for (const queue of this.finishedQueues) {
-      for (const batch of byThread.values()) {
-        const first = batch[0]!;
-        const last = batch[batch.length - 1]!;
-        const id =
-          jobId(queue, first.threadId, first.seq, first.rev) +
-          (batch.length > 1 ? `-to-${last.seq}-${last.rev}` : "");
-        this.#add({ queue, id, tenantId, refs: batch });
-      }
-    }
+    if (refs.length === 0) return;
+    for (const queue of this.finishedQueues)
+      this.#add({ queue, id: batchJobId(queue, refs), tenantId, refs: [...refs] });
   }
 
   async enqueueReembed(cursor: number): Promise<void> {

@@ -20,6 +20,7 @@ import type {
 } from "../../ports/thread-store.ts";
 import type { Metadata, Usage } from "../../protocol/objects.ts";
 import type { SqliteDb } from "./database.ts";
+import { MicrotaskWrites } from "./microtask-writes.ts";
 import {
   MESSAGE_COLUMNS,
   MESSAGE_PLACEHOLDERS,
@@ -69,9 +70,12 @@ const SEQ_CEILING = Number.MAX_SAFE_INTEGER;
 
 export class SqliteThreadStore implements ThreadStore {
   readonly #db: SqliteDb;
+  /** touchThread and setUsage of one synchronous stretch share a commit (microtask-writes.ts). */
+  readonly #small: MicrotaskWrites;
 
   constructor(db: SqliteDb) {
     this.#db = db;
+    this.#small = new MicrotaskWrites(db);
   }
 
   async createThread(thread: ThreadRecord): Promise<void> {
@@ -125,12 +129,14 @@ export class SqliteThreadStore implements ThreadStore {
 
   async touchThread(threadId: string, lastSeq: number, lastActiveAt: number): Promise<void> {
     // Scalar MAX per column: each only moves forward, whatever order touches arrive in.
-    this.#db
-      .prepare(
-        "UPDATE threads SET last_seq = MAX(last_seq, ?), last_active_at = MAX(last_active_at, ?) " +
-          "WHERE id = ?",
-      )
-      .run(lastSeq, lastActiveAt, threadId);
+    await this.#small.add(() =>
+      this.#db
+        .prepare(
+          "UPDATE threads SET last_seq = MAX(last_seq, ?), last_active_at = MAX(last_active_at, ?) " +
+            "WHERE id = ?",
+        )
+        .run(lastSeq, lastActiveAt, threadId),
+    );
   }
 
   async deleteThread(tenantId: string, threadId: string): Promise<boolean> {
@@ -216,12 +222,14 @@ export class SqliteThreadStore implements ThreadStore {
 
   async setUsage(threadId: string, seq: number, usage: Usage): Promise<boolean> {
     // json_extract gives 1 for JSON true: only a missing or estimated usage is replaced.
-    const { changes } = this.#db
-      .prepare(
-        "UPDATE messages SET usage = ? WHERE thread_id = ? AND seq = ? " +
-          "AND (usage IS NULL OR json_extract(usage, '$.estimated') = 1)",
-      )
-      .run(JSON.stringify(usage), threadId, seq);
+    const { changes } = await this.#small.add(() =>
+      this.#db
+        .prepare(
+          "UPDATE messages SET usage = ? WHERE thread_id = ? AND seq = ? " +
+            "AND (usage IS NULL OR json_extract(usage, '$.estimated') = 1)",
+        )
+        .run(JSON.stringify(usage), threadId, seq),
+    );
     return changes > 0;
   }
 
