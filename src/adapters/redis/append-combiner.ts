@@ -2,7 +2,7 @@
  * Node-level write combining of event appends (issue 17). At real pacing a thread's batch is one
  * event, and one script call per thread per event cost more CPU than the event itself (command
  * objects, encoding, a socket write per timer tick). Every request made during one turn of the
- * event loop joins one `append-events-n` call, flushed on `setImmediate`; each request keeps its
+ * event loop joins one `append-events-n` call (tick-combiner.ts); each request keeps its
  * own fencing, offset check and all-or-none (see the script). The caller's promise settles only
  * with the reply, so "durable before delivered" is unchanged. Used by RedisCheckpointStore.
  */
@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import type { EventBatch, Fenced } from "../../ports/checkpoint.ts";
 import type { RedisKeys } from "./keys.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
+import { type CallResult, TickCombiner } from "./tick-combiner.ts";
 
 /**
  * At most ~4,000 events per call: Redis runs a script to the end before anything else, so one
@@ -30,51 +31,27 @@ export type AppendOutcome =
   | Exclude<Fenced, { ok: true }>
   | { ok: false; reason: "offset_conflict"; batch: EventBatch };
 
-interface Pending extends AppendRequest {
-  resolve(outcome: AppendOutcome): void;
-  reject(error: unknown): void;
-}
-
 const WRITTEN = 0;
 
 export class AppendCombiner {
-  #pending: Pending[] = [];
-  #scheduled = false;
+  readonly #combiner: TickCombiner<AppendRequest, AppendOutcome>;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
-
-  append(request: AppendRequest): Promise<AppendOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ ...request, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
+  ) {
+    this.#combiner = new TickCombiner({
+      maxUnitsPerCall: MAX_EVENTS_PER_CALL,
+      unitsOf: (request) => request.batches.reduce((n, b) => n + b.events.length, 0),
+      call: (requests) => this.#call(requests),
     });
   }
 
-  #flush(): void {
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#scheduled = false;
-    let call: Pending[] = [];
-    let events = 0;
-    for (const request of pending) {
-      const size = request.batches.reduce((n, b) => n + b.events.length, 0);
-      if (call.length > 0 && events + size > MAX_EVENTS_PER_CALL) {
-        this.#send(call);
-        call = [];
-        events = 0;
-      }
-      call.push(request);
-      events += size;
-    }
-    if (call.length > 0) this.#send(call);
+  append(request: AppendRequest): Promise<AppendOutcome> {
+    return this.#combiner.submit(request);
   }
 
-  #send(call: Pending[]): void {
+  async #call(call: AppendRequest[]): Promise<CallResult<AppendOutcome>[]> {
     const keys: string[] = [];
     const args: (string | number)[] = [];
     for (const { threadId, epoch, batches } of call) {
@@ -86,27 +63,19 @@ export class AppendCombiner {
         for (const event of batch.events) args.push(event);
       }
     }
-    runScript(this.redis, "append-events-n", keys, args)
-      .then((reply) => settle(call, reply as number[]))
-      .catch((error) => {
-        // A failed call (or an unreadable reply) fails every request still open in it; settling
-        // a promise twice is a no-op, so requests already answered keep their answer.
-        for (const request of call) request.reject(error);
-      });
+    const reply = (await runScript(this.redis, "append-events-n", keys, args)) as number[];
+    return call.map((request, i) => {
+      const [code, conflict, followed] = reply.slice(3 * i, 3 * i + 3);
+      const outcome = outcomeOf(request, code, conflict ?? 0, followed === 1);
+      return outcome
+        ? { ok: outcome }
+        : { error: new Error(`append-events-n answered ${code} for request ${i}`) };
+    });
   }
 }
 
-function settle(call: Pending[], reply: number[]): void {
-  call.forEach((request, i) => {
-    const [code, conflict, followed] = reply.slice(3 * i, 3 * i + 3);
-    const outcome = outcomeOf(request, code, conflict ?? 0, followed === 1);
-    if (outcome) request.resolve(outcome);
-    else request.reject(new Error(`append-events-n answered ${code} for request ${i}`));
-  });
-}
-
 function outcomeOf(
-  request: Pending,
+  request: AppendRequest,
   code: number | undefined,
   index: number,
   followed: boolean,

@@ -1,8 +1,8 @@
 /**
  * Grouped message appends on Redis (issue 17). A thread actor hands over the append-only sends
  * queued behind its last one as one group (`appendMessageGroup`); every group asked for during
- * one turn of the event loop, of any thread, joins one `append-messages-n` call, flushed on
- * `setImmediate` (as append-combiner.ts does for events). Each group keeps its own fencing and
+ * one turn of the event loop, of any thread, joins one `append-messages-n` call
+ * (tick-combiner.ts, as for events). Each group keeps its own fencing and
  * each request its own dedup entry and checks (see the script). Used by RedisCheckpointStore.
  */
 import type { Redis } from "ioredis";
@@ -13,6 +13,7 @@ import type {
 } from "../../ports/checkpoint.ts";
 import type { RedisKeys } from "./keys.ts";
 import { runScript, scriptRefusal } from "./scripts.ts";
+import { type CallResult, TickCombiner } from "./tick-combiner.ts";
 
 /**
  * At most ~1,000 messages per call: Redis runs a script to the end before anything else, so a
@@ -21,12 +22,6 @@ import { runScript, scriptRefusal } from "./scripts.ts";
  */
 const MAX_MESSAGES_PER_CALL = 1000;
 
-interface Pending {
-  input: AppendGroupInput;
-  resolve(results: GroupedAppendResult[]): void;
-  reject(error: unknown): void;
-}
-
 type RequestReply = [string, (string | number)?];
 
 function parseSeqs(list: string): number[] {
@@ -34,47 +29,28 @@ function parseSeqs(list: string): number[] {
 }
 
 export class GroupAppendCombiner {
-  #pending: Pending[] = [];
-  #scheduled = false;
+  readonly #combiner: TickCombiner<AppendGroupInput, GroupedAppendResult[]>;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
-
-  append(input: AppendGroupInput): Promise<GroupedAppendResult[]> {
-    if (input.requests.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ input, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
+  ) {
+    this.#combiner = new TickCombiner({
+      maxUnitsPerCall: MAX_MESSAGES_PER_CALL,
+      unitsOf: (input) => input.requests.reduce((n, r) => n + r.messages.length, 0),
+      call: (inputs) => this.#call(inputs),
     });
   }
 
-  #flush(): void {
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#scheduled = false;
-    let call: Pending[] = [];
-    let messages = 0;
-    for (const group of pending) {
-      const size = group.input.requests.reduce((n, r) => n + r.messages.length, 0);
-      if (call.length > 0 && messages + size > MAX_MESSAGES_PER_CALL) {
-        this.#send(call);
-        call = [];
-        messages = 0;
-      }
-      call.push(group);
-      messages += size;
-    }
-    if (call.length > 0) this.#send(call);
+  append(input: AppendGroupInput): Promise<GroupedAppendResult[]> {
+    if (input.requests.length === 0) return Promise.resolve([]);
+    return this.#combiner.submit(input);
   }
 
-  #send(call: Pending[]): void {
+  async #call(call: AppendGroupInput[]): Promise<CallResult<GroupedAppendResult[]>[]> {
     const keys: string[] = [];
     const args: (string | number)[] = [];
-    for (const { input } of call) {
+    for (const input of call) {
       const { threadId, requests } = input;
       const first = requests[0]?.messages[0];
       keys.push(this.keys.lease(threadId), this.keys.seq(threadId), this.keys.tail(threadId));
@@ -90,20 +66,14 @@ export class GroupAppendCombiner {
         for (const message of request.messages) args.push(JSON.stringify(message));
       }
     }
-    runScript(this.redis, "append-messages-n", keys, args)
-      .then((reply) => {
-        call.forEach((group, i) => {
-          try {
-            group.resolve(groupResults(group.input, (reply as unknown[])[i]));
-          } catch (error) {
-            group.reject(error);
-          }
-        });
-      })
-      .catch((error) => {
-        // A failed call fails every group still open in it (a settled promise ignores this).
-        for (const group of call) group.reject(error);
-      });
+    const reply = (await runScript(this.redis, "append-messages-n", keys, args)) as unknown[];
+    return call.map((input, i) => {
+      try {
+        return { ok: groupResults(input, reply[i]) };
+      } catch (error) {
+        return { error };
+      }
+    });
   }
 }
 
