@@ -94,7 +94,15 @@ test("a frozen server (SIGSTOP, no bytes, no pings): idle timeout, reconnect, ex
     .filter((e) => e.cursor.startsWith("2:"))
     .map((e) => Number(e.cursor.split(":")[1]));
   expect(offsets).toEqual(offsets.map((_, i) => i));
-  expect(final).toEqual(await client.messages.retrieve(thread.id, final.seq));
+  const stored = await client.messages.retrieve(thread.id, final.seq);
+  if (final.usage?.estimated) {
+    // An estimate (the answer was cut off) may be replaced by the token backfill's exact count
+    // after the final event (ports/thread-store.ts `setUsage`): everything else is the same.
+    expect({ ...final, usage: null }).toEqual({ ...stored, usage: null });
+    expect(stored.usage?.output_tokens ?? 0).toBeGreaterThan(0);
+  } else {
+    expect(final).toEqual(stored);
+  }
   expect(["completed", "incomplete"]).toContain(final.status);
 }, 60_000);
 
