@@ -11,21 +11,15 @@ import {
   AnthropicStreamEventSchema,
 } from "../../../protocol/compat-wire.ts";
 import type { Services } from "../../services.ts";
-import { sendFields } from "../openai/chat-routes.ts";
 import { compatDoc, turnAnswer } from "../shared/compat-docs.ts";
 import { GenerationFailedError } from "../shared/compat-errors.ts";
-import {
-  idempotencyKey,
-  requestFingerprint,
-  threadIdHeader,
-  turnHeaders,
-} from "../shared/compat-request.ts";
+import { turnHeaders } from "../shared/compat-request.ts";
 import {
   compatAuth,
   compatBody,
   guarded,
   jsonResponse,
-  requireModel,
+  startCompatTurn,
 } from "../shared/compat-route.ts";
 import { compatSse } from "../shared/compat-sse.ts";
 import { outcomeOf } from "../shared/turn-outcome.ts";
@@ -36,16 +30,9 @@ async function createMessage(services: Services, request: Request): Promise<Resp
   const auth = await compatAuth(services, request);
   const body = await compatBody(services, request);
   const parsed = parseMessagesRequest(body);
-  requireModel(services, parsed.model);
-  const turn = await services.compat.start(auth, {
+  const turn = await startCompatTurn(services, auth, request, body, parsed, {
     transport: "anthropic",
-    threadId: threadIdHeader(request),
-    endUserId: parsed.user,
-    messages: parsed.messages,
-    allNew: false,
-    body: sendFields(parsed),
-    idempotencyKey: idempotencyKey(request),
-    requestFingerprint: requestFingerprint(body, "anthropic"),
+    kind: "anthropic",
   });
   const headers = turnHeaders(turn.thread.id, turn.assistantSeq);
   if (parsed.stream)

@@ -9,7 +9,7 @@ import type { ConversationMessage } from "../../../domain/history-fingerprint.ts
 import type { Block } from "../../../protocol/blocks.ts";
 import { InvalidRequestError } from "../../../protocol/errors.ts";
 import type { SendTool } from "../../../protocol/requests.ts";
-import { type JsonObject, rejectUnsupported } from "../shared/compat-request.ts";
+import { type JsonObject, rejectUnsupported, type TurnRequest } from "../shared/compat-request.ts";
 import {
   checkConversation,
   checkTools,
@@ -43,17 +43,7 @@ export const CHAT_SUPPORTED = [
   "n",
 ] as const;
 
-export interface TurnRequest {
-  model: string;
-  stream: boolean;
-  includeUsage: boolean;
-  system: string | null;
-  messages: ConversationMessage[];
-  tools: SendTool[];
-  maxTokens: number | undefined;
-  temperature: number | undefined;
-  user: string | null;
-}
+export type { TurnRequest };
 
 const MAX_OUTPUT_TOKENS = 1_000_000;
 

@@ -4,43 +4,20 @@
  */
 import type { Services } from "../../services.ts";
 import { GenerationFailedError } from "../shared/compat-errors.ts";
-import {
-  idempotencyKey,
-  requestFingerprint,
-  threadIdHeader,
-  turnHeaders,
-} from "../shared/compat-request.ts";
-import { compatAuth, compatBody, jsonResponse, requireModel } from "../shared/compat-route.ts";
+import { turnHeaders } from "../shared/compat-request.ts";
+import { compatAuth, compatBody, jsonResponse, startCompatTurn } from "../shared/compat-route.ts";
 import { compatSse } from "../shared/compat-sse.ts";
 import { outcomeOf } from "../shared/turn-outcome.ts";
-import { parseChatRequest, type TurnRequest } from "./chat-request.ts";
+import { parseChatRequest } from "./chat-request.ts";
 import { ChatChunkMapper, chatCompletion } from "./chat-response.ts";
-
-/** The send fields a parsed protocol request sets (no content: the use case picks the new ones). */
-export function sendFields(turn: TurnRequest) {
-  return {
-    model: turn.model,
-    ...(turn.system === null ? {} : { system: turn.system }),
-    ...(turn.tools.length > 0 ? { tools: turn.tools, tools_mode: "client" as const } : {}),
-    ...(turn.maxTokens === undefined ? {} : { max_tokens: turn.maxTokens }),
-    ...(turn.temperature === undefined ? {} : { temperature: turn.temperature }),
-  };
-}
 
 export async function chatCompletions(services: Services, request: Request): Promise<Response> {
   const auth = await compatAuth(services, request);
   const body = await compatBody(services, request);
   const parsed = parseChatRequest(body);
-  requireModel(services, parsed.model);
-  const turn = await services.compat.start(auth, {
+  const turn = await startCompatTurn(services, auth, request, body, parsed, {
     transport: "openai",
-    threadId: threadIdHeader(request),
-    endUserId: parsed.user,
-    messages: parsed.messages,
-    allNew: false,
-    body: sendFields(parsed),
-    idempotencyKey: idempotencyKey(request),
-    requestFingerprint: requestFingerprint(body, "chat"),
+    kind: "chat",
   });
   const headers = turnHeaders(turn.thread.id, turn.assistantSeq);
   if (parsed.stream)

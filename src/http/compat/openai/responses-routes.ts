@@ -9,16 +9,9 @@ import type { AuthContext } from "../../../domain/auth-context.ts";
 import { toWireMessage } from "../../../domain/records.ts";
 import { InvalidRequestError, NotFoundError } from "../../../protocol/errors.ts";
 import type { Services } from "../../services.ts";
-import {
-  idempotencyKey,
-  rejectUnsupported,
-  requestFingerprint,
-  threadIdHeader,
-  turnHeaders,
-} from "../shared/compat-request.ts";
-import { compatAuth, compatBody, jsonResponse, requireModel } from "../shared/compat-route.ts";
+import { rejectUnsupported, threadIdHeader, turnHeaders } from "../shared/compat-request.ts";
+import { compatAuth, compatBody, jsonResponse, startCompatTurn } from "../shared/compat-route.ts";
 import { compatSse } from "../shared/compat-sse.ts";
-import { sendFields } from "./chat-routes.ts";
 import { decodeResponseId, encodeResponseId } from "./response-ids.ts";
 import { type ResponseMeta, ResponsesMapper, responseObject } from "./responses-events.ts";
 import { parseResponsesRequest } from "./responses-request.ts";
@@ -42,20 +35,15 @@ export async function createResponse(services: Services, request: Request): Prom
   const auth = await compatAuth(services, request);
   const body = await compatBody(services, request);
   const parsed = parseResponsesRequest(body);
-  requireModel(services, parsed.model);
   const previous = parsed.previousResponseId
     ? decodeResponseId(services.cursors, auth.tenantId, parsed.previousResponseId).threadId
     : null;
   const threadId = threadOf(request, parsed.conversation, previous);
-  const turn = await services.compat.start(auth, {
+  const turn = await startCompatTurn(services, auth, request, body, parsed, {
     transport: "openai",
+    kind: "responses",
     threadId,
-    endUserId: parsed.user,
-    messages: parsed.messages,
     allNew: parsed.conversation !== null || previous !== null,
-    body: sendFields(parsed),
-    idempotencyKey: idempotencyKey(request),
-    requestFingerprint: requestFingerprint(body, "responses"),
   });
   const meta: ResponseMeta = {
     id: encodeResponseId(services.cursors, auth.tenantId, turn.thread.id, turn.assistantSeq),

@@ -7,8 +7,9 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../../domain/fingerprint.ts";
+import type { ConversationMessage } from "../../../domain/history-fingerprint.ts";
 import { InvalidRequestError, PayloadTooLargeError } from "../../../protocol/errors.ts";
-import { REQUEST_ID_MAX_CHARS } from "../../../protocol/requests.ts";
+import { REQUEST_ID_MAX_CHARS, type SendTool } from "../../../protocol/requests.ts";
 import { readBodyText } from "../../body-guard.ts";
 
 /** 64 levels: API.md's bound on JSON nesting. */
@@ -96,4 +97,17 @@ export function requestFingerprint(body: JsonObject, extra: unknown = null): str
 
 export function turnHeaders(threadId: string, seq: number): Record<string, string> {
   return { "spool-thread-id": threadId, "spool-message-seq": String(seq) };
+}
+
+/** A protocol request as every compat route reads it (each protocol's parser fills it). */
+export interface TurnRequest {
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  system: string | null;
+  messages: ConversationMessage[];
+  tools: SendTool[];
+  maxTokens: number | undefined;
+  temperature: number | undefined;
+  user: string | null;
 }

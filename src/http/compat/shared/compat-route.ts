@@ -6,10 +6,18 @@
  */
 import type { AuthContext } from "../../../domain/auth-context.ts";
 import { UnauthorizedError, ValidationError } from "../../../protocol/errors.ts";
+import type { CompatTurn, CompatTurnInput } from "../../../use-cases/compat-turns.ts";
 import { bearer } from "../../auth.ts";
 import type { Services } from "../../services.ts";
 import { type CompatProtocol, compatErrorResponse } from "./compat-errors.ts";
-import { type JsonObject, readJsonObject } from "./compat-request.ts";
+import {
+  idempotencyKey,
+  type JsonObject,
+  readJsonObject,
+  requestFingerprint,
+  type TurnRequest,
+  threadIdHeader,
+} from "./compat-request.ts";
 
 export async function compatAuth(services: Services, request: Request): Promise<AuthContext> {
   const credential = bearer(request, false) ?? request.headers.get("x-api-key");
@@ -50,4 +58,46 @@ export function jsonResponse(body: unknown, headers: Record<string, string> = {}
 export function requireModel(services: Services, model: string): void {
   if (!services.catalog.resolve(model))
     throw new ValidationError(`Unknown model "${model}". GET /models lists them.`, "model");
+}
+
+/** The send fields a parsed protocol request sets (no content: the use case picks the new ones). */
+export function sendFields(turn: TurnRequest): CompatTurnInput["body"] {
+  return {
+    model: turn.model,
+    ...(turn.system === null ? {} : { system: turn.system }),
+    ...(turn.tools.length > 0 ? { tools: turn.tools, tools_mode: "client" as const } : {}),
+    ...(turn.maxTokens === undefined ? {} : { max_tokens: turn.maxTokens }),
+    ...(turn.temperature === undefined ? {} : { temperature: turn.temperature }),
+  };
+}
+
+/**
+ * Starts the turn of a parsed protocol request through the compat use case: the model checked
+ * first, the thread named by `Spool-Thread-Id` unless the protocol named one, retries told apart
+ * by the request's fingerprint (`kind` keeps the protocols' fingerprints apart).
+ */
+export function startCompatTurn(
+  services: Services,
+  auth: AuthContext,
+  request: Request,
+  body: JsonObject,
+  parsed: TurnRequest,
+  options: {
+    transport: CompatTurnInput["transport"];
+    kind: string;
+    threadId?: string | null;
+    allNew?: boolean;
+  },
+): Promise<CompatTurn> {
+  requireModel(services, parsed.model);
+  return services.compat.start(auth, {
+    transport: options.transport,
+    threadId: options.threadId === undefined ? threadIdHeader(request) : options.threadId,
+    endUserId: parsed.user,
+    messages: parsed.messages,
+    allNew: options.allNew ?? false,
+    body: sendFields(parsed),
+    idempotencyKey: idempotencyKey(request),
+    requestFingerprint: requestFingerprint(body, options.kind),
+  });
 }
