@@ -16,6 +16,7 @@ import {
   type ModelStreamPart,
 } from "../src/ports/llm.ts";
 import type { StopReason, Usage } from "../src/protocol/objects.ts";
+import { LoopSlice, nextLoopTurn } from "./loop-turns.ts";
 import type { EventBody } from "./thread-log.ts";
 
 /** 3 attempts: rides out a 429 or an overloaded blip, gives up before a user gives up. */
@@ -31,8 +32,6 @@ const MAX_RETRY_WAIT_MS = 5_000;
  * whole 16k-chunk answer in one go on the loop that serves every other request of the node.
  */
 const MAX_SLICE_MS = 5;
-
-const nextTurnOfLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** What a failed message says first, so an end user's app can show it as is. */
 const FAILURE_TEXT: Record<ModelProviderError["kind"], string> = {
@@ -136,13 +135,13 @@ export async function runGeneration(input: GenerationInput): Promise<GenerationR
   const mapper = new PartMapper(input);
   for (let attempt = 0; ; attempt++) {
     try {
-      let sliceStart = performance.now();
+      const slice = new LoopSlice(MAX_SLICE_MS);
       for await (const part of input.provider.stream({ ...input.request, signal: input.signal })) {
         if (input.signal.aborted) break;
         mapper.apply(part);
-        if (performance.now() - sliceStart > MAX_SLICE_MS) {
-          await nextTurnOfLoop();
-          sliceStart = performance.now();
+        if (slice.overdue()) {
+          await nextLoopTurn();
+          slice.restart();
         }
       }
       mapper.closeOpenBlocks();
