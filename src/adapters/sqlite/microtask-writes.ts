@@ -1,6 +1,6 @@
 /**
  * Joins small writes made in the same synchronous stretch into one SQLite transaction (for
- * SqliteThreadStore's touchThread and setUsage): a worker that touches twenty threads with
+ * SqliteThreadStore's touchThread, setUsage and recordUsage): a worker that touches twenty threads with
  * `Promise.all` pays one commit, not twenty (a WAL commit costs far more than an UPDATE). Each
  * write is its own statement and gets its own result; if the joint transaction fails, every write
  * runs again on its own, so one bad write only fails its own caller. Callers see the same
