@@ -86,16 +86,19 @@ export async function embedMessages(
   await deps.search.index(documents.map((d, i) => ({ ...d, vector: vectors[i] ?? null })));
   // As in embedMessage (delete-then-check): a thread deleted, or a message erased, while we
   // worked loses what was just written.
-  const threads = new Map(documents.map((d) => [`${d.tenant_id}/${d.thread_id}`, d]));
-  for (const { tenant_id, thread_id } of threads.values()) {
-    if (!(await deps.store.getThread(tenant_id, thread_id)))
-      await deps.search.deleteThread(tenant_id, thread_id);
-  }
-  for (const now of await findFinishedMany(deps, live)) {
+  // One re-read serves both checks: a deleted thread reads as "gone" for all its messages, and
+  // only then is the thread itself looked up.
+  const maybeGone = new Map<string, FinishedPayload>();
+  for (const [i, now] of (await findFinishedMany(deps, live)).entries()) {
+    if (now.kind === "gone") maybeGone.set(`${live[i]!.tenant_id}/${live[i]!.thread_id}`, live[i]!);
     if (now.kind === "found" && now.message.status === "deleted") {
       const { tenant_id, thread_id, seq } = now.message;
       await deps.search.deleteMessage(tenant_id, thread_id, seq);
     }
+  }
+  for (const { tenant_id, thread_id } of maybeGone.values()) {
+    if (!(await deps.store.getThread(tenant_id, thread_id)))
+      await deps.search.deleteThread(tenant_id, thread_id);
   }
   return { indexed: documents.length, skipped };
 }
