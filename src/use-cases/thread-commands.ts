@@ -141,7 +141,11 @@ export class ThreadCommands {
         content: normalizeContent(effective.content),
         requestId,
         // The caller's body, not the policy's rewrite: a retry is recognized by what was sent.
-        fingerprint: extendedFingerprint(sendFingerprint(body), history, role, options.regenerate),
+        // Without a request id nothing is deduplicated, so nothing compares it (skip the hash).
+        fingerprint:
+          requestId === null
+            ? ""
+            : extendedFingerprint(sendFingerprint(body), history, role, options.regenerate),
         ...(history.length > 0 ? { history } : {}),
         ...(role === "user" ? {} : { role }),
         ...(options.regenerate ? { regenerate: options.regenerate } : {}),
