@@ -21,7 +21,12 @@ export class PromMetrics implements Metrics {
   readonly #ttft: Histogram<"model">;
   readonly #tokens: Counter<"provider" | "direction">;
   readonly #streams: Gauge<"transport">;
-  readonly #delivered: Counter<"transport">;
+  /**
+   * Deliveries not yet added to spool_stream_events_delivered_total: this counts every batch to every subscriber, and
+   * prom-client's `inc(labels)` hashes the label object on each call, so they are summed here and
+   * added when the registry is read (the counter's `collect`).
+   */
+  readonly #undelivered: Record<StreamTransport, number> = { sse: 0, ws: 0 };
   readonly #resets: Counter<"reason">;
   readonly #checkpoint: Histogram;
   readonly #jobsFailed: Counter<"queue">;
@@ -75,11 +80,19 @@ export class PromMetrics implements Metrics {
       registers,
     });
     for (const transport of ["sse", "ws"]) this.#streams.set({ transport }, 0);
-    this.#delivered = new Counter({
+    const undelivered = this.#undelivered;
+    new Counter({
       name: "spool_stream_events_delivered_total",
       help: "Stream events handed to clients, by transport.",
       labelNames: ["transport"],
       registers,
+      collect() {
+        for (const transport of ["sse", "ws"] as const) {
+          if (undelivered[transport] === 0) continue;
+          this.inc({ transport }, undelivered[transport]);
+          undelivered[transport] = 0;
+        }
+      },
     });
     this.#resets = new Counter({
       name: "spool_stream_resets_total",
@@ -177,7 +190,7 @@ export class PromMetrics implements Metrics {
   }
 
   eventsDelivered(transport: StreamTransport, count: number): void {
-    if (count > 0) this.#delivered.inc({ transport }, count);
+    if (count > 0) this.#undelivered[transport] += count;
   }
 
   streamReset(reason: string): void {
