@@ -98,18 +98,23 @@ function answerWords(
   return { words: truncated ? words.slice(0, limit) : words, truncated };
 }
 
+/**
+ * Waits `ms`, or less if the signal aborts. The abort listener goes when the timer fires: left on
+ * the signal, one per chunk accumulated over the answer (a 16k-chunk answer held 16k closures, and
+ * each add scanned them all: 17 % of a paced node's CPU on 400-chunk answers).
+ */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
