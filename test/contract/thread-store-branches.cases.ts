@@ -37,6 +37,11 @@ export function branchCases(kit: ContractKit<ThreadStore>): void {
       expect(got.map((m) => m.seq)).toEqual([1, 3, 5]);
       expect(await store.getMessages(thread.id, [])).toEqual([]);
       expect(await store.getMessages("thr_missing", [1])).toEqual([]);
+      // Many seqs (past any short list an adapter writes into its query), repeats included.
+      const many = [...Array.from({ length: 30 }, (_, i) => 40 - i), 3, 3];
+      expect((await store.getMessages(thread.id, many)).map((m) => m.seq)).toEqual([3]);
+      await store.upsertMessages([12, 20].map((seq) => messageRecord(thread, seq)));
+      expect((await store.getMessages(thread.id, many)).map((m) => m.seq)).toEqual([3, 12, 20]);
     },
   );
 

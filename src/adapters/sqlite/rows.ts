@@ -116,3 +116,22 @@ function jsonOrNull(value: unknown): string | null {
 function parseOrNull<T>(value: SqlValue | undefined): T | null {
   return value === null || value === undefined ? null : (JSON.parse(String(value)) as T);
 }
+
+/**
+ * Up to this many seqs, a lookup of messages by seq lists them in the statement (one cached
+ * statement per count): a persist batch usually holds a thread's question and answer, and key
+ * lookups through `IN (?, …)` are 3x cheaper than through json_each (6.6 vs 19.6 µs, one seq).
+ */
+export const MAX_LISTED_SEQS = 8;
+
+/**
+ * Messages of one thread by seq: `count` placeholders after the thread id, or (null) one JSON
+ * array through json_each, which keeps the statement static for any number of seqs.
+ */
+export function messagesBySeqSql(count: number | null): string {
+  const seqs =
+    count === null
+      ? "SELECT value FROM json_each(?)"
+      : Array.from({ length: count }, () => "?").join(", ");
+  return `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND seq IN (${seqs}) ORDER BY seq`;
+}

@@ -22,10 +22,12 @@ import type { Metadata, Usage } from "../../protocol/objects.ts";
 import type { SqliteDb } from "./database.ts";
 import { MicrotaskWrites } from "./microtask-writes.ts";
 import {
+  MAX_LISTED_SEQS,
   MESSAGE_COLUMNS,
   MESSAGE_PLACEHOLDERS,
   messageFromRow,
   messageParams,
+  messagesBySeqSql,
   THREAD_COLUMNS,
   THREAD_PLACEHOLDERS,
   threadFromRow,
@@ -182,19 +184,10 @@ export class SqliteThreadStore implements ThreadStore {
 
   async getMessages(threadId: string, seqs: number[]): Promise<MessageRecord[]> {
     if (seqs.length === 0) return [];
-    // One seq is the common case (a persist batch holds a thread's newest answer): a plain key
-    // lookup, 3x cheaper than going through json_each (measured 6.6 vs 19.6 µs).
-    if (seqs.length === 1) {
-      const message = await this.getMessage(threadId, seqs[0]!);
-      return message ? [message] : [];
-    }
-    // json_each keeps the statement static (one prepared plan whatever the number of seqs).
+    const listed = seqs.length <= MAX_LISTED_SEQS;
     return this.#db
-      .prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? ` +
-          "AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq",
-      )
-      .all(threadId, JSON.stringify(seqs))
+      .prepare(messagesBySeqSql(listed ? seqs.length : null))
+      .all(threadId, ...(listed ? seqs : [JSON.stringify(seqs)]))
       .map(messageFromRow);
   }
 
