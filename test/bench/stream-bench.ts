@@ -4,15 +4,18 @@
  * it, so figures include client cost on both sides; each Spool figure is printed next to its
  * same-run baseline. (a) deliveries/s at 1,000 concurrent streams, (b) added chunk latency at 100
  * streams (a bench-only provider stamps each delta with performance.now()), (c) replay of 10,000
- * buffered events to a reconnecting client. `--short` runs a tenth of (a) and (b); `--only=c`
+ * buffered events to a reconnecting client; (b) also prints one bare Redis round trip after the same
+ * idle gap, the floor a durable chunk pays on this machine. `--short` runs a tenth of (a) and (b); `--only=c`
  * runs only the parts named.
  */
 import type { Server } from "bun";
+import { Redis } from "ioredis";
 import { positionFromCursor } from "../../actors/event-entry.ts";
 import type { ProviderRegistry } from "../../src/adapters/llm/provider-registry.ts";
 import { parseStreamCursor } from "../../src/domain/stream-cursor.ts";
 import { SseSink } from "../../src/http/sse-sink.ts";
 import type { ModelProvider, ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
+import { testRedis } from "../support/redis.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
 
 /** `--short`: a tenth of the load, for a shared or loaded machine (figures are then indicative). */
@@ -29,6 +32,8 @@ const CHUNKS_B = SHORT ? 50 : 100;
 const GAPS_B_MS = SHORT ? [5] : [5, 20];
 let gapMs = 5;
 const REPLAY_EVENTS = 10_000;
+/** Round trips timed for the durability floor printed beside (b). */
+const REDIS_TRIP_SAMPLES = 300;
 
 type Frame = { type: string; cursor?: string; delta?: { text: string } };
 
@@ -45,6 +50,25 @@ function delta(thread: string, i: number, text: string): string {
     index: 0,
     delta: { type: "text_delta", text },
   });
+}
+
+/**
+ * The floor of "durable before delivered" on this machine: one bare GET on the bench's Redis after
+ * each pacing gap, from an otherwise idle loop. On a VM the round trip after an idle gap costs far
+ * more than back to back (vCPU wake-up on both ends); every chunk pays one such trip.
+ */
+async function redisRoundTrips(samples: number, gap: number): Promise<number[]> {
+  const redis = new Redis((await testRedis()).url);
+  await redis.get("bench:rtt");
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    await sleep(gap);
+    const t0 = performance.now();
+    await redis.get("bench:rtt");
+    times.push(performance.now() - t0);
+  }
+  redis.disconnect();
+  return times;
 }
 
 /** Baseline: a bare Bun.serve WS that streams on request, no Spool logic. */
@@ -217,6 +241,10 @@ async function main(): Promise<void> {
       console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
       console.log(
         `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
+      );
+      const trips = await redisRoundTrips(REDIS_TRIP_SAMPLES, gap);
+      console.log(
+        `    floor: one bare Redis GET after a ${gap} ms idle gap  p50 ${ms(pct(trips, 0.5))}  p99 ${ms(pct(trips, 0.99))}`,
       );
     }
   }
