@@ -29,6 +29,12 @@ export class HistoryReader {
   ) {}
 
   async page(query: MessagePageQuery): Promise<{ records: MessageRecord[]; hasMore: boolean }> {
+    const { records, hasMore } = await this.#merged(query);
+    return { records: await this.#fillInProgress(records), hasMore };
+  }
+
+  /** `page` without the partial content of in-progress messages (read from their event logs). */
+  async #merged(query: MessagePageQuery): Promise<{ records: MessageRecord[]; hasMore: boolean }> {
     const tail = await this.checkpoint.readTail(query.threadId);
     const stored = await this.store.listMessages({ ...query, limit: query.limit + 1 });
     const inRange = (r: MessageRecord) =>
@@ -38,8 +44,7 @@ export class HistoryReader {
         (query.order === "asc" ? r.seq > query.afterSeq : r.seq < query.afterSeq));
     const merged = mergeNewest(stored, tail.filter(inRange));
     merged.sort((a, b) => (query.order === "asc" ? a.seq - b.seq : b.seq - a.seq));
-    const records = merged.slice(0, query.limit);
-    return { records: await this.#fillInProgress(records), hasMore: merged.length > query.limit };
+    return { records: merged.slice(0, query.limit), hasMore: merged.length > query.limit };
   }
 
   /** Every message's place in the tree: the store's links with the tail's over them. */
@@ -107,7 +112,7 @@ export class HistoryReader {
     const out: MessageRecord[] = [];
     let afterSeq: number | undefined;
     for (;;) {
-      const { records, hasMore } = await this.page({
+      const { records, hasMore } = await this.#merged({
         threadId,
         limit: FULL_READ_PAGE,
         order: "asc",
@@ -124,13 +129,15 @@ export class HistoryReader {
   /**
    * The newest messages (summaries included) in seq order, read newest page first and only as
    * far back as an actor keeps (domain/context-retention.ts): a 6,000-message thread with a
-   * summary loads the summary and what follows it, not its whole history.
+   * summary loads the summary and what follows it, not its whole history. In-progress messages
+   * come as stored (no partial content): the model context skips them (domain/model-context.ts),
+   * and filling one read its whole event log from Redis at every actor's first turn.
    */
   async recent(threadId: string, maxBytes: number): Promise<MessageRecord[]> {
     const newestFirst: MessageRecord[] = [];
     let afterSeq: number | undefined;
     for (;;) {
-      const { records, hasMore } = await this.page({
+      const { records, hasMore } = await this.#merged({
         threadId,
         limit: FULL_READ_PAGE,
         order: "desc",
