@@ -72,6 +72,8 @@ export class SseSink implements StreamSink {
           controller.enqueue(encoder.encode(`retry: ${RECONNECT_RETRY_MS}\n\n`));
         },
         pull: () => {
+          // Called after every chunk the client reads; nobody waits for a drain nearly always.
+          if (this.#drainCallbacks.length === 0) return;
           const callbacks = this.#drainCallbacks;
           this.#drainCallbacks = [];
           for (const callback of callbacks) callback();
