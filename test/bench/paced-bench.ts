@@ -6,7 +6,8 @@
  * Bun SSE server with no durability (support/raw-sse-server.ts). Prints chunks delivered, the
  * run's wall time against the pacing floor (chunks × gap), and server CPU per delivered chunk
  * (utime + stime from /proc, Redis apart), with Spool/raw ratios. Defaults: 1,000 × 100 at 10 ms,
- * three runs (`--runs=N`); `--profile=<dir>` writes the node's CPU profile (`bun --cpu-prof-md`).
+ * three runs (`--runs=N`); `--profile=<dir>` writes the node's CPU profile (`bun --cpu-prof-md`);
+ * `--workers=external` leaves the persist / backfill / embed workers out of the node.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -36,6 +37,12 @@ if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
 }
 /** `--profile=<dir>`: the Spool node writes a markdown CPU profile there (`bun --cpu-prof-md`). */
 const PROFILE_DIR = FLAGS.find((f) => f.startsWith("--profile="))?.slice("--profile=".length);
+/**
+ * `--workers=external`: the node runs no persist / backfill / embed workers (jobs wait in BullMQ;
+ * events are still durable in Redis before delivery), to show the relay's own CPU apart from the
+ * embedded workers' share. The default is the node as `npm start` runs it.
+ */
+const WORKERS_EXTERNAL = FLAGS.includes("--workers=external");
 /** Linux reports process times in clock ticks; 100 per second on every kernel we run on. */
 const CLOCK_TICKS_PER_S = 100;
 const SETUP_CONCURRENCY = 50;
@@ -137,6 +144,7 @@ async function runSpool(): Promise<RunResult> {
       LOG_LEVEL: "warn",
       RATE_LIMIT_TENANT_SENDS_PER_MIN: "1000000",
       STREAM_CAP_TENANT: "100000",
+      ...(WORKERS_EXTERNAL ? { WORKERS: "external" } : {}),
     },
   });
   const auth = { authorization: `Bearer ${node.secretKey}`, "content-type": "application/json" };
@@ -245,7 +253,8 @@ function callsLine(r: RunResult): string {
 const RUNS = Number(FLAGS.find((f) => f.startsWith("--runs="))?.slice("--runs=".length) ?? 3);
 
 console.log(
-  `paced bench: ${ANSWERS} answers × ${CHUNKS} chunks, ${GAP_MS} ms apart, origin + 1 follower, ${RUNS} runs`,
+  `paced bench: ${ANSWERS} answers × ${CHUNKS} chunks, ${GAP_MS} ms apart, origin + 1 follower, ${RUNS} runs` +
+    (WORKERS_EXTERNAL ? ", workers external (not counted)" : ", embedded workers"),
 );
 for (let run = 1; run <= RUNS; run++) {
   const raw = await runRaw();
