@@ -29,7 +29,10 @@ export interface GroupedSend {
   options: AppendOptions;
 }
 
-export type GroupOutcome = { ok: true; result: Appended } | { ok: false; error: unknown };
+/** A send's answer, with the records it wrote (none for a duplicate) so callers need not re-read. */
+export type AppendedSend = Appended & { records: MessageRecord[] };
+
+export type GroupOutcome = { ok: true; result: AppendedSend } | { ok: false; error: unknown };
 
 /** What the writer lends a group: its state, its record builder and its bookkeeping. */
 export interface GroupWriter {
@@ -94,7 +97,9 @@ async function appendRun(
     if (!result) throw new Error(`grouped append answered ${results.length} of ${built.length}`);
     if (result.kind === "not_run") return index;
     try {
-      outcomes[index] = { ok: true, result: await writer.accept(result, records) };
+      const accepted = await writer.accept(result, records);
+      const written = accepted.kind === "appended" ? records : [];
+      outcomes[index] = { ok: true, result: { ...accepted, records: written } };
     } catch (error) {
       outcomes[index] = { ok: false, error };
     }

@@ -17,7 +17,7 @@ import type { ActorDeps } from "./actor-deps.ts";
 import { ThreadCompaction } from "./compaction.ts";
 import { type EventEntry, endOf, type Position } from "./event-entry.ts";
 import { Follower } from "./follower.ts";
-import type { Appended, GroupedSend, GroupOutcome } from "./grouped-append.ts";
+import type { AppendedSend, GroupedSend, GroupOutcome } from "./grouped-append.ts";
 import { Mailbox } from "./mailbox.ts";
 import { MailboxGroups } from "./mailbox-groups.ts";
 import { eraseMessage } from "./message-erasure.ts";
@@ -27,6 +27,7 @@ import type { StreamSink, Subscription } from "./subscription.ts";
 import { resolveTurnTools } from "./tenant-tools.ts";
 import { ThreadLog } from "./thread-log.ts";
 import {
+  appendOnlyTicket,
   deferred,
   parentOption,
   type SendCommand,
@@ -37,7 +38,6 @@ import {
 import { TurnRunner } from "./turn-runner.ts";
 
 /** The `settled` of an append without a model: nothing to wait for. */
-const DONE: Promise<void> = Promise.resolve();
 
 export class ThreadActor {
   readonly thread: ThreadRecord;
@@ -49,7 +49,7 @@ export class ThreadActor {
   readonly #runner: TurnRunner;
   readonly #compaction: ThreadCompaction;
   readonly #follower: Follower;
-  readonly #appends: MailboxGroups<GroupedSend, Appended>;
+  readonly #appends: MailboxGroups<GroupedSend, AppendedSend>;
   readonly #pending = new Map<string, { fingerprint: string; ticket: Promise<TurnTicket> }>();
   #stopped = false;
   #activated: Promise<void> = Promise.resolve();
@@ -193,10 +193,7 @@ export class ThreadActor {
         ...parentOption(command),
       },
     });
-    const ticket = appended.then((result): TurnTicket => {
-      const { userSeq, assistantSeq } = ticketSeqs(command, result.seqs);
-      return { userSeq, assistantSeq, duplicate: result.kind === "duplicate", settled: DONE };
-    });
+    const ticket = appended.then((result) => appendOnlyTicket(command, result));
     if (command.requestId) this.#trackPending(command, ticket, ticket);
     return ticket;
   }

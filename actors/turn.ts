@@ -3,6 +3,7 @@
 import type { MessageRecord, NewMessage } from "../src/domain/records.ts";
 import type { Block, ToolUseBlock } from "../src/protocol/blocks.ts";
 import type { SendBody } from "../src/protocol/requests.ts";
+import type { AppendedSend } from "./grouped-append.ts";
 
 /**
  * A message appended before the turn's own message, in the same atomic append (and so under the
@@ -38,6 +39,11 @@ export interface TurnTicket {
   assistantSeq: number | null;
   /** True when this is a retry of a request id that already ran. */
   duplicate: boolean;
+  /**
+   * The turn's own message as this node wrote it, for a fresh append-only send on this node: the
+   * REST answer needs no read back. Absent otherwise (a turn, a duplicate, a forwarded send).
+   */
+  userMessage?: MessageRecord;
   /**
    * Resolves when the turn stops: its last assistant message is final, or waits for client tool
    * results. Never rejects.
@@ -118,4 +124,14 @@ export function ticketSeqs(
   }
   const own = (command.history ?? []).length;
   return { userSeq: seqs[own]!, assistantSeq: seqs[own + 1] ?? null };
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+/** The ticket of an append-only send: settled at once, with the user message as written. */
+export function appendOnlyTicket(command: SendCommand, result: AppendedSend): TurnTicket {
+  const { userSeq, assistantSeq } = ticketSeqs(command, result.seqs);
+  const userMessage = result.records.find((r) => r.seq === userSeq);
+  const duplicate = result.kind === "duplicate";
+  return { userSeq, assistantSeq, duplicate, settled: DONE, ...(userMessage && { userMessage }) };
 }

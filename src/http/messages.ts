@@ -56,7 +56,10 @@ async function send(
   });
   if (ticket.assistantSeq === null) {
     slot?.release();
-    const user = await messageOrThrow(services, thread.id, ticket.userSeq);
+    // The record the actor just wrote, when it ran here; a forwarded or repeated send reads it back.
+    const user = ticket.userMessage
+      ? toWireMessage(ticket.userMessage)
+      : await messageOrThrow(services, thread.id, ticket.userSeq);
     return new Response(JSON.stringify({ user_message: user }), {
       status: 201,
       headers: { "content-type": "application/json" },
