@@ -97,6 +97,53 @@ function rawServer(): Server<undefined> {
   });
 }
 
+/**
+ * SSE baseline for the replay: a bare Bun.serve that answers with the same 10,000 frames, built
+ * once at start (no log, no cursor, no auth), as one stream.
+ */
+function rawSseServer(): Server<undefined> {
+  const encoder = new TextEncoder();
+  const frames = Array.from({ length: REPLAY_EVENTS }, (_, i) =>
+    encoder.encode(`event: block.delta\nid: 2:${i + 2}\ndata: ${delta("thr_x", i, `w${i} `)}\n\n`),
+  );
+  const last = encoder.encode(
+    'event: message.completed\nid: 2:99999\ndata: {"type":"message.completed"}\n\n',
+  );
+  return Bun.serve({
+    port: 0,
+    fetch: () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const frame of frames) controller.enqueue(frame);
+            controller.enqueue(last);
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      ),
+  });
+}
+
+/** Reads an SSE body until `marker` has arrived; the time from the request to that moment. */
+async function sseUntil(url: string, headers: Record<string, string>, marker: string) {
+  const started = performance.now();
+  const response = await fetch(url, { headers });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let tail = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before ${marker}`);
+    const text = tail + decoder.decode(value, { stream: true });
+    if (text.includes(marker)) break;
+    // Only the end is kept for the next read: the marker may be cut across two reads.
+    tail = text.slice(-marker.length);
+  }
+  const elapsed = performance.now() - started;
+  await reader.cancel();
+  return elapsed;
+}
+
 /** Bench-only model: each delta's text is the time it left the model. */
 class StampProvider implements ModelProvider {
   readonly name = "bench";
@@ -304,6 +351,25 @@ async function main(): Promise<void> {
     }
     const serverTimes: number[] = [];
     for (let i = 0; i < 7; i++) serverTimes.push(await replayInProcess(spool, replayThread!));
+    // The same replay to an SSE client (`GET …/stream?after=`, what the issue measured): frames
+    // arrive coalesced per slice, next to a bare Bun SSE server sending the same frames.
+    const rawSse = rawSseServer();
+    const sseRaw: number[] = [];
+    const sseSpool: number[] = [];
+    const auth = { authorization: `Bearer ${spool.secretKey}` };
+    for (let i = 0; i < 7; i++) {
+      sseRaw.push(
+        await sseUntil(`http://127.0.0.1:${rawSse.port}/`, {}, "event: message.completed"),
+      );
+      sseSpool.push(
+        await sseUntil(
+          `http://127.0.0.1:${server.port}/v1/threads/${replayThread}/stream?after=1:0`,
+          auth,
+          "event: message.completed",
+        ),
+      );
+    }
+    rawSse.stop(true);
     console.log(
       `(c) replay ${REPLAY_EVENTS.toLocaleString()} buffered events to a reconnecting client (median of 7, subscribe -> last event):`,
     );
@@ -312,7 +378,11 @@ async function main(): Promise<void> {
     );
     console.log(`    raw Bun.serve (prebuilt frames, corked) ${ms(pct(rawTimes, 0.5))}`);
     console.log(
-      `    spool (ring buffer)                     ${ms(pct(spTimes, 0.5))} (goal < 5 ms)`,
+      `    spool (ring buffer), WebSocket          ${ms(pct(spTimes, 0.5))} (one WS message per event)`,
+    );
+    console.log(`    raw Bun SSE (same frames, built once)   ${ms(pct(sseRaw, 0.5))}`);
+    console.log(
+      `    spool (ring buffer), SSE end to end     ${ms(pct(sseSpool, 0.5))} (goal ≤ 8 ms)`,
     );
   }
   await spool.close();
