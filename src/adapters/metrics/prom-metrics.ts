@@ -13,6 +13,9 @@ const TTFT_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 30];
 /** 0.5 ms … 1 s: a pipelined Redis write is about a millisecond; more means Redis is struggling. */
 const CHECKPOINT_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** Checkpoint write durations kept before they are observed anyway (no scrape for a while). */
+const MAX_UNOBSERVED_WRITES = 4096;
+
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
   readonly #requests: Counter<"route" | "method" | "status">;
@@ -29,6 +32,7 @@ export class PromMetrics implements Metrics {
   readonly #undelivered: Record<StreamTransport, number> = { sse: 0, ws: 0 };
   readonly #resets: Counter<"reason">;
   readonly #checkpoint: Histogram;
+  readonly #unobservedWrites: number[] = [];
   readonly #jobsFailed: Counter<"queue">;
   readonly #deadLetters: Counter<"queue">;
   readonly #reembedded: Counter;
@@ -100,11 +104,16 @@ export class PromMetrics implements Metrics {
       labelNames: ["reason"],
       registers,
     });
+    const unobserved = this.#unobservedWrites;
     this.#checkpoint = new Histogram({
       name: "spool_checkpoint_write_duration_seconds",
       help: "Fenced checkpoint writes to Redis (one group-commit batch each).",
       buckets: CHECKPOINT_BUCKETS_S,
       registers,
+      collect() {
+        for (const value of unobserved) this.observe(value);
+        unobserved.length = 0;
+      },
     });
     this.#jobsFailed = new Counter({
       name: "spool_jobs_failed_total",
@@ -198,7 +207,12 @@ export class PromMetrics implements Metrics {
   }
 
   checkpointWrite(seconds: number): void {
-    this.#checkpoint.observe(seconds);
+    // One per thread batch on the hot path: kept and observed when /metrics is read (bounded).
+    this.#unobservedWrites.push(seconds);
+    if (this.#unobservedWrites.length >= MAX_UNOBSERVED_WRITES) {
+      for (const value of this.#unobservedWrites) this.#checkpoint.observe(value);
+      this.#unobservedWrites.length = 0;
+    }
   }
 
   jobFailed(queue: string): void {
