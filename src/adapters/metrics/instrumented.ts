@@ -15,11 +15,19 @@ import type { VectorBackfill } from "../../ports/vector-backfill.ts";
 
 /** A view of `target` whose listed methods are replaced; every other member is the target's own. */
 function override<T extends object>(target: T, methods: Partial<T>): T {
+  // Bound once per method: these stores are called on every event of every stream.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
     get(object, property) {
       if (Object.hasOwn(methods, property)) return methods[property as keyof T];
       const value = Reflect.get(object, property, object);
-      return typeof value === "function" ? value.bind(object) : value;
+      if (typeof value !== "function") return value;
+      let method = bound.get(property);
+      if (method === undefined) {
+        method = value.bind(object);
+        bound.set(property, method);
+      }
+      return method;
     },
   });
 }
