@@ -82,6 +82,10 @@ export async function replayAfter(
       continue;
     }
     const record = await source.message(threadId, seq);
+    // No log: it expired (only an ended message's log has a TTL), or the message was appended and
+    // its first event is not durable yet. The latter has nothing to replay: its events come live
+    // (a follower through another node raced the owner here and got a false reset).
+    if (record?.status === "in_progress") continue;
     if (record && compare({ seq, offset: record.last_offset }, after) > 0) {
       out.push(resetEntry(record, "expired"));
     }
