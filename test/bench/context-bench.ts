@@ -14,6 +14,7 @@ import { toModelMessages } from "../../src/domain/model-context.ts";
 import type { MessageRecord } from "../../src/domain/records.ts";
 import { estimateTextTokens, estimateTokens } from "../../src/domain/tokens.ts";
 import type { ModelCatalog, ModelProvider } from "../../src/ports/llm.ts";
+import { messageRecord } from "../support/records.ts";
 
 const SIZES = [100, 1000, 6000];
 const WINDOW_TOKENS = 32_768;
@@ -28,30 +29,19 @@ const catalog = {
   maxOutputTokens: () => MAX_TOKENS,
 } as unknown as ModelCatalog;
 
+const THREAD = { id: "thr_bench", tenant_id: "ten_bench" };
+
 function record(seq: number, role: MessageRecord["role"], text: string, extra = {}): MessageRecord {
-  return {
+  return messageRecord(THREAD, seq, {
+    // Short fixed ids, so the memory figures stay comparable with earlier runs.
     id: `msg_${seq}`,
-    object: "message",
-    thread_id: "thr_bench",
-    seq,
-    parent_seq: seq > 1 ? seq - 1 : null,
     role,
     content: [{ type: "text", text }],
-    status: "completed",
     model: role === "assistant" ? "local/tiny" : null,
-    request_id: null,
-    end_user_id: null,
-    usage: null,
-    stop_reason: null,
-    error: null,
-    created_at: "2026-01-01T00:00:00.000Z",
     completed_at: "2026-01-01T00:00:01.000Z",
-    tenant_id: "ten_bench",
-    epoch: 1,
-    rev: 1,
     last_offset: 0,
     ...extra,
-  };
+  });
 }
 
 /** ~60 tokens a message, alternating user / assistant. */

@@ -11,6 +11,7 @@ import type { SearchDocument } from "../../src/ports/search.ts";
 
 const NO_FLOOR = { bm25Half: 2, cosineFloor: -1, minScore: 0 };
 
+import { searchDocument } from "../support/records.ts";
 import { contractEmbedder, searchIndexContract } from "./search-index.contract.ts";
 
 searchIndexContract("sqlite", async (embedder) => {
@@ -33,20 +34,7 @@ describe("SqliteSearchIndex on a shared file", () => {
 
   async function doc(thread: string, text: string): Promise<SearchDocument> {
     const [vector] = await embedder.embed([text]);
-    return {
-      id: `${thread}:1:0`,
-      tenant_id: "ten_shared",
-      end_user_id: null,
-      thread_id: thread,
-      seq: 1,
-      block_index: 0,
-      role: "user",
-      block_type: "text",
-      model: null,
-      text,
-      created_at: 1,
-      vector: vector!,
-    };
+    return searchDocument("ten_shared", thread, text, vector!);
   }
   const semantic = async (index: SqliteSearchIndex, q: string) => {
     const [vector] = await embedder.embed([q]);

@@ -7,6 +7,7 @@
 import { describe, expect } from "bun:test";
 import type { SearchDocument, SearchIndex } from "../../src/ports/search.ts";
 import type { VectorBackfill } from "../../src/ports/vector-backfill.ts";
+import { searchDocument } from "../support/records.ts";
 import { type ContractOptions, contractKit, type StoreFactory } from "./contract-kit.ts";
 
 export interface BackfillPorts {
@@ -21,20 +22,7 @@ const TTL_MS = 30_000;
 const T0 = 1_000_000;
 
 function doc(thread: string, text: string, vector: Float32Array | null = null): SearchDocument {
-  return {
-    id: `${thread}:1:0`,
-    tenant_id: "ten_backfill",
-    end_user_id: null,
-    thread_id: thread,
-    seq: 1,
-    block_index: 0,
-    role: "user",
-    block_type: "text",
-    model: null,
-    text,
-    created_at: 1,
-    vector,
-  };
+  return searchDocument("ten_backfill", thread, text, vector);
 }
 
 function unit(dimensions: number, axis = 0): Float32Array {

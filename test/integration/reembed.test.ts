@@ -23,6 +23,7 @@ import {
   type ReembedTuning,
   reembedIndex,
 } from "../../workers/reembed-index.ts";
+import { searchDocument } from "../support/records.ts";
 
 const builtin = new BuiltinEmbedder();
 const TENANT = "ten_reembed";
@@ -91,20 +92,7 @@ afterEach(() => {
 });
 
 function document(thread: string, text: string, vector: Float32Array | null): SearchDocument {
-  return {
-    id: `${thread}:1:0`,
-    tenant_id: TENANT,
-    end_user_id: null,
-    thread_id: thread,
-    seq: 1,
-    block_index: 0,
-    role: "user",
-    block_type: "text",
-    model: null,
-    text,
-    created_at: 1,
-    vector,
-  };
+  return searchDocument(TENANT, thread, text, vector);
 }
 
 /** A store written under the old space, then opened (as after the upgrade) with `current`. */

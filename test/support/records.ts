@@ -10,6 +10,7 @@ import type {
   TenantRecord,
   ThreadRecord,
 } from "../../src/domain/records.ts";
+import type { SearchDocument } from "../../src/ports/search.ts";
 
 /** A fixed base time so orderings in tests do not depend on the clock. */
 export const BASE_TIME_MS = Date.UTC(2026, 0, 1);
@@ -95,5 +96,28 @@ export function secretKeyRecord(
     created_at: BASE_TIME_MS,
     revoked_at: null,
     ...overrides,
+  };
+}
+
+/** The search document of a message's first text block (seq 1), with its vector if any. */
+export function searchDocument(
+  tenantId: string,
+  threadId: string,
+  text: string,
+  vector: Float32Array | null = null,
+): SearchDocument {
+  return {
+    id: `${threadId}:1:0`,
+    tenant_id: tenantId,
+    end_user_id: null,
+    thread_id: threadId,
+    seq: 1,
+    block_index: 0,
+    role: "user",
+    block_type: "text",
+    model: null,
+    text,
+    created_at: 1,
+    vector,
   };
 }

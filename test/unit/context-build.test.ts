@@ -11,6 +11,9 @@ import {
 } from "../../src/domain/context-build.ts";
 import type { MessageRecord } from "../../src/domain/records.ts";
 import { summaryTranscript, systemWithSummary } from "../../src/domain/summary-prompt.ts";
+import { messageRecord } from "../support/records.ts";
+
+const THREAD = { id: "thr_1", tenant_id: "ten_1" };
 
 function rec(
   seq: number,
@@ -18,29 +21,12 @@ function rec(
   text: string,
   extra: Partial<MessageRecord> = {},
 ): MessageRecord {
-  return {
-    id: `msg_${seq}`,
-    object: "message",
-    thread_id: "thr_1",
-    seq,
-    parent_seq: seq > 1 ? seq - 1 : null,
+  return messageRecord(THREAD, seq, {
     role,
     content: [{ type: "text", text }],
-    status: "completed",
-    model: null,
-    request_id: null,
-    end_user_id: null,
-    usage: null,
-    stop_reason: null,
-    error: null,
-    created_at: "2026-01-01T00:00:00.000Z",
-    completed_at: null,
-    tenant_id: "ten_1",
-    epoch: 1,
-    rev: 1,
     last_offset: 0,
     ...extra,
-  };
+  });
 }
 
 /** Ten tokens a message: the counter the tests use. */
