@@ -41,6 +41,36 @@ export async function backfillTokens(
   /** What `findFinished` says of the payload, when a batch looked it up already. */
   lookup?: MessageLookup,
 ): Promise<BackfillOutcome> {
+  const plan = await planBackfill(deps, payload, lookup);
+  return plan.kind === "skipped" ? plan : writeBackfill(deps, plan);
+}
+
+/** What a backfill will write, counted but not written yet (see `backfillMany`). */
+type BackfillPlan =
+  | { kind: "skipped"; reason: string }
+  | { kind: "write"; message: MessageRecord; usage: Usage; fill: boolean };
+
+/**
+ * The messages of a batched job: every count first, then every write issued in one synchronous
+ * stretch, so the SQLite store joins them into one commit (microtask-writes.ts). Counted one by
+ * one, each write came back from the tokenizer thread on its own turn and paid its own commit.
+ */
+export async function backfillMany(
+  deps: BackfillDeps,
+  payloads: FinishedPayload[],
+  lookups: MessageLookup[],
+): Promise<BackfillOutcome[]> {
+  const plans = await Promise.all(payloads.map((p, i) => planBackfill(deps, p, lookups[i])));
+  return Promise.all(
+    plans.map((plan) => (plan.kind === "skipped" ? plan : writeBackfill(deps, plan))),
+  );
+}
+
+async function planBackfill(
+  deps: BackfillDeps,
+  payload: FinishedPayload,
+  lookup?: MessageLookup,
+): Promise<BackfillPlan> {
   const found = lookup ?? (await findFinished(deps, payload));
   if (found.kind === "gone") return { kind: "skipped", reason: "message or thread gone" };
   if (found.kind === "pending") throw new NotReadyError(found.reason);
@@ -50,10 +80,19 @@ export async function backfillTokens(
   if (erased && !message.usage) {
     return { kind: "skipped", reason: "message deleted before it was counted" };
   }
-  let usage = message.usage;
+  if (message.usage && (!message.usage.estimated || erased))
+    return { kind: "write", message, usage: message.usage, fill: false };
+  return { kind: "write", message, usage: await countUsage(deps, message), fill: true };
+}
+
+async function writeBackfill(
+  deps: BackfillDeps,
+  plan: Extract<BackfillPlan, { kind: "write" }>,
+): Promise<BackfillOutcome> {
+  const { message } = plan;
+  let { usage } = plan;
   let filled = false;
-  if (!usage || (usage.estimated && !erased)) {
-    usage = await countUsage(deps, message);
+  if (plan.fill) {
     filled = await deps.store.setUsage(message.thread_id, message.seq, usage);
     // Lost to a concurrent writer (a provider count, or a newer version): record what is stored.
     if (!filled)

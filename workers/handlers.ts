@@ -7,8 +7,13 @@ import type { Embedder } from "../src/ports/embedder.ts";
 import type { Logger } from "../src/ports/logger.ts";
 import type { SearchIndex } from "../src/ports/search.ts";
 import type { Tokenizer } from "../src/ports/tokenizer.ts";
-import { expandFinished, QUEUE_NAMES, type QueueName } from "../src/protocol/jobs.ts";
-import { backfillTokens, parseFinishedPayload } from "./backfill-tokens.ts";
+import {
+  expandFinished,
+  expandPersist,
+  QUEUE_NAMES,
+  type QueueName,
+} from "../src/protocol/jobs.ts";
+import { backfillMany, parseFinishedPayload } from "./backfill-tokens.ts";
 import { type CompactDeps, compactThread, parseCompactPayload } from "./compact-thread.ts";
 import { embedMessages } from "./embed-message.ts";
 import { enforceRetention, type RetentionDeps } from "./enforce-retention.ts";
@@ -21,6 +26,7 @@ import {
 } from "./persist-message.ts";
 import { type ReapDeps, reapOrphans } from "./reap-orphans.ts";
 import { parseReembedPayload, type ReembedDeps, reembedIndex } from "./reembed-index.ts";
+import { ThreadSerial } from "./thread-serial.ts";
 
 export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
   retention: RetentionDeps;
@@ -33,22 +39,26 @@ export interface WorkerDeps extends PersistDeps, ReapDeps, ReembedDeps {
 
 /**
  * The messages of a batched job side by side, looked up together (three reads per thread): each
- * is independent and idempotent, and their small store writes then share one commit (the SQLite
- * store joins a synchronous stretch's).
+ * is independent and idempotent, and their small store writes then share one commit
+ * (backfillMany).
  */
 async function backfillBatch(deps: WorkerDeps, payload: unknown): Promise<number> {
   const parts = expandFinished(parseFinishedPayload(payload));
   const found = await findFinishedMany(deps, parts);
-  await Promise.all(parts.map((part, i) => backfillTokens(deps, part, found[i])));
+  await backfillMany(deps, parts, found);
   return parts.length;
 }
 
 export function jobHandlers(
   deps: WorkerDeps,
 ): Partial<Record<QueueName, (payload: unknown, context: PersistContext) => Promise<unknown>>> {
+  const persistSerial = new ThreadSerial();
   return {
-    [QUEUE_NAMES.persist]: (payload, context) =>
-      persistMessage(deps, parsePersistPayload(payload), context),
+    [QUEUE_NAMES.persist]: (payload, context) => {
+      const parsed = parsePersistPayload(payload);
+      const threads = expandPersist(parsed).map((ref) => ref.thread_id);
+      return persistSerial.run(threads, () => persistMessage(deps, parsed, context));
+    },
     [QUEUE_NAMES.backfill]: (payload) => backfillBatch(deps, payload),
     [QUEUE_NAMES.embed]: (payload) =>
       embedMessages(deps, expandFinished(parseFinishedPayload(payload))),
