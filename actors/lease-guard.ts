@@ -22,6 +22,7 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     putMessage: async (t, epoch, record) => (held() ? inner.putMessage(t, epoch, record) : FENCED),
     readTail: (t) => inner.readTail(t),
     readTailMessage: (t, s) => inner.readTailMessage(t, s),
+    readTailMessages: (t, seqs) => inner.readTailMessages(t, seqs),
     trimTail: (t, entries) => inner.trimTail(t, entries),
     appendEvents: async (t, epoch, batches) =>
       held() ? inner.appendEvents(t, epoch, batches) : FENCED,

@@ -60,16 +60,23 @@ export async function backfillMany(
   payloads: FinishedPayload[],
   lookups: MessageLookup[],
 ): Promise<BackfillOutcome[]> {
-  const plans = await Promise.all(payloads.map((p, i) => planBackfill(deps, p, lookups[i])));
+  const models = await nextModels(deps, lookups);
+  const plans = await Promise.all(
+    payloads.map((p, i) => planBackfill(deps, p, lookups[i], models)),
+  );
   return Promise.all(
     plans.map((plan) => (plan.kind === "skipped" ? plan : writeBackfill(deps, plan))),
   );
 }
 
+/** `<thread>:<seq>` → the model of the message after it (null: none, or it has no model). */
+type NextModels = Map<string, string | null>;
+
 async function planBackfill(
   deps: BackfillDeps,
   payload: FinishedPayload,
   lookup?: MessageLookup,
+  models: NextModels = new Map(),
 ): Promise<BackfillPlan> {
   const found = lookup ?? (await findFinished(deps, payload));
   if (found.kind === "gone") return { kind: "skipped", reason: "message or thread gone" };
@@ -82,7 +89,7 @@ async function planBackfill(
   }
   if (message.usage && (!message.usage.estimated || erased))
     return { kind: "write", message, usage: message.usage, fill: false };
-  return { kind: "write", message, usage: await countUsage(deps, message), fill: true };
+  return { kind: "write", message, usage: await countUsage(deps, message, models), fill: true };
 }
 
 async function writeBackfill(
@@ -122,8 +129,14 @@ async function writeBackfill(
  * A user or tool message is input to the next model call; an assistant message is output, and
  * its prompt size is unknown here, so it stays `estimated` (its input count is kept as it was).
  */
-async function countUsage(deps: BackfillDeps, message: MessageRecord): Promise<Usage> {
-  const model = message.model ?? (await nextModel(deps, message));
+async function countUsage(
+  deps: BackfillDeps,
+  message: MessageRecord,
+  models: NextModels,
+): Promise<Usage> {
+  const key = `${message.thread_id}:${message.seq}`;
+  const model =
+    message.model ?? (models.has(key) ? models.get(key)! : await nextModel(deps, message));
   const { tokens, exact } = await deps.tokenizer.count(model, message.content.map(blockText));
   if (message.role === "assistant") {
     const known = message.usage?.input_tokens ?? 0;
@@ -159,4 +172,34 @@ async function nextModel(deps: BackfillDeps, message: MessageRecord): Promise<st
     (await deps.checkpoint.readTailMessage(message.thread_id, message.seq + 1)) ??
     (await deps.store.getMessage(message.thread_id, message.seq + 1));
   return next?.model ?? null;
+}
+
+/**
+ * `nextModel` for every message of a batch that has no model of its own (user and tool
+ * messages), with one tail read and one store read per thread instead of two per message.
+ */
+async function nextModels(deps: BackfillDeps, lookups: MessageLookup[]): Promise<NextModels> {
+  const seqsByThread = new Map<string, number[]>();
+  for (const found of lookups) {
+    if (found.kind !== "found" || found.message.model !== null) continue;
+    const { thread_id, seq } = found.message;
+    const seqs = seqsByThread.get(thread_id);
+    if (seqs) seqs.push(seq + 1);
+    else seqsByThread.set(thread_id, [seq + 1]);
+  }
+  const models: NextModels = new Map();
+  await Promise.all(
+    [...seqsByThread].map(async ([threadId, seqs]) => {
+      const [hot, stored] = await Promise.all([
+        deps.checkpoint.readTailMessages(threadId, seqs),
+        deps.store.getMessages(threadId, seqs),
+      ]);
+      const storedBySeq = new Map(stored.map((r) => [r.seq, r]));
+      seqs.forEach((seq, i) => {
+        const next = hot[i] ?? storedBySeq.get(seq) ?? null;
+        models.set(`${threadId}:${seq - 1}`, next?.model ?? null);
+      });
+    }),
+  );
+  return models;
 }

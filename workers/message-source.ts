@@ -70,11 +70,10 @@ async function findInThread(
   const thread = await deps.store.getThread(tenant_id, thread_id);
   if (!thread) return payloads.map(() => ({ kind: "gone" }));
   const seqs = [...new Set(payloads.map((p) => p.seq))];
-  // The tail entries of these seqs only, not the whole tail: a thread with a backlog of
-  // unpersisted messages would otherwise be read and parsed whole once per batch (the reads of
-  // one turn share a round trip: autopipelining).
+  // The tail entries of these seqs only, in one command, not the whole tail: a thread with a
+  // backlog of unpersisted messages would otherwise be read and parsed whole once per batch.
   const [hot, rows] = await Promise.all([
-    Promise.all(seqs.map((seq) => deps.checkpoint.readTailMessage(thread_id, seq))),
+    deps.checkpoint.readTailMessages(thread_id, seqs),
     deps.store.getMessages(thread_id, seqs),
   ]);
   const hotBySeq = new Map(hot.flatMap((r) => (r ? [[r.seq, r] as const] : [])));

@@ -102,6 +102,8 @@ export interface CheckpointStore {
   putMessage(threadId: string, epoch: number, record: MessageRecord): Promise<Fenced>;
   readTail(threadId: string): Promise<MessageRecord[]>;
   readTailMessage(threadId: string, seq: number): Promise<MessageRecord | null>;
+  /** The tail entries of these seqs, in their order (null where a seq has none): one round trip. */
+  readTailMessages(threadId: string, seqs: number[]): Promise<(MessageRecord | null)[]>;
   /** Removes each entry still at (or below) the given rev; returns how many were removed. */
   trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number>;
 

@@ -65,6 +65,9 @@ export function checkpointStoreContract(
       expect((await p.checkpoint.readTail(thread.id)).map((r) => r.seq)).toEqual([1, 2, 3]);
       expect((await p.checkpoint.readTailMessage(thread.id, 2))?.seq).toBe(2);
       expect(await p.checkpoint.readTailMessage(thread.id, 9)).toBeNull();
+      const some = await p.checkpoint.readTailMessages(thread.id, [3, 9, 1, 3]);
+      expect(some.map((r) => r?.seq ?? null)).toEqual([3, null, 1, 3]);
+      expect(await p.checkpoint.readTailMessages(thread.id, [])).toEqual([]);
     });
 
     kit.test("a stale epoch cannot append, put or log; the new holder can", async (p) => {

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { openSqlite, type SqliteDb } from "../../src/adapters/sqlite/database.ts";
 import { migrateSqlite } from "../../src/adapters/sqlite/schema.ts";
 import { SqliteThreadStore } from "../../src/adapters/sqlite/sqlite-thread-store.ts";
-import type { CheckpointStore } from "../../src/ports/checkpoint.ts";
 import type { Tokenizer } from "../../src/ports/tokenizer.ts";
 import { backfillMany, backfillTokens } from "../../workers/backfill-tokens.ts";
 import { findFinishedMany } from "../../workers/message-source.ts";
+import { fixedTails } from "../support/fixed-tails.ts";
 import { messageRecord, threadRecord } from "../support/records.ts";
 
 /** Counts transactions (commits) on a real SQLite handle. */
@@ -41,10 +41,7 @@ const staggeredTokenizer = (): Tokenizer => {
   } as Tokenizer;
 };
 
-const noTail = {
-  readTailMessage: async () => null,
-  readTail: async () => [],
-} as Partial<CheckpointStore> as CheckpointStore;
+const noTail = fixedTails();
 
 async function storeWithMessages(count: number) {
   const raw = await openSqlite(join(mkdtempSync(join(tmpdir(), "spool-bfm-")), "s.db"));
@@ -84,5 +81,43 @@ describe("backfillMany", () => {
     const before = commits();
     await Promise.all(payloads.map((p) => backfillTokens(deps, p)));
     expect(commits() - before).toBeGreaterThan(1);
+  });
+
+  test("reads the model of the next message as the one-by-one path does, tail first", async () => {
+    const { store, thread } = await storeWithMessages(0);
+    const user = (seq: number) => messageRecord(thread, seq, { role: "user", usage: null });
+    // 1 → 2 (a user message: no model); 2 → 3 (stored: "stored-model"); 4 → 5 (tail only).
+    await store.upsertMessages([
+      user(1),
+      user(2),
+      messageRecord(thread, 3, { role: "assistant", model: "stored-model" }),
+      user(4),
+    ]);
+    const checkpoint = fixedTails({
+      [thread.id]: [messageRecord(thread, 5, { role: "assistant", model: "tail-model" })],
+    });
+    const payloads = [1, 2, 4].map((seq) => ({
+      tenant_id: thread.tenant_id,
+      thread_id: thread.id,
+      seq,
+      rev: 1,
+    }));
+    const modelsSeen = async (
+      run: (deps: Parameters<typeof backfillMany>[0]) => Promise<unknown>,
+    ) => {
+      const seen: (string | null)[] = [];
+      const tokenizer = {
+        count: async (model: string | null, texts: string[]) => {
+          seen.push(model);
+          return { tokens: texts.length, exact: true };
+        },
+      } as Tokenizer;
+      await run({ store, checkpoint, tokenizer });
+      return seen.sort();
+    };
+    const many = await modelsSeen(async (deps) =>
+      backfillMany(deps, payloads, await findFinishedMany(deps, payloads)),
+    );
+    expect(many).toEqual([null, "stored-model", "tail-model"].sort());
   });
 });

@@ -5,21 +5,11 @@ import { migrateSqlite } from "../../src/adapters/sqlite/schema.ts";
 import { SqliteSearchIndex } from "../../src/adapters/sqlite/sqlite-search-index.ts";
 import { SqliteThreadStore } from "../../src/adapters/sqlite/sqlite-thread-store.ts";
 import type { MessageRecord } from "../../src/domain/records.ts";
-import type { CheckpointStore } from "../../src/ports/checkpoint.ts";
 import type { Embedder } from "../../src/ports/embedder.ts";
 import type { FinishedPayload } from "../../src/protocol/jobs.ts";
 import { embedMessages } from "../../workers/embed-message.ts";
+import { fixedTails } from "../support/fixed-tails.ts";
 import { messageRecord, threadRecord } from "../support/records.ts";
-
-/** The tail the lookups read: what the test puts there, by thread and seq. */
-function tails(byThread: Map<string, MessageRecord[]>): CheckpointStore {
-  const partial: Partial<CheckpointStore> = {
-    readTail: async (threadId) => byThread.get(threadId) ?? [],
-    readTailMessage: async (threadId, seq) =>
-      (byThread.get(threadId) ?? []).find((r) => r.seq === seq) ?? null,
-  };
-  return partial as CheckpointStore;
-}
 
 /** An embedder that runs `during` while it embeds: the race window of a batched job. */
 function racingEmbedder(during: () => Promise<void>): Embedder {
@@ -64,7 +54,7 @@ describe("embedMessages (a batch of finished messages → the search index)", ()
       rev: r.rev,
     }));
     const result = await embedMessages(
-      { store, checkpoint: tails(hot), search, embedder },
+      { store, checkpoint: fixedTails(hot), search, embedder },
       payloads,
     );
     expect(result.indexed).toBe(4);

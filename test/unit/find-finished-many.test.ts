@@ -5,21 +5,10 @@ import { join } from "node:path";
 import { openSqlite } from "../../src/adapters/sqlite/database.ts";
 import { migrateSqlite } from "../../src/adapters/sqlite/schema.ts";
 import { SqliteThreadStore } from "../../src/adapters/sqlite/sqlite-thread-store.ts";
-import type { MessageRecord } from "../../src/domain/records.ts";
-import type { CheckpointStore } from "../../src/ports/checkpoint.ts";
 import type { FinishedPayload } from "../../src/protocol/jobs.ts";
 import { findFinished, findFinishedMany } from "../../workers/message-source.ts";
+import { fixedTails } from "../support/fixed-tails.ts";
 import { messageRecord, threadRecord } from "../support/records.ts";
-
-/** The two tail reads the lookups use, over fixed tails. */
-function tails(byThread: Record<string, MessageRecord[]>): CheckpointStore {
-  const partial: Partial<CheckpointStore> = {
-    readTail: async (threadId) => byThread[threadId] ?? [],
-    readTailMessage: async (threadId, seq) =>
-      (byThread[threadId] ?? []).find((r) => r.seq === seq) ?? null,
-  };
-  return partial as CheckpointStore;
-}
 
 describe("findFinishedMany", () => {
   test("answers each payload of a batch across threads as findFinished does", async () => {
@@ -34,7 +23,7 @@ describe("findFinishedMany", () => {
     await store.upsertMessages([messageRecord(a, 1), messageRecord(a, 2), messageRecord(c, 1)]);
     const deps = {
       store,
-      checkpoint: tails({
+      checkpoint: fixedTails({
         // a:1 has a newer version in the tail; a:3 is only in the tail; c:2 still runs.
         [a.id]: [messageRecord(a, 1, { rev: 2 }), messageRecord(a, 3)],
         [c.id]: [messageRecord(c, 2, { status: "in_progress" })],

@@ -169,6 +169,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return json === undefined ? null : (JSON.parse(json) as MessageRecord);
   }
 
+  async readTailMessages(threadId: string, seqs: number[]): Promise<(MessageRecord | null)[]> {
+    return Promise.all(seqs.map((seq) => this.readTailMessage(threadId, seq)));
+  }
+
   async trimTail(threadId: string, entries: { seq: number; rev: number }[]): Promise<number> {
     const tail = this.#threads.get(threadId)?.tail;
     if (!tail) return 0;

@@ -140,6 +140,12 @@ export class RedisCheckpointStore implements CheckpointStore {
     return json === null ? null : (parseEntry(json)[0] ?? null);
   }
 
+  async readTailMessages(threadId: string, seqs: number[]): Promise<(MessageRecord | null)[]> {
+    if (seqs.length === 0) return [];
+    const entries = await this.redis.hmget(this.keys.tail(threadId), ...seqs.map(String));
+    return entries.map((json) => (json === null ? null : (parseEntry(json)[0] ?? null)));
+  }
+
   /**
    * Reads the entries, keeps those at or below the given rev, and removes each only if it is still
    * the bytes read (trim-tail-1 compares SHA-1s): the rev check happens here, in JS, because the
