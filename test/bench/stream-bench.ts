@@ -5,7 +5,8 @@
  * same-run baseline. (a) deliveries/s at 1,000 concurrent streams, (b) added chunk latency at 100
  * streams (a bench-only provider stamps each delta with performance.now()), (c) replay of 10,000
  * buffered events to a reconnecting client; (b) also prints one bare Redis round trip after the same
- * idle gap, the floor a durable chunk pays on this machine. `--short` runs a tenth of (a) and (b); `--only=c`
+ * idle gap, the floor a durable chunk pays on this machine, the p99 of the steady state apart from
+ * each stream's first chunk, and the event-loop stalls of each run (support/loop-watch.ts). `--short` runs a tenth of (a) and (b); `--only=c`
  * runs only the parts named.
  */
 import type { Server } from "bun";
@@ -17,6 +18,7 @@ import { SseSink } from "../../src/http/sse-sink.ts";
 import type { ModelProvider, ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
 import { testRedis } from "../support/redis.ts";
 import { startSpool, type TestSpool } from "../support/spool.ts";
+import { ChunkLatencies, stampOf, watchLoop } from "./support/loop-watch.ts";
 
 /** `--short`: a tenth of the load, for a shared or loaded machine (figures are then indicative). */
 const SHORT = process.argv.includes("--short");
@@ -89,7 +91,7 @@ function rawServer(): Server<undefined> {
         for (let i = 0; i < Number(a); i++) {
           if (kind === "stamp") await sleep(Number(b));
           else if (i % 10 === 0) await Promise.resolve();
-          ws.send(delta("thr_x", i, kind === "stamp" ? String(performance.now()) : `w${i} `));
+          ws.send(delta("thr_x", i, kind === "stamp" ? stampOf(i) : `w${i} `));
         }
         ws.send(JSON.stringify({ type: "message.completed" }));
       },
@@ -158,7 +160,7 @@ class StampProvider implements ModelProvider {
       yield {
         type: "block_delta",
         index: 0,
-        delta: { type: "text_delta", text: String(performance.now()) },
+        delta: { type: "text_delta", text: stampOf(i) },
       };
     }
     yield { type: "block_stop", index: 0 };
@@ -259,28 +261,32 @@ async function main(): Promise<void> {
   }
   if (ONLY.includes("b")) {
     // (b) latency
-    const lat = (into: number[]) => (f: Frame) =>
-      into.push(performance.now() - Number(f.delta!.text));
+    const lat = (into: ChunkLatencies) => (f: Frame) => into.add(f.delta!.text);
     for (const gap of GAPS_B_MS) {
       gapMs = gap;
-      const rawLat: number[] = [];
-      await run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(rawLat));
-      const spLat: number[] = [];
-      const idsB = await threads(STREAMS_B);
-      await run(
-        wsUrl,
-        STREAMS_B,
-        (ws, i) =>
-          ws.send(
-            JSON.stringify({
-              type: "send",
-              thread_id: idsB[i],
-              model: "bench/stamp",
-              content: "go",
-            }),
-          ),
-        lat(spLat),
+      const raw = new ChunkLatencies();
+      const rawLoop = await watchLoop(() =>
+        run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(raw)),
       );
+      const sp = new ChunkLatencies();
+      const idsB = await threads(STREAMS_B);
+      const spLoop = await watchLoop(() =>
+        run(
+          wsUrl,
+          STREAMS_B,
+          (ws, i) =>
+            ws.send(
+              JSON.stringify({
+                type: "send",
+                thread_id: idsB[i],
+                model: "bench/stamp",
+                content: "go",
+              }),
+            ),
+          lat(sp),
+        ),
+      );
+      const [rawLat, spLat] = [raw.all, sp.all];
       console.log(
         `(b) chunk latency, ${STREAMS_B} streams x ${CHUNKS_B} chunks, ${gap} ms apart (model -> client):`,
       );
@@ -288,6 +294,12 @@ async function main(): Promise<void> {
       console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
       console.log(
         `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
+      );
+      console.log(
+        `    steady state (each stream's chunks after its first)  spool p99 ${ms(pct(sp.rest, 0.99))}, raw p99 ${ms(pct(raw.rest, 0.99))}; first chunks (all turns starting at once)  spool p99 ${ms(pct(sp.first, 0.99))}, raw p99 ${ms(pct(raw.first, 0.99))}`,
+      );
+      console.log(
+        `    event loop stalls > 3 ms during the run  spool ${spLoop.stalls} (longest ${ms(spLoop.longestMs)}), raw ${rawLoop.stalls} (longest ${ms(rawLoop.longestMs)})`,
       );
       const trips = await redisRoundTrips(REDIS_TRIP_SAMPLES, gap);
       console.log(
