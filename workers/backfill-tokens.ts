@@ -136,7 +136,7 @@ async function countUsage(
 ): Promise<Usage> {
   const key = `${message.thread_id}:${message.seq}`;
   const model =
-    message.model ?? (models.has(key) ? models.get(key)! : await nextModel(deps, message));
+    message.model ?? (models.has(key) ? (models.get(key) ?? null) : await nextModel(deps, message));
   const { tokens, exact } = await deps.tokenizer.count(model, message.content.map(blockText));
   if (message.role === "assistant") {
     const known = message.usage?.input_tokens ?? 0;
