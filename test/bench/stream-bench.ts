@@ -6,7 +6,9 @@
  * streams (a bench-only provider stamps each delta with performance.now()), (c) replay of 10,000
  * buffered events to a reconnecting client; (b) also prints one bare Redis round trip after the same
  * idle gap, the floor a durable chunk pays on this machine, the p99 of the steady state apart from
- * each stream's first chunk, and the event-loop stalls of each run (support/loop-watch.ts). `--short` runs a tenth of (a) and (b); `--only=c`
+ * each stream's first chunk, and the event-loop stalls of each run (support/loop-watch.ts); each
+ * gap runs twice, with all streams starting together (in phase: one burst per gap) and with their
+ * starts spread over one gap (independent users). `--short` runs a tenth of (a) and (b); `--only=c`
  * runs only the parts named.
  */
 import type { Server } from "bun";
@@ -193,6 +195,8 @@ async function run(
   n: number,
   start: (ws: WebSocket, i: number) => void,
   onDelta?: (f: Frame) => void,
+  /** Stream i starts i × spreadMs / n later (0: all at once). */
+  spreadMs = 0,
 ) {
   let events = 0;
   let done = 0;
@@ -207,7 +211,10 @@ async function run(
     if (f.type === "message.completed" && ++done === n) finish();
   });
   const t0 = performance.now();
-  for (const [i, ws] of sockets.entries()) start(ws, i);
+  for (const [i, ws] of sockets.entries()) {
+    if (spreadMs > 0) setTimeout(() => start(ws, i), (i * spreadMs) / n);
+    else start(ws, i);
+  }
   await all;
   const seconds = (performance.now() - t0) / 1000;
   for (const ws of sockets) ws.close();
@@ -264,43 +271,43 @@ async function main(): Promise<void> {
     const lat = (into: ChunkLatencies) => (f: Frame) => into.add(f.delta!.text);
     for (const gap of GAPS_B_MS) {
       gapMs = gap;
-      const raw = new ChunkLatencies();
-      const rawLoop = await watchLoop(() =>
-        run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(raw)),
-      );
-      const sp = new ChunkLatencies();
-      const idsB = await threads(STREAMS_B);
-      const spLoop = await watchLoop(() =>
-        run(
-          wsUrl,
-          STREAMS_B,
-          (ws, i) =>
-            ws.send(
-              JSON.stringify({
-                type: "send",
-                thread_id: idsB[i],
-                model: "bench/stamp",
-                content: "go",
-              }),
-            ),
-          lat(sp),
-        ),
-      );
-      const [rawLat, spLat] = [raw.all, sp.all];
-      console.log(
-        `(b) chunk latency, ${STREAMS_B} streams x ${CHUNKS_B} chunks, ${gap} ms apart (model -> client):`,
-      );
-      console.log(`    raw Bun.serve  p50 ${ms(pct(rawLat, 0.5))}  p99 ${ms(pct(rawLat, 0.99))}`);
-      console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
-      console.log(
-        `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
-      );
-      console.log(
-        `    steady state (each stream's chunks after its first)  spool p99 ${ms(pct(sp.rest, 0.99))}, raw p99 ${ms(pct(raw.rest, 0.99))}; first chunks (all turns starting at once)  spool p99 ${ms(pct(sp.first, 0.99))}, raw p99 ${ms(pct(raw.first, 0.99))}`,
-      );
-      console.log(
-        `    event loop stalls > 3 ms during the run  spool ${spLoop.stalls} (longest ${ms(spLoop.longestMs)}), raw ${rawLoop.stalls} (longest ${ms(rawLoop.longestMs)})`,
-      );
+      // Together: every stream starts in the same millisecond and stays in phase, so each gap
+      // brings all 100 chunks in one burst (the worst case). Spread: starts spread evenly over one
+      // gap, as independent users' streams are.
+      for (const spreadMs of [0, gap]) {
+        const raw = new ChunkLatencies();
+        const rawLoop = await watchLoop(() =>
+          run(rawUrl, STREAMS_B, (ws) => ws.send(`stamp ${CHUNKS_B} ${gap}`), lat(raw), spreadMs),
+        );
+        const sp = new ChunkLatencies();
+        const idsB = await threads(STREAMS_B);
+        const send = (ws: WebSocket, i: number) =>
+          ws.send(
+            JSON.stringify({
+              type: "send",
+              thread_id: idsB[i],
+              model: "bench/stamp",
+              content: "go",
+            }),
+          );
+        const spLoop = await watchLoop(() => run(wsUrl, STREAMS_B, send, lat(sp), spreadMs));
+        const [rawLat, spLat] = [raw.all, sp.all];
+        const starts = spreadMs === 0 ? "all starting together" : `starts spread over ${gap} ms`;
+        console.log(
+          `(b) chunk latency, ${STREAMS_B} streams x ${CHUNKS_B} chunks, ${gap} ms apart, ${starts} (model -> client):`,
+        );
+        console.log(`    raw Bun.serve  p50 ${ms(pct(rawLat, 0.5))}  p99 ${ms(pct(rawLat, 0.99))}`);
+        console.log(`    spool          p50 ${ms(pct(spLat, 0.5))}  p99 ${ms(pct(spLat, 0.99))}`);
+        console.log(
+          `    added by spool p50 ${ms(pct(spLat, 0.5) - pct(rawLat, 0.5))}  p99 ${ms(pct(spLat, 0.99) - pct(rawLat, 0.99))} (goal p99 < 2 ms)`,
+        );
+        console.log(
+          `    each stream's first chunk  spool p99 ${ms(pct(sp.first, 0.99))}, raw p99 ${ms(pct(raw.first, 0.99))}; the rest  spool p99 ${ms(pct(sp.rest, 0.99))}, raw p99 ${ms(pct(raw.rest, 0.99))}`,
+        );
+        console.log(
+          `    event loop stalls > 3 ms during the run  spool ${spLoop.stalls} (longest ${ms(spLoop.longestMs)}), raw ${rawLoop.stalls} (longest ${ms(rawLoop.longestMs)})`,
+        );
+      }
       const trips = await redisRoundTrips(REDIS_TRIP_SAMPLES, gap);
       console.log(
         `    floor: one bare Redis GET after a ${gap} ms idle gap  p50 ${ms(pct(trips, 0.5))}  p99 ${ms(pct(trips, 0.99))}`,
