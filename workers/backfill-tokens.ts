@@ -190,10 +190,11 @@ async function nextModels(deps: BackfillDeps, lookups: MessageLookup[]): Promise
   const models: NextModels = new Map();
   await Promise.all(
     [...seqsByThread].map(async ([threadId, seqs]) => {
-      const [hot, stored] = await Promise.all([
-        deps.checkpoint.readTailMessages(threadId, seqs),
-        deps.store.getMessages(threadId, seqs),
-      ]);
+      // The tail first, as nextModel reads: the store only for the seqs the tail lacks (a user
+      // message's answer is usually still there, in progress or unpersisted).
+      const hot = await deps.checkpoint.readTailMessages(threadId, seqs);
+      const missing = seqs.filter((_, i) => hot[i] === null);
+      const stored = await deps.store.getMessages(threadId, missing);
       const storedBySeq = new Map(stored.map((r) => [r.seq, r]));
       seqs.forEach((seq, i) => {
         const next = hot[i] ?? storedBySeq.get(seq) ?? null;
