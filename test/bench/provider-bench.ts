@@ -12,8 +12,9 @@ import { AnthropicProvider } from "../../src/adapters/llm/anthropic/anthropic-pr
 import { MistralProvider } from "../../src/adapters/llm/mistral/mistral-provider.ts";
 import { OpenAIProvider } from "../../src/adapters/llm/openai/openai-provider.ts";
 import { ScriptedProvider } from "../../src/adapters/llm/scripted/scripted-provider.ts";
-import type { ModelProvider, ModelRequest } from "../../src/ports/llm.ts";
+import type { ModelProvider } from "../../src/ports/llm.ts";
 import { startFakeUpstream, textReply, type UpstreamProvider } from "../support/fake-upstream.ts";
+import { modelRequest } from "../support/model-request.ts";
 import { startSpool } from "../support/spool.ts";
 import { readSse } from "../support/sse.ts";
 
@@ -26,21 +27,9 @@ const RELAY_ROUNDS = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function request(text: string): ModelRequest {
-  return {
-    model: "bench",
-    system: null,
-    messages: [{ role: "user", content: [{ type: "text", text }] }],
-    tools: [],
-    maxTokens: 4096,
-    temperature: null,
-    signal: new AbortController().signal,
-  };
-}
-
 async function drainParts(provider: ModelProvider, text: string): Promise<number> {
   let deltas = 0;
-  for await (const part of provider.stream(request(text)))
+  for await (const part of provider.stream(modelRequest(text, { model: "bench", maxTokens: 4096 })))
     if (part.type === "block_delta") deltas++;
   if (deltas !== CHUNKS) throw new Error(`${provider.name}: ${deltas} chunks, expected ${CHUNKS}`);
   return deltas;

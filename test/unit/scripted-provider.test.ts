@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ScriptedProvider } from "../../src/adapters/llm/scripted/scripted-provider.ts";
-import type { ModelRequest, ModelStreamPart } from "../../src/ports/llm.ts";
+import type { ModelStreamPart } from "../../src/ports/llm.ts";
+import { modelRequest } from "../support/model-request.ts";
 
 /** A real AbortSignal whose abort listeners are counted while the stream runs. */
 function countedSignal() {
@@ -20,25 +21,15 @@ function countedSignal() {
   return { controller, signal, live };
 }
 
-function request(text: string, signal: AbortSignal): ModelRequest {
-  return {
-    model: "echo",
-    system: null,
-    messages: [{ role: "user", content: [{ type: "text", text }] }],
-    tools: [],
-    maxTokens: 1000,
-    temperature: null,
-    signal,
-  };
-}
-
 describe("spool/echo pacing", () => {
   test("a paced answer keeps at most one abort listener on the signal, and none once it ends", async () => {
     const { signal, live } = countedSignal();
     const provider = new ScriptedProvider();
     let most = 0;
     let deltas = 0;
-    for await (const part of provider.stream(request("[chunks=40] [delay_ms=1] go", signal))) {
+    for await (const part of provider.stream(
+      modelRequest("[chunks=40] [delay_ms=1] go", { signal }),
+    )) {
       if (part.type === "block_delta") deltas++;
       most = Math.max(most, live.size);
     }
@@ -53,7 +44,9 @@ describe("spool/echo pacing", () => {
     const parts: ModelStreamPart[] = [];
     const startedAt = performance.now();
     setTimeout(() => controller.abort(), 50);
-    for await (const part of provider.stream(request("[chunks=5] [delay_ms=1000] go", signal))) {
+    for await (const part of provider.stream(
+      modelRequest("[chunks=5] [delay_ms=1000] go", { signal }),
+    )) {
       parts.push(part);
       if (signal.aborted) break;
     }
