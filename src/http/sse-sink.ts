@@ -1,12 +1,13 @@
 /**
  * Server-sent events over a ReadableStream: the StreamSink of one SSE response. Each delivered
  * batch is one enqueued chunk (coalesced frames). The byte-length queuing strategy measures what
- * the client has not read yet; `pull` is the drain signal. A ping every 15 s keeps idle proxies
+ * the client has not read yet; `pull` is the drain signal (drain-signal.ts). A ping every 15 s keeps idle proxies
  * from closing the stream.
  */
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
 import type { Metrics } from "../ports/metrics.ts";
+import { DrainSignal } from "./drain-signal.ts";
 import { countDelivered } from "./stream-metrics.ts";
 
 /** 15 s between pings on an idle stream (API.md). */
@@ -55,7 +56,7 @@ export class SseSink implements StreamSink {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
-  #drainCallbacks: (() => void)[] = [];
+  readonly #drain = new DrainSignal();
   #lastSentAt = Date.now();
   #ping: ReturnType<typeof setInterval>;
   onCancel: (() => void) | null = null;
@@ -71,13 +72,7 @@ export class SseSink implements StreamSink {
           this.#controller = controller;
           controller.enqueue(encoder.encode(`retry: ${RECONNECT_RETRY_MS}\n\n`));
         },
-        pull: () => {
-          // Called after every chunk the client reads; nobody waits for a drain nearly always.
-          if (this.#drainCallbacks.length === 0) return;
-          const callbacks = this.#drainCallbacks;
-          this.#drainCallbacks = [];
-          for (const callback of callbacks) callback();
-        },
+        pull: this.#drain.pull,
         cancel: () => this.#end(),
       },
       new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
@@ -103,7 +98,7 @@ export class SseSink implements StreamSink {
   }
 
   onDrain(callback: () => void): void {
-    this.#drainCallbacks.push(callback);
+    this.#drain.onDrain(callback);
   }
 
   close(_reason: "done" | "reconnect" | "revoked"): void {

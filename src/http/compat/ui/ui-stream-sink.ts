@@ -7,6 +7,7 @@
 import { type EventEntry, eventType } from "../../../../actors/event-entry.ts";
 import type { StreamSink } from "../../../../actors/subscription.ts";
 import type { StreamEvent } from "../../../protocol/events.ts";
+import { DrainSignal } from "../../drain-signal.ts";
 import { PING_INTERVAL_MS } from "../../sse-sink.ts";
 import { endsTurn } from "../../turn-stream.ts";
 import type { UiStreamTranslator } from "./ui-stream-translator.ts";
@@ -28,7 +29,7 @@ export class UiStreamSink implements StreamSink {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
   #turnEnded = false;
-  #drainCallbacks: (() => void)[] = [];
+  readonly #drain = new DrainSignal();
   #lastSentAt = Date.now();
   readonly #ping: ReturnType<typeof setInterval>;
   onCancel: (() => void) | null = null;
@@ -49,11 +50,7 @@ export class UiStreamSink implements StreamSink {
           const begin = translator.begin();
           if (begin.length > 0) controller.enqueue(encoder.encode(formatChunks(begin)));
         },
-        pull: () => {
-          const callbacks = this.#drainCallbacks;
-          this.#drainCallbacks = [];
-          for (const callback of callbacks) callback();
-        },
+        pull: this.#drain.pull,
         cancel: () => this.#end(),
       },
       new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
@@ -98,7 +95,7 @@ export class UiStreamSink implements StreamSink {
   }
 
   onDrain(callback: () => void): void {
-    this.#drainCallbacks.push(callback);
+    this.#drain.onDrain(callback);
   }
 
   /**
