@@ -24,31 +24,25 @@ export function formatSse(entry: EventEntry): string {
 }
 
 /**
- * Each entry's frame, encoded once and shared by every SSE subscriber it reaches (the actor and
- * the live feed hand the same entry objects to all their subscriptions); weak, so a frame goes
- * with its entry. Streams never modify an enqueued chunk, so sharing the bytes is safe.
+ * Frames encoded once and shared by every SSE subscriber they reach: the actor and the live feed
+ * hand the same batch array (and the same entry objects) to all their subscriptions. A batch of
+ * several events is one string encoded once, not a frame per event copied together (issue 17);
+ * a lone event is keyed by its entry, so it is shared even when it arrives in different arrays.
+ * Weak, so a chunk goes with its batch. Streams never modify an enqueued chunk: sharing is safe.
  */
-const frames = new WeakMap<EventEntry, Uint8Array>();
+const eventFrames = new WeakMap<EventEntry, Uint8Array>();
+const batchFrames = new WeakMap<readonly EventEntry[], Uint8Array>();
 
-function frameOf(entry: EventEntry): Uint8Array {
-  let frame = frames.get(entry);
-  if (!frame) {
-    frame = encoder.encode(formatSse(entry));
-    frames.set(entry, frame);
-  }
-  return frame;
-}
-
-/** One chunk for a delivered batch: the shared frame itself when the batch is one event. */
-function framesOf(entries: EventEntry[]): Uint8Array {
-  if (entries.length === 1) return frameOf(entries[0]!);
-  const parts = entries.map(frameOf);
-  const chunk = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    chunk.set(part, at);
-    at += part.length;
-  }
+/** One chunk for a delivered batch. */
+function framesOf(entries: readonly EventEntry[]): Uint8Array {
+  const single = entries.length === 1 ? entries[0]! : null;
+  let chunk = single ? eventFrames.get(single) : batchFrames.get(entries);
+  if (chunk) return chunk;
+  let text = "";
+  for (const entry of entries) text += formatSse(entry);
+  chunk = encoder.encode(text);
+  if (single) eventFrames.set(single, chunk);
+  else batchFrames.set(entries, chunk);
   return chunk;
 }
 
