@@ -114,20 +114,38 @@ export function instrumentCatalog(catalog: ModelCatalog, metrics: Metrics): Mode
   });
 }
 
-async function* firstTokenTimed(
+/**
+ * The parts as they come, timing the first text delta. Not an async generator: that would add a
+ * generator step (promises and microtasks) to every part of every answer; after the first delta
+ * `next` is the inner iterator's own (issue 17).
+ */
+function firstTokenTimed(
   parts: AsyncIterable<ModelStreamPart>,
   model: string,
   metrics: Metrics,
 ): AsyncIterable<ModelStreamPart> {
-  const started = performance.now();
-  let first = true;
-  for await (const part of parts) {
-    if (first && part.type === "block_delta") {
-      first = false;
-      metrics.timeToFirstToken(model, seconds(started));
-    }
-    yield part;
-  }
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = parts[Symbol.asyncIterator]();
+      const started = performance.now();
+      let timed = false;
+      const iterator: AsyncIterator<ModelStreamPart> = {
+        next: () => {
+          if (timed) return inner.next();
+          return inner.next().then((result) => {
+            if (!result.done && result.value.type === "block_delta") {
+              timed = true;
+              metrics.timeToFirstToken(model, seconds(started));
+            }
+            return result;
+          });
+        },
+        return: (value?: unknown) =>
+          inner.return ? inner.return(value) : Promise.resolve({ done: true, value: undefined }),
+      };
+      return iterator;
+    },
+  };
 }
 
 /**
