@@ -24,8 +24,10 @@ export function guardCheckpoint(inner: CheckpointStore, held: () => boolean): Ch
     readTailMessage: (t, s) => inner.readTailMessage(t, s),
     readTailMessages: (t, seqs) => inner.readTailMessages(t, seqs),
     trimTail: (t, entries) => inner.trimTail(t, entries),
-    appendEvents: async (t, epoch, batches) =>
-      held() ? inner.appendEvents(t, epoch, batches) : FENCED,
+    // Not async: on the per-batch hot path an async wrapper adds a promise and extra microtask
+    // turns to every append of every stream (issue 17).
+    appendEvents: (t, epoch, batches) =>
+      held() ? inner.appendEvents(t, epoch, batches) : Promise.resolve(FENCED),
     readEvents: (t, s, from, limit) => inner.readEvents(t, s, from, limit),
     eventCount: (t, s) => inner.eventCount(t, s),
     expireEvents: (t, s, ttl) => inner.expireEvents(t, s, ttl),
