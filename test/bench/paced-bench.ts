@@ -5,16 +5,25 @@
  * workers, as `npm start` runs) on a Redis in its own process; then the same fan-out from a bare
  * Bun SSE server with no durability (support/raw-sse-server.ts). Prints chunks delivered, the
  * run's wall time against the pacing floor (chunks × gap), and server CPU per delivered chunk
- * (utime + stime from /proc, Redis apart), with Spool/raw ratios. Defaults: 1,000 × 100 at 10 ms,
+ * (utime + stime from /proc, Redis apart), with Spool/raw ratios. Each server runs the scenario
+ * twice: a first pass, which pays JavaScriptCore's JIT compiling the hot path (over a second of
+ * JIT-thread CPU on Spool's node, once per process), then the measured warm pass, the steady state
+ * of a long-running node; both are printed, with the CPU split into the JS thread, the JIT
+ * compiler threads and the GC helpers. Defaults: 1,000 × 100 at 10 ms,
  * three runs (`--runs=N`); `--profile=<dir>` writes the node's CPU profile (`bun --cpu-prof-md`);
  * `--workers=external` leaves the persist / backfill / embed workers out of the node.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { spawn } from "bun";
 import { Redis } from "ioredis";
 import { startNode } from "../support/node-launcher.ts";
 import { freshPrefix, startRedis } from "../support/redis.ts";
+import {
+  cpuByThreadKind,
+  cpuSeconds,
+  type ThreadKind,
+  threadKindsSince,
+} from "./support/proc-cpu.ts";
 
 const FLAGS = process.argv.slice(2).filter((a) => a.startsWith("--"));
 const POSITIONAL = process.argv.slice(2).filter((a) => !a.startsWith("--"));
@@ -43,16 +52,8 @@ const PROFILE_DIR = FLAGS.find((f) => f.startsWith("--profile="))?.slice("--prof
  * embedded workers' share. The default is the node as `npm start` runs it.
  */
 const WORKERS_EXTERNAL = FLAGS.includes("--workers=external");
-/** Linux reports process times in clock ticks; 100 per second on every kernel we run on. */
-const CLOCK_TICKS_PER_S = 100;
 const SETUP_CONCURRENCY = 50;
 const DELTA_MARK = "event: block.delta";
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of stat; after the ") " split they are at 11 and 12.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-}
 
 /** Counts delta frames in an SSE body until it ends or `stopAt` is seen, then cancels it. */
 async function countDeltas(response: Response, stopAt: string | null): Promise<number> {
@@ -106,9 +107,40 @@ interface RunResult {
   delivered: number;
   wallMs: number;
   serverCpuS: number;
+  /** The server's CPU by thread kind (support/proc-cpu.ts). */
+  threads: Record<ThreadKind, number>;
   redisCpuS: number;
   /** Redis commands run during the measured part, by name (scripts count as evalsha). */
   redisCalls: Map<string, number>;
+}
+
+/** A server's two passes of the scenario: the first (JIT warming) and the warm, measured one. */
+interface Passes {
+  first: RunResult;
+  warm: RunResult;
+}
+
+/** One pass of the scenario against a server process (and its Redis, when it has one). */
+async function measurePass(
+  serverPid: number,
+  redisUrl: string | null,
+  redisPid: number | null,
+  scenario: () => Promise<number[]>,
+): Promise<RunResult> {
+  const [cpu0, threads0] = [cpuSeconds(serverPid), cpuByThreadKind(serverPid)];
+  const redis0 = redisPid === null ? 0 : cpuSeconds(redisPid);
+  const calls0 = redisUrl ? await commandStats(redisUrl) : new Map<string, number>();
+  const started = performance.now();
+  const counts = await scenario();
+  const wallMs = performance.now() - started;
+  return {
+    delivered: counts.reduce((a, b) => a + b, 0),
+    wallMs,
+    serverCpuS: cpuSeconds(serverPid) - cpu0,
+    threads: threadKindsSince(threads0, cpuByThreadKind(serverPid)),
+    redisCpuS: redisPid === null ? 0 : cpuSeconds(redisPid) - redis0,
+    redisCalls: redisUrl ? callsSince(calls0, await commandStats(redisUrl)) : new Map(),
+  };
 }
 
 /** Calls per command from `INFO commandstats` (the bench's own Redis: nothing else uses it). */
@@ -130,7 +162,7 @@ function callsSince(before: Map<string, number>, after: Map<string, number>): Ma
   return new Map([...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)]));
 }
 
-async function runSpool(): Promise<RunResult> {
+async function runSpool(): Promise<Passes> {
   const redis = await startRedis();
   const node = await startNode({
     redisUrl: redis.url,
@@ -167,32 +199,26 @@ async function runSpool(): Promise<RunResult> {
       await countDeltas(await send(node.url, auth, id, 5, 1), null);
     });
     await sleep(WARMUP_SETTLE_MS);
-    const [cpu0, redis0] = [cpuSeconds(node.pid), cpuSeconds(redis.process.pid)];
-    const calls0 = await commandStats(redis.url);
-    const started = performance.now();
-    const counts = await Promise.all(
-      threads.map(async (id) => {
-        const follower = await fetch(`${node.url}/v1/threads/${id}/stream`, { headers: auth });
-        const following = countDeltas(follower, "event: message.completed");
-        const origin = await send(node.url, auth, id, CHUNKS, GAP_MS);
-        return (await countDeltas(origin, null)) + (await following);
-      }),
-    );
-    const wallMs = performance.now() - started;
-    return {
-      delivered: counts.reduce((a, b) => a + b, 0),
-      wallMs,
-      serverCpuS: cpuSeconds(node.pid) - cpu0,
-      redisCpuS: cpuSeconds(redis.process.pid) - redis0,
-      redisCalls: callsSince(calls0, await commandStats(redis.url)),
-    };
+    const scenario = () =>
+      Promise.all(
+        threads.map(async (id) => {
+          const follower = await fetch(`${node.url}/v1/threads/${id}/stream`, { headers: auth });
+          const following = countDeltas(follower, "event: message.completed");
+          const origin = await send(node.url, auth, id, CHUNKS, GAP_MS);
+          return (await countDeltas(origin, null)) + (await following);
+        }),
+      );
+    const first = await measurePass(node.pid, redis.url, redis.process.pid, scenario);
+    await sleep(WARMUP_SETTLE_MS);
+    const warm = await measurePass(node.pid, redis.url, redis.process.pid, scenario);
+    return { first, warm };
   } finally {
     await node.stop();
     await redis.stop();
   }
 }
 
-async function runRaw(): Promise<RunResult> {
+async function runRaw(): Promise<Passes> {
   const child = spawn([process.execPath, resolve(import.meta.dir, "support/raw-sse-server.ts")], {
     stdout: "pipe",
     stderr: "ignore",
@@ -202,26 +228,24 @@ async function runRaw(): Promise<RunResult> {
     const { value } = await reader.read();
     const port = Number(/port (\d+)/.exec(new TextDecoder().decode(value))?.[1]);
     const base = `http://127.0.0.1:${port}`;
-    const cpu0 = cpuSeconds(child.pid);
-    const started = performance.now();
-    const counts = await Promise.all(
-      Array.from({ length: ANSWERS }, async (_, i) => {
-        const follower = await fetch(`${base}/follow/t${i}`);
-        const following = countDeltas(follower, null);
-        const turn = await fetch(`${base}/turn/t${i}?chunks=${CHUNKS}&gap_ms=${GAP_MS}`, {
-          method: "POST",
-        });
-        return (await countDeltas(turn, null)) + (await following);
-      }),
-    );
-    const wallMs = performance.now() - started;
-    return {
-      delivered: counts.reduce((a, b) => a + b, 0),
-      wallMs,
-      serverCpuS: cpuSeconds(child.pid) - cpu0,
-      redisCpuS: 0,
-      redisCalls: new Map(),
+    let pass = 0;
+    const scenario = () => {
+      pass++;
+      return Promise.all(
+        Array.from({ length: ANSWERS }, async (_, i) => {
+          const id = `p${pass}t${i}`;
+          const follower = await fetch(`${base}/follow/${id}`);
+          const following = countDeltas(follower, null);
+          const turn = await fetch(`${base}/turn/${id}?chunks=${CHUNKS}&gap_ms=${GAP_MS}`, {
+            method: "POST",
+          });
+          return (await countDeltas(turn, null)) + (await following);
+        }),
+      );
     };
+    const first = await measurePass(child.pid, null, null, scenario);
+    const warm = await measurePass(child.pid, null, null, scenario);
+    return { first, warm };
   } finally {
     child.kill();
     await child.exited;
@@ -237,8 +261,19 @@ function line(label: string, r: RunResult): string {
     `wall ${r.wallMs.toFixed(0).padStart(6)} ms (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` +
     `server CPU ${perChunkUs.toFixed(1).padStart(5)} µs/chunk` +
     (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "") +
+    `\n${" ".repeat(26)}of which JS thread ${usPerChunk(r, r.threads.js)}, JIT compiler ${usPerChunk(r, r.threads.jit)}, GC helpers ${usPerChunk(r, r.threads.gc)}, other ${usPerChunk(r, r.threads.other)} µs/chunk` +
     (r.redisCalls.size > 0 ? `\n${" ".repeat(26)}Redis calls per chunk: ${callsLine(r)}` : "")
   );
+}
+
+const usPerChunk = (r: RunResult, seconds: number) =>
+  ((seconds * 1e6) / Math.max(1, r.delivered)).toFixed(1);
+
+const cpuPerChunk = (r: RunResult) => r.serverCpuS / Math.max(1, r.delivered);
+
+function ratioLine(label: string, spool: RunResult, raw: RunResult): string {
+  const cpu = cpuPerChunk(spool) / cpuPerChunk(raw);
+  return `${label} Spool / raw: server CPU per chunk ${cpu.toFixed(2)}x, wall ${(spool.wallMs / raw.wallMs).toFixed(2)}x`;
 }
 
 /** The busiest commands, per delivered chunk: the round trips the relay pays. */
@@ -258,12 +293,11 @@ console.log(
 );
 for (let run = 1; run <= RUNS; run++) {
   const raw = await runRaw();
-  console.log(line(`#${run} raw Bun SSE (no dur.)`, raw));
   const spool = await runSpool();
-  console.log(line(`#${run} Spool`, spool));
-  const cpuRatio =
-    spool.serverCpuS / Math.max(1, spool.delivered) / (raw.serverCpuS / Math.max(1, raw.delivered));
-  console.log(
-    `#${run} Spool / raw: server CPU per chunk ${cpuRatio.toFixed(2)}x, wall ${(spool.wallMs / raw.wallMs).toFixed(2)}x`,
-  );
+  console.log(line(`#${run} raw, first pass`, raw.first));
+  console.log(line(`#${run} Spool, first pass`, spool.first));
+  console.log(ratioLine(`#${run} first pass`, spool.first, raw.first));
+  console.log(line(`#${run} raw Bun SSE (no dur.)`, raw.warm));
+  console.log(line(`#${run} Spool`, spool.warm));
+  console.log(ratioLine(`#${run} warm pass (the figure)`, spool.warm, raw.warm));
 }
