@@ -24,25 +24,38 @@ export function formatSse(entry: EventEntry): string {
 }
 
 /**
- * Frames encoded once and shared by every SSE subscriber they reach: the actor and the live feed
- * hand the same batch array (and the same entry objects) to all their subscriptions. A batch of
- * several events is one string encoded once, not a frame per event copied together (issue 17);
- * a lone event is keyed by its entry, so it is shared even when it arrives in different arrays.
- * Weak, so a chunk goes with its batch. Streams never modify an enqueued chunk: sharing is safe.
+ * Frames encoded once and shared by every SSE subscriber they reach. An event's frame is cached by
+ * its entry: the ring buffer hands the same entries to every replay, so reconnecting clients
+ * reuse them. A batch's chunk (its frames joined) is cached by the batch array: the actor and the
+ * live feed hand the same array to all their subscriptions, so the second subscriber of a live
+ * batch pays one lookup, not a lookup and a copy per event (issue 17). Weak, so a frame goes with
+ * its entry and a chunk with its batch. Streams never modify an enqueued chunk: sharing is safe.
  */
 const eventFrames = new WeakMap<EventEntry, Uint8Array>();
 const batchFrames = new WeakMap<readonly EventEntry[], Uint8Array>();
 
-/** One chunk for a delivered batch. */
+function frameOf(entry: EventEntry): Uint8Array {
+  let frame = eventFrames.get(entry);
+  if (!frame) {
+    frame = encoder.encode(formatSse(entry));
+    eventFrames.set(entry, frame);
+  }
+  return frame;
+}
+
+/** One chunk for a delivered batch: the shared frame itself when the batch is one event. */
 function framesOf(entries: readonly EventEntry[]): Uint8Array {
-  const single = entries.length === 1 ? entries[0]! : null;
-  let chunk = single ? eventFrames.get(single) : batchFrames.get(entries);
+  if (entries.length === 1) return frameOf(entries[0]!);
+  let chunk = batchFrames.get(entries);
   if (chunk) return chunk;
-  let text = "";
-  for (const entry of entries) text += formatSse(entry);
-  chunk = encoder.encode(text);
-  if (single) eventFrames.set(single, chunk);
-  else batchFrames.set(entries, chunk);
+  const parts = entries.map(frameOf);
+  chunk = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    chunk.set(part, at);
+    at += part.length;
+  }
+  batchFrames.set(entries, chunk);
   return chunk;
 }
 
