@@ -258,7 +258,9 @@ function line(label: string, r: RunResult): string {
   const floorMs = CHUNKS * GAP_MS;
   return (
     `${label.padEnd(25)} delivered ${String(r.delivered).padStart(7)} / ${ANSWERS * CHUNKS * 2}  ` +
-    `wall ${r.wallMs.toFixed(0).padStart(6)} ms (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` +
+    `wall ${r.wallMs.toFixed(0).padStart(6)} ms` +
+    // Unpaced (gap 0) has no pacing floor to compare with.
+    (floorMs > 0 ? ` (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` : "  ") +
     `server CPU ${perChunkUs.toFixed(1).padStart(5)} µs/chunk` +
     (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "") +
     `\n${" ".repeat(26)}of which JS thread ${usPerChunk(r, r.threads.js)}, JIT compiler ${usPerChunk(r, r.threads.jit)}, GC helpers ${usPerChunk(r, r.threads.gc)}, other ${usPerChunk(r, r.threads.other)} µs/chunk` +
