@@ -3,8 +3,9 @@
  * high-water mark, and it calls `pull` after nearly every chunk the client reads. At real pacing
  * that was a JS call and a settled promise per delivered chunk while nobody was waiting (issue 17).
  * So `pull` parks on a pending promise (the stream calls it again only once that settles) and is
- * woken only when a caller asks to hear of the next drain: the stream then calls it as soon as its
- * queue is below the mark, at once when it already is.
+ * woken only when a caller asks to hear of the next drain: the stream then calls it after the next
+ * read or enqueue that finds its queue below the mark (at once, if a read came while it was
+ * parked), which is when the old per-read `pull` would have called the waiter too.
  */
 export class DrainSignal {
   #callbacks: (() => void)[] = [];

@@ -1,8 +1,8 @@
 /**
  * Server-sent events over a ReadableStream: the StreamSink of one SSE response. Each delivered
  * batch is one enqueued chunk (coalesced frames). The byte-length queuing strategy measures what
- * the client has not read yet; `pull` is the drain signal (drain-signal.ts). A ping every 15 s keeps idle proxies
- * from closing the stream.
+ * the client has not read yet; `pull` is the drain signal (drain-signal.ts). A ping every 15 s
+ * keeps idle proxies from closing the stream.
  */
 import type { EventEntry } from "../../actors/event-entry.ts";
 import type { StreamSink } from "../../actors/subscription.ts";
