@@ -9,7 +9,7 @@
  * twice: a first pass, which pays JavaScriptCore's JIT compiling the hot path (over a second of
  * JIT-thread CPU on Spool's node, once per process), then the measured warm pass, the steady state
  * of a long-running node; both are printed, with the CPU split into the JS thread, the JIT
- * compiler threads and the GC helpers. Defaults: 1,000 × 100 at 10 ms,
+ * compiler threads and the GC / allocator helpers. Defaults: 1,000 × 100 at 10 ms,
  * three runs (`--runs=N`); `--profile=<dir>` writes the node's CPU profile (`bun --cpu-prof-md`);
  * `--workers=external` leaves the persist / backfill / embed workers out of the node.
  */
@@ -263,7 +263,7 @@ function line(label: string, r: RunResult): string {
     (floorMs > 0 ? ` (${(r.wallMs / floorMs).toFixed(2)}x the ${floorMs} ms floor)  ` : "  ") +
     `server CPU ${perChunkUs.toFixed(1).padStart(5)} µs/chunk` +
     (r.redisCpuS > 0 ? ` + Redis ${redisUs.toFixed(1)} µs/chunk` : "") +
-    `\n${" ".repeat(26)}of which JS thread ${usPerChunk(r, r.threads.js)}, JIT compiler ${usPerChunk(r, r.threads.jit)}, GC helpers ${usPerChunk(r, r.threads.gc)}, other ${usPerChunk(r, r.threads.other)} µs/chunk` +
+    `\n${" ".repeat(26)}of which JS thread ${usPerChunk(r, r.threads.js)}, JIT compiler ${usPerChunk(r, r.threads.jit)}, GC/allocator helpers ${usPerChunk(r, r.threads.gc)}, other ${usPerChunk(r, r.threads.other)} µs/chunk` +
     (r.redisCalls.size > 0 ? `\n${" ".repeat(26)}Redis calls per chunk: ${callsLine(r)}` : "")
   );
 }

@@ -17,7 +17,10 @@ export function cpuSeconds(pid: number): number {
   return statSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
 
-/** Thread kinds as JavaScriptCore and Bun name their threads; the rest is "other". */
+/**
+ * Thread kinds as JavaScriptCore and Bun name their threads; the rest is "other". `gc` holds the
+ * collector's HeapHelper threads and the allocator's (mimalloc) scavenger: memory upkeep both.
+ */
 export type ThreadKind = "js" | "jit" | "gc" | "other";
 
 function kindOf(comm: string, isMain: boolean): ThreadKind {
